@@ -1,0 +1,43 @@
+/**
+ * Turns the flags of `run`/`sweep` into a validated SweepSpec, or throws a UserError listing
+ * every problem (one line each).
+ */
+import { UserError } from '../../errors.js';
+import { readSpecFile, resolveUserFile } from '../../io/user-files.js';
+import { parseSweepSpec, type SpecMode } from '../../spec/parse-spec.js';
+import type { SweepSpec } from '../../spec/types.js';
+import type { SweepOptions } from '../main.js';
+
+export function specFromOptions(opts: SweepOptions, mode: SpecMode, cwd: string): SweepSpec {
+  const file = opts.spec !== undefined ? readSpecFile(opts.spec, cwd) : undefined;
+  const result = parseSweepSpec(
+    {
+      experiment: opts.experiment,
+      module: opts.module,
+      alpha: opts.alpha,
+      seeds: opts.seeds,
+      seed: opts.seed,
+      steps: opts.steps,
+      optimizer: opts.optimizer,
+      lr: opts.lr,
+      logEvery: opts.logEvery,
+      engine: opts.engine,
+      backend: opts.backend,
+      init: opts.init,
+      combine: opts.combine,
+      name: opts.name,
+      set: opts.set,
+    },
+    file,
+    { mode, cwd, resolveFile: resolveUserFile },
+  );
+  if (!result.ok) throw new UserError(result.errors.join('\nmo-train: '));
+  return result.spec;
+}
+
+/** "α ∈ {0, 0.1} × seeds {0, 1, 2}" — what a sweep covers, for its first line. */
+export function describeGrid(spec: SweepSpec): string {
+  const parts = [`α ∈ {${spec.alphas.join(', ')}}`, `seeds {${spec.seeds.join(', ')}}`];
+  for (const axis of spec.axes) parts.push(`${axis.key} ∈ {${axis.values.join(', ')}}`);
+  return parts.join(' × ');
+}

@@ -1,0 +1,117 @@
+/**
+ * The command line: declares commands and flags, lazily imports the command that runs, maps
+ * errors to exit codes. The only place that sets the process exit code.
+ *
+ * Exit codes: 0 every run finished (a diverged run is a finished result), 1 some run failed (or
+ * diverged, with --strict), 2 bad usage, 130/143 interrupted.
+ */
+import { availableParallelism } from 'node:os';
+import { Command, CommanderError, Option } from 'commander';
+import { UserError } from '../errors.js';
+import { readPackageVersion } from '../io/sweep-files.js';
+
+export interface SpecOptions {
+  spec?: string;
+  experiment?: string;
+  module?: string;
+  alpha?: string;
+  seeds?: string;
+  seed?: string;
+  steps?: string;
+  optimizer?: string;
+  lr?: string;
+  logEvery?: string;
+  engine?: string;
+  backend?: string;
+  init?: string;
+  combine?: string;
+  name?: string;
+  set: string[];
+  out?: string;
+  strict?: boolean;
+}
+
+export interface SweepOptions extends SpecOptions {
+  jobs?: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function addSpecOptions(cmd: Command, mode: 'run' | 'sweep'): Command {
+  cmd
+    .option('--spec <file>', 'settings from a YAML or JSON file (flags given here win)')
+    .option('--experiment <name>', 'built-in declarative experiment (default: seed)')
+    .option('--module <path>', 'your experiment: a .ts/.js module exporting model, data, loss1, loss2')
+    .option('--alpha <values>', mode === 'sweep' ? 'weights α of loss2: 0,0.01,0.1,1 | 0-4 | logspace(-4,0,9) (default 0,0.01,0.1,1)' : 'weight α of loss2 (default 0)');
+  if (mode === 'sweep') cmd.option('--seeds <values>', 'seeds: 0-4 | 0,1,2 (default 0)');
+  else cmd.option('--seed <n>', 'seed of the initial weights and random data (default 0)');
+  return cmd
+    .option('--steps <n>', 'training steps per run (default 10000)')
+    .option('--optimizer <name>', 'sgd | momentum | adam | adamw | rmsprop (default adam, PyTorch defaults)')
+    .option('--lr <x>', 'learning rate (default: the optimizer\'s PyTorch default; 1e-3 for sgd/momentum)')
+    .option('--log-every <k>', 'write every k-th step to steps.csv (default 1)')
+    .option('--engine <name>', 'auto | fused | tfjs (default auto: fused for declarative experiments)')
+    .option('--backend <name>', 'tfjs backend: cpu | wasm | tensorflow (default cpu)')
+    .option('--init <file>', 'initial parameters from a PyTorch state_dict dumped to JSON')
+    .option('--combine <name>', 'how the two gradients are combined: fixed (default)')
+    .option('--set <key=values>', 'set or sweep any setting, e.g. optimizer.lr=1e-3,1e-2 (repeatable)', collect, [])
+    .option('--name <name>', 'name of the results directory (default: the experiment name)')
+    .option('--out <dir>', 'results directory (default: results/<name>-<time>); must be new or empty')
+    .option('--strict', 'exit 1 when a run diverged');
+}
+
+export function buildProgram(argv: readonly string[]): Command {
+  const program = new Command('mo-train')
+    .description('Train networks that minimize loss1 while maximizing loss2 (loss1 − α·loss2); sweep α and see where training is stable.')
+    .version(readPackageVersion())
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({ outputError: (str, write) => write(`mo-train: ${str.replace(/^error: /, '')}`) });
+
+  addSpecOptions(program.command('run').description('train one run and print its stability verdict'), 'run').action(
+    async (opts: SpecOptions) => {
+      const { runCommand } = await import('./commands/run.js');
+      process.exitCode = await runCommand(opts, argv);
+    },
+  );
+
+  addSpecOptions(program.command('sweep').description('train one run per α × seed × --set value, in parallel, then summarize'), 'sweep')
+    .addOption(new Option('--jobs <n>', `worker processes (default: ${availableParallelism()}, the number of cores)`))
+    .action(async (opts: SweepOptions) => {
+      const { sweepCommand } = await import('./commands/sweep.js');
+      process.exitCode = await sweepCommand(opts, argv);
+    });
+
+  program
+    .command('summarize')
+    .description('stability verdicts and final losses per run and per α of a results directory')
+    .argument('<dir>', 'a results directory written by run or sweep')
+    .option('--json', 'print JSON for machines instead of tables')
+    .action(async (dir: string, opts: { json?: boolean }) => {
+      const { summarizeCommand } = await import('./commands/summarize.js');
+      process.exitCode = await summarizeCommand(dir, opts);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram(argv).parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    process.exitCode = exitCodeFor(err);
+  }
+}
+
+function exitCodeFor(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // Help and version are exits too; commander has already printed them (and any usage error).
+    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2;
+  }
+  if (err instanceof UserError) {
+    process.stderr.write(`mo-train: ${err.message}\n`);
+    return 2;
+  }
+  process.stderr.write(`mo-train: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return 1;
+}

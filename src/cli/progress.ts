@@ -1,0 +1,99 @@
+/**
+ * Progress for `run` and `sweep`: on a terminal, one bar per worker and an overall bar with ETA
+ * (cli-progress); otherwise (CI logs, pipes) one plain line per finished run.
+ */
+import chalk from 'chalk';
+import cliProgress from 'cli-progress';
+import type { SweepEvents } from '../runner/run-sweep.js';
+import type { RunSummary } from '../summary/run-summary.js';
+import { fmt } from '../summary/verdict.js';
+import { colorVerdict } from './render-verdict.js';
+
+export interface ProgressDisplay extends SweepEvents {
+  /** Prints a line above the bars (or plainly). */
+  log(line: string): void;
+  stop(): void;
+}
+
+export function createProgress(opts: {
+  /** Steps of each run, by run id. */
+  stepsOf: ReadonlyMap<string, number>;
+  jobs: number;
+  stream: NodeJS.WriteStream;
+}): ProgressDisplay {
+  const { stepsOf, jobs, stream } = opts;
+  const runs = stepsOf.size;
+  const maxSteps = Math.max(...stepsOf.values());
+  const totalSteps = [...stepsOf.values()].reduce((a, b) => a + b, 0);
+  let finished = 0;
+  const width = String(runs).length;
+  const endLine = (id: string, s: RunSummary) => {
+    const final = s.final ? `loss1 ${fmt(s.final.loss1)}  loss2 ${fmt(s.final.loss2)}` : (s.error?.message.split('\n')[0] ?? '');
+    return `[${String(finished).padStart(width)}/${runs}] ${id}  ${colorVerdict(s.verdict)}  ${final}  (${s.wall_time_s.toFixed(1)} s)`;
+  };
+
+  if (!stream.isTTY) {
+    return {
+      onRunEnd(id, _slot, summary) {
+        finished++;
+        stream.write(`${endLine(id, summary)}\n`);
+      },
+      log: (line) => stream.write(`${line}\n`),
+      stop() {},
+    };
+  }
+
+  const multibar = new cliProgress.MultiBar(
+    {
+      stream,
+      clearOnComplete: false,
+      hideCursor: true,
+      autopadding: true,
+      etaBuffer: 50,
+      format: `{label} ${chalk.cyan('{bar}')} {percentage}% | {detail}`,
+      barsize: 24,
+    },
+    cliProgress.Presets.shades_grey,
+  );
+  const total = multibar.create(
+    totalSteps,
+    0,
+    { label: 'all runs ', runs: `0/${runs}` },
+    { format: `{label} ${chalk.green('{bar}')} {percentage}% | {runs} runs | elapsed {duration_formatted} | ETA {eta_formatted}` },
+  );
+  const bars = Array.from({ length: Math.min(jobs, runs) }, (_, i) =>
+    multibar.create(maxSteps, 0, { label: `worker ${String(i + 1).padEnd(2)}`, detail: chalk.dim('idle') }),
+  );
+  // Steps already counted per running run, so the overall bar moves with every progress message.
+  const counted = new Map<string, number>();
+  let doneSteps = 0;
+  const advance = (id: string, stepsDone: number) => {
+    doneSteps += stepsDone - (counted.get(id) ?? 0);
+    counted.set(id, stepsDone);
+  };
+  const updateTotal = () => total.update(doneSteps, { runs: `${finished}/${runs}` });
+
+  return {
+    onRunStart(id, slot) {
+      counted.set(id, 0);
+      bars[slot]?.setTotal(stepsOf.get(id) ?? maxSteps);
+      bars[slot]?.update(0, { detail: id });
+    },
+    onRunProgress(id, slot, stepsDone) {
+      advance(id, stepsDone);
+      bars[slot]?.update(stepsDone, { detail: `${id}  ${stepsDone}/${stepsOf.get(id) ?? maxSteps}` });
+      updateTotal();
+    },
+    onRunEnd(id, slot, summary) {
+      finished++;
+      const steps = stepsOf.get(id) ?? maxSteps;
+      // A run stopped at divergence still counts all its steps as done for the ETA.
+      advance(id, steps);
+      counted.delete(id);
+      if (slot !== null) bars[slot]?.update(steps, { detail: `${id}  ${colorVerdict(summary.verdict)}` });
+      updateTotal();
+    },
+    log: (line) => multibar.log(`${line}\n`),
+    stop: () => multibar.stop(),
+  };
+}

@@ -1,0 +1,237 @@
+/**
+ * What `mo-train summarize` prints: a per-run table, a per-α table and notes, or one JSON
+ * document. Every function returns a string; printing is the command's job.
+ */
+import { sep } from 'node:path';
+import chalk, { Chalk, type ChalkInstance } from 'chalk';
+import { stringifyJson } from '../io/json.js';
+import type { ResultsSet } from '../io/read-results.js';
+import type { WrittenTables } from '../io/write-tables.js';
+import { OUTCOMES, type Aggregates, type Outcome, type Spread } from '../summary/aggregate.js';
+import { isSummarized, type RunRecord } from '../summary/run-record.js';
+import { fmt } from '../summary/verdict.js';
+
+export interface RenderOptions {
+  /** Color the verdicts; off when stdout is not a terminal or NO_COLOR is set. */
+  readonly color: boolean;
+  /** Terminal width the explanation column is cut to; null (not a terminal) prints it whole. */
+  readonly width: number | null;
+}
+
+/** The explanation column keeps at least this many characters, even on a narrow terminal. */
+const MIN_EXPLANATION = 20;
+const GAP = '  ';
+
+export function renderSummary(results: ResultsSet, aggregates: Aggregates, options: RenderOptions): string {
+  const c = chalkFor(options);
+  const parts = [
+    renderHeadline(results, c),
+    renderRunTable(results.runs, options),
+    renderGroupTable(aggregates, options),
+    renderNotes(results, options),
+  ];
+  return parts.filter((p) => p !== '').join('\n');
+}
+
+function renderHeadline(results: ResultsSet, c: ChalkInstance): string {
+  const byState = new Map<string, number>();
+  for (const run of results.runs) byState.set(run.state, (byState.get(run.state) ?? 0) + 1);
+  const states = [...byState].map(([s, n]) => `${n} ${s}`).join(', ');
+  const name = results.sweep?.name ? ` (sweep ${results.sweep.name})` : '';
+  const total = results.runs.length;
+  return `${c.bold(results.dir)}${name}: ${total} ${total === 1 ? 'run' : 'runs'}${states ? ` — ${states}` : ''}\n`;
+}
+
+export function renderRunTable(runs: readonly RunRecord[], options: RenderOptions): string {
+  if (runs.length === 0) return '';
+  const c = chalkFor(options);
+  const rows = runs.map((run): Cell[] => {
+    if (!isSummarized(run)) {
+      return [{ text: run.id }, { text: run.state, style: outcomeStyle(run.state, c) }, DASH, DASH, DASH, DASH, { text: shortProblem(run) }];
+    }
+    const s = run.summary;
+    const steps = s.steps_run < s.steps_requested ? `${s.steps_run}/${s.steps_requested}` : String(s.steps_run);
+    const verdict: Outcome = run.state === 'failed' ? 'failed' : s.verdict;
+    return [
+      { text: run.id },
+      { text: verdict, style: outcomeStyle(verdict, c) },
+      numberCell(s.final?.loss1),
+      numberCell(s.final?.loss2),
+      numberCell(s.min_loss1?.value),
+      { text: steps },
+      { text: s.explanation },
+    ];
+  });
+  return renderTable(
+    [
+      { header: 'run' },
+      { header: 'verdict' },
+      { header: 'final loss1', right: true },
+      { header: 'final loss2', right: true },
+      { header: 'min loss1', right: true },
+      { header: 'steps', right: true },
+      { header: 'explanation', fit: true },
+    ],
+    rows,
+    options,
+  );
+}
+
+export function renderGroupTable(aggregates: Aggregates, options: RenderOptions): string {
+  if (aggregates.groups.length === 0) return '';
+  const c = chalkFor(options);
+  const keys = ['alpha', ...aggregates.axis_keys];
+  const rows = aggregates.groups.map((g): Cell[] => [
+    ...keys.map((k) => ({ text: g.coords[k] === undefined ? '-' : String(g.coords[k]), right: true })),
+    { text: String(g.runs) },
+    renderCounts(g.counts, c),
+    spreadCell(g.loss1, g.runs),
+    spreadCell(g.loss2, g.runs),
+  ]);
+  const table = renderTable(
+    [
+      ...keys.map((k) => ({ header: k === 'alpha' ? 'α' : k, right: true })),
+      { header: 'runs', right: true },
+      { header: 'verdicts' },
+      { header: 'loss1 median [min – max]' },
+      { header: 'loss2 median [min – max]' },
+    ],
+    rows,
+    options,
+  );
+  return `${table}${c.dim('loss columns: the final logged loss over the runs that finished without diverging; diverged, failed, missing, unfinished and corrupt runs are left out.')}\n`;
+}
+
+/** e.g. `3 converged, 1 drifting`, each colored like its verdict. */
+function renderCounts(counts: Readonly<Record<Outcome, number>>, c: ChalkInstance): Cell {
+  const parts = OUTCOMES.filter((o) => counts[o] > 0).map((o) => ({ text: `${counts[o]} ${o}`, style: outcomeStyle(o, c) }));
+  const text = parts.map((p) => p.text).join(', ');
+  return { text, style: () => parts.map((p) => p.style(p.text)).join(', ') };
+}
+
+function spreadCell(s: Spread | null, runs: number): Cell {
+  if (!s) return DASH;
+  const range = s.n === 1 ? fmt(s.median) : `${fmt(s.median)} [${fmt(s.min)} – ${fmt(s.max)}]`;
+  return { text: s.n < runs ? `${range} (${s.n} of ${runs})` : range };
+}
+
+/** Runs that need a person's attention, and the directory-level notes. Never truncated: paths matter. */
+export function renderNotes(results: ResultsSet, options: RenderOptions): string {
+  const c = chalkFor(options);
+  const lines: string[] = [...results.notes];
+  for (const run of results.runs) if (!isSummarized(run)) lines.push(`${run.state}: ${run.problem}`);
+  for (const run of results.runs) {
+    if (!isSummarized(run)) continue;
+    for (const loss of run.summary.no_gradient) lines.push(`${loss} has no gradient in run ${run.id}: it was never optimized`);
+    for (const warning of run.summary.warnings) lines.push(`run ${run.id}: ${warning}`);
+  }
+  if (lines.length === 0) return '';
+  return `${c.bold('notes')}\n${lines.map((l) => `  - ${l}\n`).join('')}`;
+}
+
+/** One JSON document for scripts: every run with its state and summary, the groups, the notes. */
+export function renderSummaryJson(results: ResultsSet, aggregates: Aggregates, files: WrittenTables | null): string {
+  return stringifyJson({
+    format_version: 1,
+    dir: results.dir,
+    sweep: results.sweep,
+    axis_keys: aggregates.axis_keys,
+    runs: results.runs.map((r) => ({ id: r.id, path: r.path, state: r.state, coords: r.coords, rows: r.rows, problem: r.problem, summary: r.summary })),
+    groups: aggregates.groups,
+    notes: results.notes,
+    files: files ? { summary_csv: files.summaryCsv, by_alpha_csv: files.byAlphaCsv } : null,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface Cell {
+  readonly text: string;
+  /** Applied to the text only, after its width is measured, so color codes never skew the columns. */
+  readonly style?: (text: string) => string;
+  readonly right?: boolean;
+}
+
+interface Column {
+  readonly header: string;
+  readonly right?: boolean;
+  /** The last column: cut to what is left of the terminal width. */
+  readonly fit?: boolean;
+}
+
+const DASH: Cell = { text: '-' };
+
+function renderTable(columns: readonly Column[], rows: readonly (readonly Cell[])[], options: RenderOptions): string {
+  const c = chalkFor(options);
+  const widths = columns.map((col, i) => Math.max(col.header.length, ...rows.map((r) => r[i]?.text.length ?? 0)));
+  const fitIndex = columns.findIndex((col) => col.fit);
+  let cells = rows;
+  if (fitIndex >= 0 && options.width !== null) {
+    const used = widths.reduce((sum, w, i) => (i === fitIndex ? sum : sum + w + GAP.length), 0);
+    const room = Math.max(MIN_EXPLANATION, options.width - used);
+    cells = rows.map((r) => r.map((cell, i) => (i === fitIndex ? { ...cell, text: truncate(cell.text, room) } : cell)));
+    widths[fitIndex] = Math.min(widths[fitIndex]!, room);
+  }
+  const line = (texts: readonly Cell[], head: boolean): string =>
+    texts
+      .map((cell, i) => {
+        const col = columns[i]!;
+        const last = i === texts.length - 1;
+        const pad = ' '.repeat(Math.max(0, widths[i]! - cell.text.length));
+        const body = head ? c.bold(cell.text) : (cell.style ?? identity)(cell.text);
+        if (cell.right ?? col.right) return pad + body;
+        return last ? body : body + pad;
+      })
+      .join(GAP)
+      .trimEnd();
+  const header = line(
+    columns.map((col) => ({ text: col.header, right: col.right })),
+    true,
+  );
+  return `${header}\n${cells.map((r) => `${line(r, false)}\n`).join('')}`;
+}
+
+function truncate(text: string, room: number): string {
+  return text.length <= room ? text : `${text.slice(0, room - 1)}…`;
+}
+
+function numberCell(x: number | undefined): Cell {
+  return x === undefined ? DASH : { text: fmt(x), right: true };
+}
+
+/** The problem without the run's own path in front: the table row already names the run. */
+function shortProblem(run: RunRecord): string {
+  const p = run.problem ?? '';
+  if (p.startsWith(`${run.path}${sep}`)) return p.slice(run.path.length + 1);
+  if (p.startsWith(`${run.path}: `)) return p.slice(run.path.length + 2);
+  return p;
+}
+
+function outcomeStyle(o: Outcome | RunRecord['state'], c: ChalkInstance): (text: string) => string {
+  switch (o) {
+    case 'converged':
+      return c.green;
+    case 'drifting':
+      return c.yellow;
+    case 'oscillating':
+      return c.magenta;
+    case 'diverged':
+      return c.red;
+    case 'failed':
+      return c.red.bold;
+    case 'corrupt':
+      return c.red.underline;
+    case 'missing':
+    case 'unfinished':
+    case 'finished':
+      return c.dim;
+  }
+}
+
+function identity(text: string): string {
+  return text;
+}
+
+function chalkFor(options: RenderOptions): ChalkInstance {
+  return new Chalk({ level: options.color ? chalk.level || 1 : 0 });
+}

@@ -1,0 +1,270 @@
+/**
+ * The `fused` engine: hand-derived forward and backward passes of a declarative MLP in float64,
+ * with every buffer allocated once. On networks this small TensorFlow.js spends its time in per-op
+ * overhead, so this is the hot path of a sweep; it must agree with the tfjs engine and with the
+ * PyTorch references (test/fused-*.test.ts). No tfjs anywhere on this path.
+ *
+ * Layout (PyTorch state_dict order): fc1.weight [out][in], fc1.bias [out], fc2.weight, …
+ */
+import type { DeclarativeExperiment, LossName } from '../../experiment/declarative.js';
+import { materializeDeclarative, type MaterializedData } from '../../experiment/declarative.js';
+import type { ParamLayout } from '../../experiment/param-layout.js';
+import type { Evaluation, GradientOracle } from '../types.js';
+
+const ACT_LINEAR = 0;
+const ACT_RELU = 1;
+const ACT_TANH = 2;
+const ACT_SIGMOID = 3;
+const ACT_LEAKY = 4;
+
+/** Losses that depend on the network output (need a backward pass), as opposed to parameter-only ones. */
+function usesOutput(loss: LossName): boolean {
+  return loss === 'sum_to_target' || loss === 'mse' || loss === 'cross_entropy' || loss === 'entropy';
+}
+
+export class FusedOracle implements GradientOracle {
+  readonly engine = 'fused' as const;
+  readonly layout: ParamLayout;
+  readonly initial: Float64Array;
+  readonly disconnected: ReadonlyArray<'loss1' | 'loss2'> = [];
+
+  private readonly widths: number[];
+  private readonly act: number;
+  private readonly slope: number;
+  private readonly n: number;
+  private readonly data: MaterializedData;
+  private readonly target: number;
+  private readonly wOff: number[] = [];
+  private readonly bOff: number[] = [];
+  /** Post-activation values per layer, a[0] = features; samples × width. */
+  private readonly a: Float64Array[] = [];
+  /** dLoss/d(pre-activation) per layer, reused by both backward passes. */
+  private readonly delta: Float64Array[] = [];
+  /** Softmax probabilities of the output (cross_entropy, entropy). */
+  private readonly prob: Float64Array;
+
+  constructor(
+    private readonly exp: DeclarativeExperiment,
+    seed: number,
+    initial?: Float64Array,
+  ) {
+    const start = materializeDeclarative(exp, seed);
+    this.layout = start.layout;
+    this.initial = initial ?? start.params;
+    this.data = start.data;
+    this.widths = [...exp.layers];
+    this.n = start.data.samples;
+    this.target = exp.target ?? 0;
+    this.act = { linear: ACT_LINEAR, relu: ACT_RELU, tanh: ACT_TANH, sigmoid: ACT_SIGMOID, leaky_relu: ACT_LEAKY }[exp.activation];
+    this.slope = exp.leaky_slope;
+    for (const e of this.layout.entries) (e.name.endsWith('.weight') ? this.wOff : this.bOff).push(e.offset);
+    this.a.push(start.data.features);
+    this.delta.push(new Float64Array(0));
+    for (let l = 1; l < this.widths.length; l++) {
+      this.a.push(new Float64Array(this.n * this.widths[l]!));
+      this.delta.push(new Float64Array(this.n * this.widths[l]!));
+    }
+    this.prob = new Float64Array(this.n * this.widths[this.widths.length - 1]!);
+  }
+
+  evaluate(params: Float64Array, out: Evaluation): void {
+    this.forward(params);
+    out.loss1 = this.objective(this.exp.loss1, params, out.grad1);
+    out.loss2 = this.objective(this.exp.loss2, params, out.grad2);
+  }
+
+  dispose(): void {
+    // Plain typed arrays: nothing to free.
+  }
+
+  private forward(p: Float64Array): void {
+    const { widths, n, a } = this;
+    const last = widths.length - 1;
+    for (let l = 1; l <= last; l++) {
+      const din = widths[l - 1]!;
+      const dout = widths[l]!;
+      const x = a[l - 1]!;
+      const y = a[l]!;
+      const wo = this.wOff[l - 1]!;
+      const bo = this.bOff[l - 1]!;
+      const act = l === last ? ACT_LINEAR : this.act;
+      for (let s = 0; s < n; s++) {
+        const xo = s * din;
+        const yo = s * dout;
+        for (let j = 0; j < dout; j++) {
+          let z = p[bo + j]!;
+          const wr = wo + j * din;
+          for (let k = 0; k < din; k++) z += p[wr + k]! * x[xo + k]!;
+          y[yo + j] = activate(act, z, this.slope);
+        }
+      }
+    }
+  }
+
+  /** The loss value; its gradient with respect to every parameter into `grad`. */
+  private objective(loss: LossName, p: Float64Array, grad: Float64Array): number {
+    if (!usesOutput(loss)) return paramLoss(loss, p, grad);
+    const value = this.outputLoss(loss);
+    this.backward(p, grad);
+    return value;
+  }
+
+  /** Loss of the network output; writes dLoss/d(output) into the last layer's delta. */
+  private outputLoss(loss: LossName): number {
+    const { n } = this;
+    const d = this.widths[this.widths.length - 1]!;
+    const outv = this.a[this.a.length - 1]!;
+    const g = this.delta[this.delta.length - 1]!;
+    const m = n * d;
+    switch (loss) {
+      case 'sum_to_target': {
+        let sum = 0;
+        for (let i = 0; i < m; i++) sum += outv[i]!;
+        const r = this.target - sum;
+        g.fill(-2 * r);
+        return r * r;
+      }
+      case 'mse': {
+        const t = this.data.targets!;
+        let sse = 0;
+        for (let i = 0; i < m; i++) {
+          const e = outv[i]! - t[i]!;
+          sse += e * e;
+          g[i] = (2 * e) / m;
+        }
+        return sse / m;
+      }
+      case 'cross_entropy':
+      case 'entropy': {
+        const prob = this.prob;
+        const labels = this.data.labels;
+        let total = 0;
+        for (let s = 0; s < n; s++) {
+          const o = s * d;
+          let mx = -Infinity;
+          for (let j = 0; j < d; j++) mx = Math.max(mx, outv[o + j]!);
+          let z = 0;
+          for (let j = 0; j < d; j++) z += Math.exp(outv[o + j]! - mx);
+          const logZ = Math.log(z) + mx;
+          if (loss === 'cross_entropy') {
+            const y = labels![s]!;
+            total += logZ - outv[o + y]!;
+            for (let j = 0; j < d; j++) g[o + j] = (Math.exp(outv[o + j]! - logZ) - (j === y ? 1 : 0)) / n;
+          } else {
+            // H = −Σ p log p;  dH/dz_k = −p_k (log p_k + H).
+            let h = 0;
+            for (let j = 0; j < d; j++) {
+              const lp = outv[o + j]! - logZ;
+              const pj = Math.exp(lp);
+              prob[o + j] = lp;
+              h -= pj * lp;
+            }
+            total += h;
+            for (let j = 0; j < d; j++) {
+              const lp = prob[o + j]!;
+              g[o + j] = (-Math.exp(lp) * (lp + h)) / n;
+            }
+          }
+        }
+        return total / n;
+      }
+      default:
+        throw new Error(`not an output loss: ${loss}`);
+    }
+  }
+
+  /** Backpropagates the last layer's delta (dLoss/d output) to every weight and bias. */
+  private backward(p: Float64Array, grad: Float64Array): void {
+    const { widths, n, a, delta } = this;
+    grad.fill(0);
+    for (let l = widths.length - 1; l >= 1; l--) {
+      const din = widths[l - 1]!;
+      const dout = widths[l]!;
+      const x = a[l - 1]!;
+      const dz = delta[l]!;
+      const wo = this.wOff[l - 1]!;
+      const bo = this.bOff[l - 1]!;
+      for (let s = 0; s < n; s++) {
+        const xo = s * din;
+        const zo = s * dout;
+        for (let j = 0; j < dout; j++) {
+          const dj = dz[zo + j]!;
+          grad[bo + j] = grad[bo + j]! + dj;
+          const wr = wo + j * din;
+          for (let k = 0; k < din; k++) grad[wr + k] = grad[wr + k]! + dj * x[xo + k]!;
+        }
+      }
+      if (l === 1) break;
+      // delta of the layer below: (dz · W) ⊙ act'(its pre-activation), from its post-activation value.
+      const below = delta[l - 1]!;
+      const act = this.act;
+      for (let s = 0; s < n; s++) {
+        const xo = s * din;
+        const zo = s * dout;
+        for (let k = 0; k < din; k++) {
+          let sum = 0;
+          for (let j = 0; j < dout; j++) sum += dz[zo + j]! * p[wo + j * din + k]!;
+          below[xo + k] = sum * activationSlope(act, x[xo + k]!, this.slope);
+        }
+      }
+    }
+  }
+}
+
+function activate(act: number, z: number, slope: number): number {
+  switch (act) {
+    case ACT_RELU:
+      return z > 0 ? z : 0;
+    case ACT_TANH:
+      return Math.tanh(z);
+    case ACT_SIGMOID:
+      return 1 / (1 + Math.exp(-z));
+    case ACT_LEAKY:
+      return z > 0 ? z : slope * z;
+    default:
+      return z;
+  }
+}
+
+/**
+ * d act / d z expressed through the activation's output a (what the forward pass kept). For relu
+ * and leaky_relu, a > 0 ⇔ z > 0 (slope > 0), and z = 0 gets PyTorch's subgradient: 0 (relu), slope (leaky).
+ */
+function activationSlope(act: number, a: number, slope: number): number {
+  switch (act) {
+    case ACT_RELU:
+      return a > 0 ? 1 : 0;
+    case ACT_TANH:
+      return 1 - a * a;
+    case ACT_SIGMOID:
+      return a * (1 - a);
+    case ACT_LEAKY:
+      return a > 0 ? 1 : slope;
+    default:
+      return 1;
+  }
+}
+
+function paramLoss(loss: LossName, p: Float64Array, grad: Float64Array): number {
+  let v = 0;
+  switch (loss) {
+    case 'param_sum':
+      for (let i = 0; i < p.length; i++) v += p[i]!;
+      grad.fill(1);
+      return v;
+    case 'l2':
+      for (let i = 0; i < p.length; i++) {
+        v += p[i]! * p[i]!;
+        grad[i] = 2 * p[i]!;
+      }
+      return v;
+    case 'l1':
+      for (let i = 0; i < p.length; i++) {
+        v += Math.abs(p[i]!);
+        grad[i] = Math.sign(p[i]!);
+      }
+      return v;
+    default:
+      throw new Error(`not a parameter loss: ${loss}`);
+  }
+}

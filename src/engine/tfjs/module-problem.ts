@@ -1,0 +1,211 @@
+/**
+ * A user module (src/experiment/module-types.ts) as a tfjs problem: the model's trainable weights
+ * are the parameters, the module's losses the objectives.
+ *
+ * Parameter names follow PyTorch's nn.Sequential (`<i>.weight`, `<i>.bias`, `<i>.<j>.weight` in a
+ * nested model) with i the layer's index in `model.layers`, because tfjs's own names carry
+ * process-wide counters (dense_Dense3/kernel) and would differ between two runs in one worker,
+ * which would make `--init` files and final-params.json unreadable across runs.
+ */
+import type * as tfjs from '@tensorflow/tfjs';
+import { UserError } from '../../errors.js';
+import { computeParamLayout, type ParamLayout } from '../../experiment/param-layout.js';
+import type { ExperimentModule } from '../../experiment/module-types.js';
+import type { Tf } from './load-tf.js';
+import type { ObjectiveName, TfjsProblem } from './tfjs-oracle.js';
+
+type LayerVariable = tfjs.LayersModel['trainableWeights'][number];
+
+interface NamedWeight {
+  readonly name: string;
+  /** state_dict shape ([out][in] for a Dense kernel). */
+  readonly shape: number[];
+  readonly transposed: boolean;
+  readonly variable: tfjs.Variable;
+}
+
+/**
+ * Builds the model and data of one run (seeded with `seed`) and wraps the losses. `file`, when
+ * given, lets an error thrown inside a loss point at its line in the module.
+ * Errors the module's author can fix are UserErrors (one line, no file name: callers add it).
+ */
+export function createModuleProblem(
+  tf: Tf,
+  mod: ExperimentModule,
+  seed: number,
+  initial?: Float64Array,
+  file?: string,
+): TfjsProblem {
+  const owned: { model: tfjs.LayersModel | null; data: Record<string, tfjs.Tensor> | null } = { model: null, data: null };
+  const state: Record<string, unknown> = {};
+  const disposeAll = (): void => {
+    disposeTensorsIn(tf, state);
+    if (owned.data) disposeTensorsIn(tf, owned.data);
+    if (owned.model) owned.model.dispose();
+    owned.model = null;
+    owned.data = null;
+  };
+  try {
+    const model = callUser(file, 'model()', () => mod.model({ tf, seed }));
+    checkModel(tf, model);
+    owned.model = model;
+    const data = callUser(file, 'data()', () => mod.data({ tf, seed }));
+    checkData(tf, data);
+    owned.data = data;
+
+    const weights = nameWeights(tf, model);
+    const layout: ParamLayout = computeParamLayout(weights);
+    const variables = weights.map((w) => w.variable);
+    let start: Float64Array;
+    if (initial) {
+      if (initial.length !== layout.size) throw new Error(`${initial.length} initial parameters, the model has ${layout.size}`);
+      start = Float64Array.from(initial);
+      tf.tidy(() => {
+        layout.entries.forEach((e, i) => {
+          variables[i]!.assign(tf.tensor(Float32Array.from(start.subarray(e.offset, e.offset + e.size)), variables[i]!.shape, 'float32'));
+        });
+      });
+    } else {
+      start = new Float64Array(layout.size);
+      layout.entries.forEach((e, i) => start.set(variables[i]!.dataSync(), e.offset));
+    }
+
+    const loss = (which: ObjectiveName, step: number): tfjs.Scalar => {
+      const value = callUser(file, which, () => mod[which]({ tf, model, data, step, state }));
+      if (!(value instanceof tf.Tensor)) throw new UserError(`${which} returned ${describe(value)}; it must return a scalar tf.Tensor`);
+      if (value.rank !== 0) {
+        throw new UserError(`${which} returned a tensor of shape [${value.shape.join(',')}]; it must return a scalar (reduce it, e.g. with tf.sum or tf.mean)`);
+      }
+      return value as tfjs.Scalar;
+    };
+    return {
+      layout,
+      variables,
+      initial: start,
+      loss1: (step) => loss('loss1', step),
+      loss2: (step) => loss('loss2', step),
+      dispose: disposeAll,
+    };
+  } catch (err) {
+    disposeAll();
+    throw err;
+  }
+}
+
+/**
+ * Walks `model.layers` (recursing into nested models) and names every trainable weight once:
+ * a Dense kernel → `<i>.weight` (stored transposed: tfjs keeps it [in][out], PyTorch [out][in]),
+ * a bias → `<i>.bias`, anything else → `<i>.<its tfjs short name>`.
+ */
+function nameWeights(tf: Tf, model: tfjs.LayersModel): NamedWeight[] {
+  const out: NamedWeight[] = [];
+  const seen = new Set<tfjs.Variable>();
+  const used = new Set<string>();
+  const unique = (name: string): string => {
+    let candidate = name;
+    for (let k = 2; used.has(candidate); k++) candidate = `${name}_${k}`;
+    used.add(candidate);
+    return candidate;
+  };
+  const add = (w: LayerVariable, name: string, isKernel: boolean): void => {
+    // A LayerVariable's read() is the tf.Variable itself (typed as a plain Tensor).
+    const variable = w.read() as tfjs.Variable;
+    if (!(variable instanceof tf.Variable)) throw new Error(`weight ${w.name} is not backed by a tf.Variable`);
+    if (seen.has(variable)) return;
+    seen.add(variable);
+    const shape = [...variable.shape];
+    out.push({ name: unique(name), shape: isKernel ? [shape[1]!, shape[0]!] : shape, transposed: isKernel, variable });
+  };
+  const walk = (layers: readonly tfjs.layers.Layer[], prefix: string): void => {
+    layers.forEach((layer, i) => {
+      if (layer instanceof tf.LayersModel) {
+        walk(layer.layers, `${prefix}${i}.`);
+        return;
+      }
+      for (const w of layer.trainableWeights) {
+        const short = shortName(w);
+        const isKernel = layer.getClassName() === 'Dense' && short === 'kernel' && w.shape.length === 2;
+        add(w, `${prefix}${i}.${isKernel ? 'weight' : short}`, isKernel);
+      }
+    });
+  };
+  walk(model.layers, '');
+  // Weights no layer reported (a custom layer or model overriding trainableWeights): kept, by short name.
+  for (const w of model.trainableWeights) add(w, shortName(w), false);
+  return out;
+}
+
+function shortName(w: LayerVariable): string {
+  const name = w.originalName || w.name;
+  return name.slice(name.lastIndexOf('/') + 1);
+}
+
+function checkModel(tf: Tf, model: unknown): asserts model is tfjs.LayersModel {
+  if (!(model instanceof tf.LayersModel)) {
+    throw new UserError(`model() returned ${describe(model)}; it must return a tf.LayersModel (tf.sequential(…) or tf.model(…)) built with the tf it is given`);
+  }
+  if (model.trainableWeights.length === 0) {
+    throw new UserError(
+      'model() returned a model with no trainable weights (are all its layers trainable: false?); mo-train trains the trainable weights',
+    );
+  }
+}
+
+function checkData(tf: Tf, data: unknown): asserts data is Record<string, tfjs.Tensor> {
+  if (data === null || typeof data !== 'object' || Array.isArray(data) || data instanceof tf.Tensor) {
+    throw new UserError(`data() returned ${describe(data)}; it must return a record of tensors, e.g. { x: tf.tensor2d(…), y: tf.tensor1d(…) }`);
+  }
+  for (const [key, value] of Object.entries(data)) {
+    if (!(value instanceof tf.Tensor)) throw new UserError(`data() returned a record whose "${key}" is ${describe(value)}; every value must be a tf.Tensor`);
+  }
+}
+
+/** Runs module code; what it throws becomes a one-line UserError pointing into the module when possible. */
+function callUser<T>(file: string | undefined, what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    const at = file && err instanceof Error ? locateIn(err, file) : null;
+    throw new UserError(`${what} threw: ${message.split('\n')[0]}${at ? ` (at line ${at})` : ''}`, { cause: err });
+  }
+}
+
+/**
+ * "line:column" of the innermost stack frame inside `file`, if any. tsx source-maps TypeScript
+ * frames back to the file's own path; a frame that still carries tsx's `?tsx-namespace=…` query
+ * was not mapped (something replaced Node's stack formatting) and its position is in the
+ * transpiled code, so it is not reported for TypeScript.
+ */
+function locateIn(err: Error, file: string): string | null {
+  const transpiled = /\.[cm]?ts$/i.test(file);
+  for (const line of (err.stack ?? '').split('\n')) {
+    const i = line.indexOf(file);
+    if (i < 0) continue;
+    const m = /^(\?[^:\s)]*)?:(\d+):(\d+)/.exec(line.slice(i + file.length));
+    if (!m) continue;
+    if (m[1] && transpiled) return null;
+    return `${m[2]}:${m[3]}`;
+  }
+  return null;
+}
+
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'no prototype'})`;
+  return `a ${typeof v}`;
+}
+
+/** Frees the tensors a module kept (its data, or what its losses stored in `state`), one level deep. */
+function disposeTensorsIn(tf: Tf, holder: Record<string, unknown>): void {
+  const dispose = (v: unknown): void => {
+    if (v instanceof tf.Tensor && !v.isDisposed) v.dispose();
+  };
+  for (const value of Object.values(holder)) {
+    if (Array.isArray(value)) value.forEach(dispose);
+    else if (value !== null && typeof value === 'object' && !(value instanceof tf.Tensor)) Object.values(value).forEach(dispose);
+    else dispose(value);
+  }
+}

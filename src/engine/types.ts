@@ -1,0 +1,39 @@
+/**
+ * The gradient oracle: the only thing that knows how losses and gradients are computed. Everything
+ * after it (combiner, optimizer, monitor, sink) works on flat Float64Arrays and is shared by every
+ * engine.
+ */
+import type { ParamLayout } from '../experiment/param-layout.js';
+
+export type EngineName = 'tfjs' | 'fused';
+export type BackendName = 'cpu' | 'wasm' | 'tensorflow';
+
+/** What one evaluation fills in. Buffers are owned by the caller and reused every step. */
+export interface Evaluation {
+  loss1: number;
+  loss2: number;
+  /** ∇loss1 and ∇loss2 with respect to every parameter, in layout order. */
+  readonly grad1: Float64Array;
+  readonly grad2: Float64Array;
+}
+
+export interface GradientOracle {
+  readonly engine: EngineName;
+  readonly layout: ParamLayout;
+  /** The run's starting parameters, flat in layout order (seeded init, or `--init`). */
+  readonly initial: Float64Array;
+  /**
+   * Objectives with no gradient path to any parameter (found on the first evaluation): their
+   * gradient is reported as zeros. The seed question's bug — loss2 rebuilt with
+   * `torch.tensor([w.sum() for w in params])` — looks exactly like this.
+   */
+  readonly disconnected: ReadonlyArray<'loss1' | 'loss2'>;
+  /** Losses and both gradients at `params`. */
+  evaluate(params: Float64Array, out: Evaluation): void;
+  /** Frees engine memory (tfjs tensors); the oracle is unusable afterwards. */
+  dispose(): void;
+}
+
+export function createEvaluation(size: number): Evaluation {
+  return { loss1: NaN, loss2: NaN, grad1: new Float64Array(size), grad2: new Float64Array(size) };
+}

@@ -1,0 +1,115 @@
+/**
+ * Where each named parameter tensor lives in the flat parameter vector every engine, combiner and
+ * optimizer works on. Names and shapes follow PyTorch's `state_dict` (Linear weights [out][in]),
+ * so `--init` files and `final-params.json` read the same in both worlds.
+ */
+export interface ParamEntry {
+  readonly name: string;
+  /** Shape in the state_dict (PyTorch convention: Linear weight [out][in]). */
+  readonly shape: readonly number[];
+  readonly offset: number;
+  readonly size: number;
+  /**
+   * The flat vector holds this 2-D tensor transposed (row-major [in][out], TensorFlow's Dense
+   * kernel layout) so an engine can use it without copying; state_dict I/O transposes.
+   */
+  readonly transposed: boolean;
+}
+
+export interface ParamLayout {
+  readonly entries: readonly ParamEntry[];
+  readonly size: number;
+}
+
+export function computeParamLayout(
+  tensors: ReadonlyArray<{ name: string; shape: readonly number[]; transposed?: boolean }>,
+): ParamLayout {
+  const entries: ParamEntry[] = [];
+  let offset = 0;
+  for (const t of tensors) {
+    const size = t.shape.reduce((a, b) => a * b, 1);
+    const transposed = t.transposed === true;
+    if (transposed && t.shape.length !== 2) throw new Error(`only 2-D tensors can be stored transposed (${t.name})`);
+    entries.push({ name: t.name, shape: [...t.shape], offset, size, transposed });
+    offset += size;
+  }
+  return { entries, size: offset };
+}
+
+/** A state_dict as plain JSON: name → nested arrays in row-major order. */
+export type StateDict = Record<string, unknown>;
+
+/** Flat vector → state_dict with nested arrays of the layout's shapes. */
+export function toStateDict(layout: ParamLayout, params: ArrayLike<number>): StateDict {
+  const out: StateDict = {};
+  for (const e of layout.entries) {
+    out[e.name] = e.transposed ? nest(transpose(params, e.offset, e.shape[1]!, e.shape[0]!), 0, e.shape) : nest(params, e.offset, e.shape);
+  }
+  return out;
+}
+
+/** The rows × cols row-major block at `offset`, transposed into a new cols × rows array. */
+function transpose(flat: ArrayLike<number>, offset: number, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = flat[offset + r * cols + c]!;
+  return out;
+}
+
+function nest(flat: ArrayLike<number>, offset: number, shape: readonly number[]): unknown {
+  if (shape.length === 0) return flat[offset];
+  const [n, ...rest] = shape as [number, ...number[]];
+  const stride = rest.reduce((a, b) => a * b, 1);
+  const out: unknown[] = [];
+  for (let i = 0; i < n; i++) out.push(nest(flat, offset + i * stride, rest));
+  return out;
+}
+
+/**
+ * state_dict → flat vector in the layout's order. Tensors are matched by name; when the names
+ * differ (a PyTorch model's `fc1.weight` against a tfjs model's `0.weight`) but there are as many
+ * tensors as the layout has, they are matched in order ("layer order"), shapes checked. Returns a
+ * list of problems instead of throwing: each names the tensor and what was expected.
+ */
+export function fromStateDict(layout: ParamLayout, dict: StateDict): { params: Float64Array } | { problems: string[] } {
+  const names = Object.keys(dict);
+  const byName = layout.entries.every((e) => e.name in dict);
+  const byOrder = !byName && names.length === layout.entries.length;
+  const problems: string[] = [];
+  if (!byName && !byOrder) {
+    const expected = new Set(layout.entries.map((e) => e.name));
+    for (const name of names) {
+      if (!expected.has(name)) problems.push(`unexpected tensor "${name}" (expected ${[...expected].join(', ')})`);
+    }
+    for (const e of layout.entries) {
+      if (!(e.name in dict)) problems.push(`missing tensor "${e.name}" of shape [${e.shape.join(',')}]`);
+    }
+    return { problems };
+  }
+  const params = new Float64Array(layout.size);
+  layout.entries.forEach((e, i) => {
+    const key = byName ? e.name : names[i]!;
+    const flat: number[] = [];
+    if (!flatten(dict[key], e.shape, flat)) {
+      const which = byName ? `"${key}"` : `"${key}" (tensor ${i + 1}, matched by order to ${e.name})`;
+      problems.push(`tensor ${which} must have shape [${e.shape.join(',')}] (nested arrays of finite numbers)`);
+      return;
+    }
+    params.set(e.transposed ? transpose(flat, 0, e.shape[0]!, e.shape[1]!) : flat, e.offset);
+  });
+  if (byName && names.length > layout.entries.length) {
+    const expected = new Set(layout.entries.map((e) => e.name));
+    for (const name of names) if (!expected.has(name)) problems.push(`unexpected tensor "${name}"`);
+  }
+  return problems.length > 0 ? { problems } : { params };
+}
+
+function flatten(value: unknown, shape: readonly number[], out: number[]): boolean {
+  if (shape.length === 0) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+    out.push(value);
+    return true;
+  }
+  if (!Array.isArray(value) || value.length !== shape[0]) return false;
+  const rest = shape.slice(1);
+  return value.every((v) => flatten(v, rest, out));
+}

@@ -1,0 +1,239 @@
+/**
+ * Reads a results directory (see DESIGN.md, "Results layout") into one record per run with its
+ * state. It only reads files: nothing in the directory is imported or executed (sweep.json's
+ * `module` is a path it never touches). Each file is validated here, at the edge; a broken run
+ * becomes a `corrupt` record naming the file and what is wrong, not an exception.
+ */
+import type { Dirent } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import type { AxisValue } from '../spec/types.js';
+import { sortRunsByCoords } from '../summary/aggregate.js';
+import {
+  computeStepsMismatch,
+  parseRunConfigCoords,
+  parseRunSummary,
+  parseStepsCsv,
+  parseSweepFormatVersion,
+  parseSweepRecord,
+  SWEEP_FORMAT_VERSION,
+  type Parsed,
+  type StepsTail,
+  type SweepRecord,
+} from '../summary/parse-results.js';
+import type { RunRecord } from '../summary/run-record.js';
+import { SUMMARY_FORMAT_VERSION } from '../summary/run-summary.js';
+import { parseJson } from './json.js';
+import { runFiles, RUNS_DIR } from './run-files.js';
+
+export const SWEEP_FILE = 'sweep.json';
+
+export interface ResultsSet {
+  /** The directory as the user gave it; every path in problems and notes starts with it. */
+  readonly dir: string;
+  /** sweep.json, when it was there and readable; null when the runs were discovered from runs/. */
+  readonly sweep: { readonly format_version: number; readonly name: string | null } | null;
+  /** In sweep.json's order (α, axes, seed), or sorted that way when discovered. */
+  readonly runs: readonly RunRecord[];
+  /** What a person should know that is not one run's state: stray entries, a newer format, no sweep.json. */
+  readonly notes: readonly string[];
+}
+
+/** Throws UserError when `dir` is not a results directory at all. */
+export async function readResults(dir: string): Promise<ResultsSet> {
+  await requireDirectory(dir);
+  const notes: string[] = [];
+  const sweepPath = join(dir, SWEEP_FILE);
+  const runsPath = join(dir, RUNS_DIR);
+  const sweepFile = await readText(sweepPath);
+  const entries = await listRunsDir(runsPath, notes);
+
+  if (sweepFile.kind === 'absent' && entries === null) {
+    throw new UserError(`${dir} has neither ${SWEEP_FILE} nor ${RUNS_DIR}/: not a results directory (pass the directory mo-train sweep or run wrote, the one holding ${SWEEP_FILE})`);
+  }
+  let sweep: SweepRecord | null = null;
+  if (sweepFile.kind === 'absent') {
+    notes.push(`${sweepPath}: not found; runs discovered from ${runsPath}/`);
+  } else {
+    const read = sweepFile.kind === 'text' ? readSweep(sweepFile.text) : { sweep: null, newer: null, issue: `cannot read it (${sweepFile.reason})` };
+    if (read.newer !== null) notes.push(`${sweepPath}: format_version ${read.newer} is newer than this mo-train reads (${SWEEP_FORMAT_VERSION}); reading what it can`);
+    if (read.issue !== null) {
+      if (entries === null) throw new UserError(`${sweepPath}: ${read.issue}, and there is no ${RUNS_DIR}/ directory to discover runs from`);
+      notes.push(`${sweepPath}: ${read.issue}; runs discovered from ${runsPath}/ instead`);
+    }
+    sweep = read.sweep;
+  }
+
+  const present = new Map((entries ?? []).map((e) => [e.name, e]));
+  let runs: RunRecord[];
+  if (sweep) {
+    const expected = new Set(sweep.runs.map((r) => r.id));
+    for (const name of present.keys()) {
+      if (!expected.has(name)) notes.push(`${join(runsPath, name)}: not part of this sweep (not in ${SWEEP_FILE}); ignored`);
+    }
+    runs = [];
+    for (const entry of sweep.runs) runs.push(await readRun(dir, entry.id, entry.coords, present.has(entry.id), notes));
+  } else {
+    runs = [];
+    for (const name of [...present.keys()].sort()) {
+      if (!(await isDirectory(join(runsPath, name)))) {
+        notes.push(`${join(runsPath, name)}: not a run directory; ignored`);
+        continue;
+      }
+      runs.push(await readRun(dir, name, null, true, notes));
+    }
+    runs = sortRunsByCoords(runs);
+  }
+  return { dir, sweep: sweep ? { format_version: sweep.format_version, name: sweep.name } : null, runs, notes };
+}
+
+/** sweep.json's runs, the newer format_version it has if any, and what is wrong with it if it cannot be used. */
+function readSweep(text: string): { sweep: SweepRecord | null; newer: number | null; issue: string | null } {
+  if (text.trim() === '') return { sweep: null, newer: null, issue: 'empty file' };
+  let value: unknown;
+  try {
+    value = parseJson(text);
+  } catch (err) {
+    return { sweep: null, newer: null, issue: `not valid JSON (${(err as Error).message})` };
+  }
+  const version = parseSweepFormatVersion(value);
+  const newer = version !== null && version > SWEEP_FORMAT_VERSION ? version : null;
+  const parsed = parseSweepRecord(value);
+  return parsed.ok ? { sweep: parsed.value, newer, issue: null } : { sweep: null, newer, issue: parsed.issue };
+}
+
+async function readRun(
+  dir: string,
+  id: string,
+  sweepCoords: Readonly<Record<string, AxisValue>> | null,
+  present: boolean,
+  notes: string[],
+): Promise<RunRecord> {
+  const path = join(dir, RUNS_DIR, id);
+  if (!present) {
+    return { id, path, state: 'missing', coords: sweepCoords ?? {}, summary: null, rows: null, problem: `${path}: no run directory (not started yet, or run by another shard)` };
+  }
+  if (!(await isDirectory(path))) {
+    return { id, path, state: 'corrupt', coords: sweepCoords ?? {}, summary: null, rows: null, problem: `${path}: not a directory` };
+  }
+
+  const configCoords = await readConfigCoords(join(path, runFiles.config), id, notes);
+  const stepsPath = join(path, runFiles.steps);
+  const stepsFile = await readText(stepsPath);
+  const steps: Parsed<StepsTail> | null =
+    stepsFile.kind === 'absent' ? null : stepsFile.kind === 'text' ? parseStepsCsv(stepsFile.text) : { ok: false, issue: `cannot read it (${stepsFile.reason})` };
+  const rows = steps?.ok ? steps.value.rows : null;
+  const coords = sweepCoords ?? configCoords ?? {};
+  const corrupt = (problem: string, c = coords): RunRecord => ({ id, path, state: 'corrupt', coords: c, summary: null, rows, problem });
+
+  const summaryPath = join(path, runFiles.summary);
+  const summaryFile = await readText(summaryPath);
+  if (summaryFile.kind === 'unreadable') return corrupt(`${summaryPath}: cannot read it (${summaryFile.reason})`);
+  if (summaryFile.kind === 'absent') {
+    const progress = rows === null ? 'no steps.csv yet' : `${rows} ${rows === 1 ? 'row' : 'rows'} in steps.csv so far`;
+    return { id, path, state: 'unfinished', coords, summary: null, rows, problem: `${path}: no summary.json — still running or interrupted (${progress})` };
+  }
+  const summaryText = summaryFile.text;
+  if (summaryText.trim() === '') return corrupt(`${summaryPath}: empty file`);
+  let value: unknown;
+  try {
+    value = parseJson(summaryText);
+  } catch (err) {
+    return corrupt(`${summaryPath}: not valid JSON (${(err as Error).message})`);
+  }
+  const parsed = parseRunSummary(value);
+  if (!parsed.ok) {
+    const version = parseSweepFormatVersion(value);
+    const newer = version !== null && version > SUMMARY_FORMAT_VERSION ? ` (format_version ${version} is newer than this mo-train reads, ${SUMMARY_FORMAT_VERSION})` : '';
+    return corrupt(`${summaryPath}: ${parsed.issue}${newer}`);
+  }
+  const summary = parsed.value;
+  const summaryCoords = sweepCoords ?? summary.coords;
+  if (summary.id !== id) return corrupt(`${summaryPath}: id is "${summary.id}", expected "${id}" (its directory's name)`, summaryCoords);
+
+  let tail: StepsTail;
+  if (steps === null) {
+    // A run that failed before its first step may never have opened steps.csv.
+    if (summary.rows_logged === 0) tail = { rows: 0, last: null, partial_line: false };
+    else return corrupt(`${stepsPath}: missing, but summary.json says ${summary.rows_logged} rows were logged`, summaryCoords);
+  } else if (!steps.ok) {
+    return corrupt(`${stepsPath}: ${steps.issue}`, summaryCoords);
+  } else {
+    tail = steps.value;
+  }
+  const mismatch = computeStepsMismatch(summary, tail);
+  if (mismatch) return corrupt(`${stepsPath}: ${mismatch}`, summaryCoords);
+
+  return { id, path, state: summary.status, coords: summaryCoords, summary, rows: tail.rows, problem: null };
+}
+
+/** The run's coords from config.json, or null with a note when it is missing or not a run config. */
+async function readConfigCoords(path: string, id: string, notes: string[]): Promise<Readonly<Record<string, AxisValue>> | null> {
+  const file = await readText(path);
+  if (file.kind !== 'text') {
+    notes.push(`${path}: ${file.kind === 'absent' ? 'not found' : `cannot read it (${file.reason})`}`);
+    return null;
+  }
+  let value: unknown;
+  try {
+    value = parseJson(file.text);
+  } catch (err) {
+    notes.push(`${path}: not valid JSON (${(err as Error).message})`);
+    return null;
+  }
+  const parsed = parseRunConfigCoords(value);
+  if (!parsed.ok) {
+    notes.push(`${path}: ${parsed.issue}`);
+    return null;
+  }
+  if (parsed.value.id !== id) notes.push(`${path}: id is "${parsed.value.id}", expected "${id}" (its directory's name)`);
+  return parsed.value.coords;
+}
+
+async function requireDirectory(dir: string): Promise<void> {
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new UserError(`${dir} is a file, not a results directory (pass the directory holding ${SWEEP_FILE} and ${RUNS_DIR}/)`);
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UserError(`${dir}: no such directory (pass the results directory mo-train sweep or run wrote, e.g. results/<name>)`);
+    throw new UserError(`${dir}: cannot read it (${code ?? (err as Error).message})`);
+  }
+}
+
+/** Entries of runs/ other than hidden ones (editor and OS litter); null when there is no runs/. */
+async function listRunsDir(path: string, notes: string[]): Promise<Dirent[] | null> {
+  try {
+    return (await readdir(path, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'ENOTDIR') {
+      notes.push(`${path}: not a directory; ignored`);
+      return null;
+    }
+    throw new UserError(`${path}: cannot read it (${code ?? (err as Error).message})`);
+  }
+}
+
+type FileText = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'absent' } | { readonly kind: 'unreadable'; readonly reason: string };
+
+/** A file's text; absent when it does not exist; unreadable (permissions, a directory in its place) is reported by the caller. */
+async function readText(path: string): Promise<FileText> {
+  try {
+    return { kind: 'text', text: await readFile(path, 'utf8') };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'absent' };
+    return { kind: 'unreadable', reason: code ?? (err as Error).message };
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Executes one run into its directory: config.json first, then steps.csv streamed during training,
+ * final-params.json, and summary.json last. Used in-process by `run` and inside a worker process
+ * by `sweep`.
+ */
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createOracle, resolveEngine } from '../engine/create-oracle.js';
+import type { GradientOracle } from '../engine/types.js';
+import { fromStateDict, toStateDict } from '../experiment/param-layout.js';
+import { UserError } from '../errors.js';
+import { createRunDir, readStateDictFile, runFiles, writeFinalParams, writeRunConfig, writeRunSummary } from '../io/run-files.js';
+import { openStepsWriter } from '../io/steps-writer.js';
+import type { RunConfig } from '../spec/types.js';
+import { SUMMARY_FORMAT_VERSION, type RunSummary } from '../summary/run-summary.js';
+import { judgeStability, windowStart } from '../summary/verdict.js';
+import { train } from '../train/train-loop.js';
+
+export interface ExecuteHooks {
+  /** Steps done so far; called at most every `progressIntervalMs`. */
+  readonly onProgress?: (stepsDone: number) => void;
+  readonly progressIntervalMs?: number;
+}
+
+export async function executeRun(config: RunConfig, runDir: string, hooks: ExecuteHooks = {}): Promise<RunSummary> {
+  const t0 = performance.now();
+  createRunDir(runDir);
+  writeRunConfig(runDir, config);
+  let oracle: GradientOracle | null = null;
+  try {
+    oracle = await createOracle(config);
+    const params = startingParams(config, oracle);
+    const writer = openStepsWriter(join(runDir, runFiles.steps));
+    const interval = hooks.progressIntervalMs ?? 100;
+    let lastReport = 0;
+    let outcome;
+    try {
+      outcome = await train(oracle, params, config, writer, windowStart(config.steps, config.verdict), {
+        // The loop calls this every 256 steps; the clock check keeps IPC traffic to a few messages a second.
+        progressEvery: 256,
+        onProgress: (done) => {
+          const now = performance.now();
+          if (now - lastReport >= interval || done === config.steps) {
+            lastReport = now;
+            hooks.onProgress?.(done);
+          }
+        },
+      });
+    } finally {
+      await writer.close();
+    }
+    writeFinalParams(runDir, toStateDict(oracle.layout, params));
+
+    const noGradient = (['loss1', 'loss2'] as const).filter((k) => oracle!.disconnected.includes(k) || !outcome.gradNonzero[k]);
+    const warnings = noGradient.map((k) =>
+      oracle!.disconnected.includes(k)
+        ? `${k} has no gradient with respect to any parameter, so it was never optimized (α has no effect on it); ` +
+          `usually it was built from detached values, e.g. torch.tensor([w.sum() for w in params]) or tf.tensor(x.dataSync())`
+        : `${k}'s gradient was zero at every step, so it never moved the parameters`,
+    );
+    const judgement = judgeStability(
+      {
+        start: outcome.first ? { loss1: outcome.first.loss1, loss2: outcome.first.loss2 } : { loss1: NaN, loss2: NaN },
+        step: outcome.window.step,
+        loss1: outcome.window.loss1,
+        loss2: outcome.window.loss2,
+        divergence: outcome.divergence,
+      },
+      config.verdict,
+    );
+    const last = outcome.last;
+    const summary: RunSummary = {
+      format_version: SUMMARY_FORMAT_VERSION,
+      id: config.id,
+      status: 'finished',
+      verdict: judgement.verdict,
+      explanation: judgement.explanation,
+      alpha: config.alpha,
+      seed: config.seed,
+      coords: config.coords,
+      engine: oracle.engine,
+      steps_requested: config.steps,
+      steps_run: outcome.stepsRun,
+      rows_logged: outcome.rowsLogged,
+      start: outcome.first ? { loss1: outcome.first.loss1, loss2: outcome.first.loss2 } : null,
+      final: last ? { step: last.step, loss1: last.loss1, loss2: last.loss2, total: last.total } : null,
+      min_loss1: outcome.minLoss1Step >= 0 ? { value: outcome.minLoss1, step: outcome.minLoss1Step } : null,
+      window: judgement.window,
+      loss1_behaviour: judgement.loss1,
+      loss2_behaviour: judgement.loss2,
+      divergence: outcome.divergence,
+      no_gradient: noGradient,
+      warnings,
+      error: null,
+      wall_time_s: (performance.now() - t0) / 1000,
+    };
+    writeRunSummary(runDir, summary);
+    return summary;
+  } catch (err) {
+    const summary = failedSummary(config, err, (performance.now() - t0) / 1000, oracle ? oracle.engine : resolveEngine(config));
+    writeRunSummary(runDir, summary);
+    return summary;
+  } finally {
+    oracle?.dispose();
+  }
+}
+
+function startingParams(config: RunConfig, oracle: GradientOracle): Float64Array {
+  if (!config.init) return Float64Array.from(oracle.initial);
+  const result = fromStateDict(oracle.layout, readStateDictFile(config.init.path));
+  if ('problems' in result) throw new UserError(`--init ${config.init.path}: ${result.problems.join('; ')}`);
+  return result.params;
+}
+
+/** A run that errored is a result, not a crash: recorded with its message (and stack for internal errors). */
+export function failedSummary(config: RunConfig, err: unknown, wallTime: number, engine: string): RunSummary {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const userError = e instanceof UserError;
+  return {
+    format_version: SUMMARY_FORMAT_VERSION,
+    id: config.id,
+    status: 'failed',
+    verdict: 'failed',
+    explanation: `failed: ${e.message.split('\n')[0]}`,
+    alpha: config.alpha,
+    seed: config.seed,
+    coords: config.coords,
+    engine,
+    steps_requested: config.steps,
+    steps_run: 0,
+    rows_logged: 0,
+    start: null,
+    final: null,
+    min_loss1: null,
+    window: null,
+    loss1_behaviour: null,
+    loss2_behaviour: null,
+    divergence: null,
+    no_gradient: [],
+    warnings: [],
+    error: userError || !e.stack ? { message: e.message } : { message: e.message, stack: e.stack },
+    wall_time_s: wallTime,
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * Checks made once, in the coordinator, before any run starts or anything is written: a module
+ * that fails to load or has the wrong shape, and an --init file that does not fit the model, are
+ * reported once instead of failing every run.
+ */
+import { declarativeLayout } from '../experiment/declarative.js';
+import { fromStateDict, type ParamLayout } from '../experiment/param-layout.js';
+import { UserError } from '../errors.js';
+import { readStateDictFile } from '../io/run-files.js';
+import type { RunConfig } from '../spec/types.js';
+
+export interface PreflightReport {
+  /** Things the user should know before the runs start (e.g. an objective without gradient). */
+  readonly warnings: string[];
+}
+
+export async function preflight(runs: readonly RunConfig[]): Promise<PreflightReport> {
+  const warnings: string[] = [];
+  const moduleLayouts = new Map<string, ParamLayout>();
+  for (const run of runs) {
+    if (run.experiment.kind !== 'module' || moduleLayouts.has(run.experiment.path)) continue;
+    const { checkModule } = await import('../engine/tfjs/index.js');
+    const check = await checkModule(run.experiment.path, run.backend);
+    moduleLayouts.set(run.experiment.path, check.layout);
+    for (const k of check.disconnected) {
+      warnings.push(
+        `${k} of ${check.name} has no gradient with respect to any parameter: it will not be optimized whatever α is ` +
+          `(usually it is built from detached values, e.g. tf.tensor(x.dataSync()))`,
+      );
+    }
+  }
+  const checked = new Set<string>();
+  for (const run of runs) {
+    if (!run.init) continue;
+    const layout = run.experiment.kind === 'module' ? moduleLayouts.get(run.experiment.path)! : declarativeLayout(run.experiment.definition);
+    const key = `${run.init.path}\u0000${layout.entries.map((e) => `${e.name}:${e.shape.join('x')}`).join(',')}`;
+    if (checked.has(key)) continue;
+    checked.add(key);
+    const result = fromStateDict(layout, readStateDictFile(run.init.path));
+    if ('problems' in result) throw new UserError(`--init ${run.init.path}: ${result.problems.join('; ')}`);
+  }
+  return { warnings };
+}

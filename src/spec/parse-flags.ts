@@ -1,0 +1,205 @@
+/**
+ * Command-line settings (commander hands over raw strings) into typed values: one value sets a
+ * key, several values make an axis, and `alpha`/`seeds` become lists. Types are checked later,
+ * with the file's values; here only the text is read. Pure.
+ */
+import type { AxisValue } from './types.js';
+import { renderSuggestion } from './nearest-name.js';
+import { parseNumberList, splitTopLevelCommas } from './parse-values.js';
+import { renderSpecError, type Origin } from './spec-errors.js';
+import { SETTINGS, canonicalSettingKey, describeAllowed, describeSettableKeys, type SettingKind } from './spec-keys.js';
+
+/** Raw strings from commander; all optional. */
+export interface SpecFlags {
+  experiment?: string;
+  module?: string;
+  alpha?: string;
+  seeds?: string;
+  seed?: string;
+  steps?: string;
+  optimizer?: string;
+  lr?: string;
+  logEvery?: string;
+  engine?: string;
+  backend?: string;
+  init?: string;
+  combine?: string;
+  name?: string;
+  /** `key=v1,v2`, repeatable. */
+  set?: string[];
+}
+
+export interface FlagSetting {
+  readonly key: string;
+  readonly value: unknown;
+  readonly origin: Origin;
+}
+
+export interface FlagAxis {
+  readonly key: string;
+  readonly values: readonly AxisValue[];
+  readonly origin: Origin;
+}
+
+export interface FlagList {
+  readonly key: 'alpha' | 'seeds';
+  readonly values: readonly number[];
+  readonly origin: Origin;
+}
+
+export interface ParsedFlags {
+  /** In the order given; a --set after the named flags. */
+  readonly settings: FlagSetting[];
+  readonly axes: FlagAxis[];
+  readonly lists: FlagList[];
+  readonly errors: string[];
+}
+
+/** Named flags and the setting each one sets (`--seed` takes one value, `--alpha`/`--seeds` a list). */
+const NAMED_FLAGS: readonly { field: Exclude<keyof SpecFlags, 'set'>; flag: string; key: string }[] = [
+  { field: 'name', flag: '--name', key: 'name' },
+  { field: 'experiment', flag: '--experiment', key: 'experiment' },
+  { field: 'module', flag: '--module', key: 'module' },
+  { field: 'alpha', flag: '--alpha', key: 'alpha' },
+  { field: 'seeds', flag: '--seeds', key: 'seeds' },
+  { field: 'seed', flag: '--seed', key: 'seeds' },
+  { field: 'steps', flag: '--steps', key: 'steps' },
+  { field: 'logEvery', flag: '--log-every', key: 'log_every' },
+  { field: 'optimizer', flag: '--optimizer', key: 'optimizer.name' },
+  { field: 'lr', flag: '--lr', key: 'optimizer.lr' },
+  { field: 'combine', flag: '--combine', key: 'combine' },
+  { field: 'engine', flag: '--engine', key: 'engine' },
+  { field: 'backend', flag: '--backend', key: 'backend' },
+  { field: 'init', flag: '--init', key: 'init' },
+];
+
+const SET_FORM = 'key=value or key=v1,v2,… (e.g. --set optimizer.lr=1e-3,1e-2)';
+
+export function parseSpecFlags(flags: SpecFlags): ParsedFlags {
+  const out: ParsedFlags = { settings: [], axes: [], lists: [], errors: [] };
+  const seen = new Map<string, string>();
+  const claim = (key: string, where: string): boolean => {
+    const before = seen.get(key);
+    if (before !== undefined) {
+      out.errors.push(renderSpecError(where, key, `also given as ${before}`, 'one of them'));
+      return false;
+    }
+    seen.set(key, where);
+    return true;
+  };
+
+  for (const { field, flag, key } of NAMED_FLAGS) {
+    const text = flags[field];
+    if (text === undefined) continue;
+    if (!claim(key, flag)) continue;
+    const origin: Origin = { where: flag, fromFile: false, keyPrefix: '' };
+    const kind = SETTINGS[key]!.kind;
+    if (kind === 'string' || kind === 'json') {
+      out.settings.push({ key, value: text, origin });
+      continue;
+    }
+    const parsed = parseNumberList(text);
+    if (!parsed.ok) {
+      out.errors.push(renderSpecError(flag, key, parsed.error, describeAllowed(key)));
+      continue;
+    }
+    if (kind === 'numbers' && field !== 'seed') {
+      out.lists.push({ key: key as 'alpha' | 'seeds', values: parsed.values, origin });
+    } else if (parsed.values.length !== 1) {
+      const hint = field === 'seed' ? 'one integer (for several seeds: mo-train sweep --seeds 0-4)' : `one value (to sweep it: --set ${key}=${text})`;
+      out.errors.push(renderSpecError(flag, key, `"${text}" gives ${parsed.values.length} values`, hint));
+    } else if (kind === 'numbers') {
+      out.lists.push({ key: 'seeds', values: parsed.values, origin });
+    } else {
+      out.settings.push({ key, value: parsed.values[0], origin });
+    }
+  }
+
+  for (const entry of flags.set ?? []) parseSetEntry(entry, out, claim);
+
+  return out;
+}
+
+function parseSetEntry(entry: string, out: ParsedFlags, claim: (key: string, where: string) => boolean): void {
+  const eq = entry.indexOf('=');
+  if (eq < 0) {
+    out.errors.push(renderSpecError('--set', entry.trim() || '(empty)', 'missing "="', SET_FORM));
+    return;
+  }
+  const rawKey = entry.slice(0, eq).trim();
+  const text = entry.slice(eq + 1).trim();
+  const where = `--set ${rawKey}`;
+  if (rawKey === '') {
+    out.errors.push(renderSpecError('--set', '(empty)', `no key before "=" in "${entry}"`, SET_FORM));
+    return;
+  }
+  const key = canonicalSettingKey(rawKey);
+  const info = SETTINGS[key];
+  const settable = describeSettableKeys(rawKey);
+  if (!info || !settable.candidates.includes(key)) {
+    out.errors.push(renderSpecError(where, rawKey, `unknown key${renderSuggestion(rawKey, settable.candidates)}`, settable.allowed));
+    return;
+  }
+  if (!claim(key, where)) return;
+  if (text === '') {
+    out.errors.push(renderSpecError(where, key, 'no value after "="', describeAllowed(key)));
+    return;
+  }
+  const origin: Origin = { where, fromFile: false, keyPrefix: '' };
+  const parsed = parseSetValues(key, info.kind, text);
+  if (!parsed.ok) {
+    out.errors.push(renderSpecError(where, key, parsed.error, describeAllowed(key)));
+    return;
+  }
+  const { values } = parsed;
+  if (info.kind === 'numbers') {
+    out.lists.push({ key: key as 'alpha' | 'seeds', values: values as number[], origin });
+  } else if (values.length === 1) {
+    out.settings.push({ key, value: values[0], origin });
+  } else if (!info.sweepable) {
+    const hint = info.kind === 'json' ? `one value; write a list as JSON, e.g. --set '${key}=[${text}]'` : 'one value: it cannot be swept';
+    out.errors.push(renderSpecError(where, key, `${values.length} values given`, hint));
+  } else {
+    out.axes.push({ key, values: values as AxisValue[], origin });
+  }
+}
+
+type ValuesResult = { ok: true; values: unknown[] } | { ok: false; error: string };
+
+/**
+ * The values of `--set key=text`, read according to the key's kind (a number key takes list
+ * expressions, a JSON key one JSON value). A value that does not fit its key is passed on as a
+ * string and rejected with the others by the schema.
+ */
+export function parseSetValues(key: string, kind: SettingKind, text: string): ValuesResult {
+  if (kind === 'number' || kind === 'numbers') {
+    const parsed = parseNumberList(text);
+    return parsed.ok ? { ok: true, values: parsed.values } : parsed;
+  }
+  if (kind === 'json' && (text.startsWith('[') || text.startsWith('{'))) {
+    try {
+      return { ok: true, values: [JSON.parse(text) as unknown] };
+    } catch (err) {
+      return { ok: false, error: `invalid JSON "${text}" (${(err as Error).message})` };
+    }
+  }
+  const tokens = (kind === 'json' ? splitTopLevelCommas(text) : null) ?? text.split(',');
+  const values: unknown[] = [];
+  for (const raw of tokens) {
+    const token = raw.trim();
+    if (token === '') return { ok: false, error: `empty value in "${text}"` };
+    values.push(readScalar(key, kind, token));
+  }
+  return { ok: true, values };
+}
+
+function readScalar(key: string, kind: SettingKind, token: string): unknown {
+  if (kind === 'boolean' || kind === 'json') {
+    if (token === 'true') return true;
+    if (token === 'false') return false;
+  }
+  if (kind === 'json' && token !== '' && Number.isFinite(Number(token))) return Number(token);
+  // `--set init=null` restores the seeded init a spec file's `init:` replaced.
+  if (key === 'init' && token === 'null') return null;
+  return token;
+}

@@ -1,0 +1,42 @@
+/**
+ * The shape of `runs/<id>/summary.json` — part of the public results contract. Its presence means
+ * the run finished (or failed and was recorded); it is written last.
+ */
+import type { AxisValue } from '../spec/types.js';
+import type { Loss1Behaviour, Loss2Behaviour, Verdict, WindowStats } from './verdict.js';
+
+export const SUMMARY_FORMAT_VERSION = 1;
+
+export interface RunSummary {
+  readonly format_version: number;
+  readonly id: string;
+  readonly status: 'finished' | 'failed';
+  readonly verdict: Verdict;
+  /** One sentence: why this verdict. */
+  readonly explanation: string;
+  readonly alpha: number;
+  readonly seed: number;
+  readonly coords: Readonly<Record<string, AxisValue>>;
+  readonly engine: string;
+  readonly steps_requested: number;
+  /** Updates applied (fewer than requested when the run stopped at a divergence). */
+  readonly steps_run: number;
+  /** Rows in steps.csv. */
+  readonly rows_logged: number;
+  /** Losses at step 0. */
+  readonly start: { readonly loss1: number; readonly loss2: number } | null;
+  /** The last logged row: losses at the parameters before the last update. */
+  readonly final: { readonly step: number; readonly loss1: number; readonly loss2: number; readonly total: number } | null;
+  /** Over every step, logged or not. */
+  readonly min_loss1: { readonly value: number; readonly step: number } | null;
+  readonly window: WindowStats | null;
+  readonly loss1_behaviour: Loss1Behaviour | null;
+  readonly loss2_behaviour: Loss2Behaviour | null;
+  readonly divergence: { readonly step: number; readonly reason: string; readonly detail: string } | null;
+  /** Objectives that never had a gradient: no path to any parameter, or zero at every step. */
+  readonly no_gradient: readonly ('loss1' | 'loss2')[];
+  readonly warnings: readonly string[];
+  readonly error: { readonly message: string; readonly stack?: string } | null;
+  /** Seconds the run took; varies from run to run, unlike everything else here. */
+  readonly wall_time_s: number;
+}

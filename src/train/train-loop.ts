@@ -1,0 +1,158 @@
+/**
+ * One training run: gradient oracle → combiner → optimizer → monitor → sink, on flat arrays.
+ * Pure apart from the sink it is handed; it knows nothing about files, clocks or processes.
+ */
+import { createEvaluation, type GradientOracle } from '../engine/types.js';
+import { createCombiner, type CombinerName } from './combiner.js';
+import { checkDivergence, type Divergence, type MonitorSettings } from './monitor.js';
+import { createOptimizer, type OptimizerSettings } from './optimizers.js';
+
+/** One row of steps.csv: the losses at the parameters *before* update `step` (step counts from 0). */
+export interface StepRow {
+  step: number;
+  loss1: number;
+  loss2: number;
+  /** loss1 − α·loss2, the objective being descended. */
+  total: number;
+  grad_norm1: number;
+  grad_norm2: number;
+  param_norm: number;
+}
+
+export const STEP_COLUMNS = ['step', 'loss1', 'loss2', 'total', 'grad_norm1', 'grad_norm2', 'param_norm'] as const;
+
+export interface StepSink {
+  /** Returns false when the caller should `await drain()` before writing more (backpressure). */
+  write(row: StepRow): boolean;
+  drain(): Promise<void>;
+}
+
+export interface TrainSettings {
+  readonly alpha: number;
+  readonly steps: number;
+  /** Log every k-th step; step 0, the last step and a diverging step are always logged. */
+  readonly log_every: number;
+  readonly optimizer: OptimizerSettings;
+  readonly combine: CombinerName;
+  readonly monitor: MonitorSettings;
+}
+
+/** Logged rows from `from` on, kept for the stability verdict. */
+export interface WindowSeries {
+  readonly from: number;
+  readonly step: number[];
+  readonly loss1: number[];
+  readonly loss2: number[];
+}
+
+export interface TrainOutcome {
+  /** Updates applied. */
+  readonly stepsRun: number;
+  readonly rowsLogged: number;
+  readonly first: StepRow | null;
+  readonly last: StepRow | null;
+  readonly minLoss1: number;
+  readonly minLoss1Step: number;
+  readonly divergence: Divergence | null;
+  readonly window: WindowSeries;
+  /** Whether each gradient was ever non-zero; false for an objective that never pushed the parameters. */
+  readonly gradNonzero: { readonly loss1: boolean; readonly loss2: boolean };
+}
+
+export interface TrainHooks {
+  /** Called every `progressEvery` steps with the number of steps done. */
+  readonly onProgress?: (stepsDone: number) => void;
+  readonly progressEvery?: number;
+}
+
+export async function train(
+  oracle: GradientOracle,
+  params: Float64Array,
+  settings: TrainSettings,
+  sink: StepSink,
+  windowFrom: number,
+  hooks: TrainHooks = {},
+): Promise<TrainOutcome> {
+  const n = params.length;
+  const ev = createEvaluation(n);
+  const direction = new Float64Array(n);
+  const optimizer = createOptimizer(settings.optimizer, n);
+  const combiner = createCombiner(settings.combine, settings.alpha);
+  const { alpha, steps, log_every: logEvery, monitor } = settings;
+  const progressEvery = hooks.progressEvery ?? 100;
+  const window: WindowSeries = { from: windowFrom, step: [], loss1: [], loss2: [] };
+
+  let first: StepRow | null = null;
+  let last: StepRow | null = null;
+  let rows = 0;
+  let minLoss1 = Infinity;
+  let minLoss1Step = -1;
+  let divergence: Divergence | null = null;
+  let stepsRun = 0;
+  let grad1Nonzero = false;
+  let grad2Nonzero = false;
+
+  for (let step = 0; step < steps; step++) {
+    oracle.evaluate(params, ev);
+    const paramNorm = norm(params);
+    const { loss1, loss2 } = ev;
+    if (loss1 < minLoss1) {
+      minLoss1 = loss1;
+      minLoss1Step = step;
+    }
+    const diverged: Divergence | null = divergence === null ? checkDivergence(monitor, step, loss1, loss2, paramNorm) : null;
+    if (diverged) divergence = diverged;
+    const g1 = norm(ev.grad1);
+    const g2 = norm(ev.grad2);
+    if (g1 !== 0) grad1Nonzero = true;
+    if (g2 !== 0) grad2Nonzero = true;
+    if (step % logEvery === 0 || step === steps - 1 || diverged) {
+      const row: StepRow = {
+        step,
+        loss1,
+        loss2,
+        total: loss1 - alpha * loss2,
+        grad_norm1: g1,
+        grad_norm2: g2,
+        param_norm: paramNorm,
+      };
+      first ??= row;
+      last = row;
+      rows++;
+      if (step >= windowFrom) {
+        window.step.push(step);
+        window.loss1.push(loss1);
+        window.loss2.push(loss2);
+      }
+      if (!sink.write(row)) await sink.drain();
+    }
+    if (diverged && monitor.stop_on_diverge) break;
+    combiner.combine(ev, direction);
+    optimizer.step(params, direction);
+    stepsRun++;
+    if (stepsRun % progressEvery === 0) hooks.onProgress?.(stepsRun);
+  }
+
+  // An update after the last evaluation can still blow the parameters up.
+  if (divergence === null && !Number.isFinite(norm(params))) {
+    divergence = { step: stepsRun, reason: 'non-finite', detail: `parameters became non-finite after the last update (step ${stepsRun - 1})` };
+  }
+  hooks.onProgress?.(stepsRun);
+  return {
+    stepsRun,
+    rowsLogged: rows,
+    first,
+    last,
+    minLoss1,
+    minLoss1Step,
+    divergence,
+    window,
+    gradNonzero: { loss1: grad1Nonzero, loss2: grad2Nonzero },
+  };
+}
+
+function norm(v: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
+  return Math.sqrt(s);
+}

@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { FusedOracle } from '../src/engine/fused/fused-oracle.js';
+import { SEED_EXPERIMENT } from '../src/experiment/declarative.js';
+import { DEFAULT_MONITOR } from '../src/train/monitor.js';
+import { defaultOptimizerSettings } from '../src/train/optimizers.js';
+import { train, type StepRow, type TrainSettings } from '../src/train/train-loop.js';
+
+const refDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'reference');
+
+function settings(over: Partial<TrainSettings> = {}): TrainSettings {
+  return { alpha: 0.01, steps: 50, log_every: 1, optimizer: defaultOptimizerSettings('adam'), combine: 'fixed', monitor: DEFAULT_MONITOR, ...over };
+}
+
+async function collect(s: TrainSettings, seed = 0) {
+  const oracle = new FusedOracle(SEED_EXPERIMENT, seed);
+  const rows: StepRow[] = [];
+  const outcome = await train(oracle, Float64Array.from(oracle.initial), s, { write: (r) => (rows.push(r), true), drain: async () => {} }, 0);
+  return { rows, outcome };
+}
+
+describe('train', () => {
+  it('logs every k-th step plus the last one, steps counted from 0', async () => {
+    const { rows, outcome } = await collect(settings({ steps: 23, log_every: 5 }));
+    expect(rows.map((r) => r.step)).toEqual([0, 5, 10, 15, 20, 22]);
+    expect(outcome.stepsRun).toBe(23);
+    expect(outcome.rowsLogged).toBe(6);
+    expect(outcome.last?.step).toBe(22);
+  });
+
+  it('row values: total = loss1 − α·loss2, norms non-negative, loss2 = Σθ', async () => {
+    const { rows } = await collect(settings({ steps: 3, alpha: 0.5 }));
+    const oracle = new FusedOracle(SEED_EXPERIMENT, 0);
+    const sum = oracle.initial.reduce((a, b) => a + b, 0);
+    expect(rows[0]!.loss2).toBeCloseTo(sum, 12);
+    for (const r of rows) {
+      expect(r.total).toBeCloseTo(r.loss1 - 0.5 * r.loss2, 12);
+      expect(r.grad_norm2).toBeCloseTo(Math.sqrt(81), 12); // ∇Σθ = 1 for each of the 81 parameters
+      expect(r.param_norm).toBeGreaterThan(0);
+    }
+  });
+
+  it('stops at the first step past max_loss on the diverging reference (seed3-sgd-diverges.json) and logs that row', async () => {
+    const ref = JSON.parse(readFileSync(join(refDir, 'seed3-sgd-diverges.json'), 'utf8')) as { loss1: number[]; alpha: number; steps: number; optimizer: { lr: number } };
+    const expected = ref.loss1.findIndex((v) => Math.abs(v) > DEFAULT_MONITOR.max_loss);
+    expect(expected).toBeGreaterThan(0);
+    const { rows, outcome } = await collect(
+      settings({ steps: ref.steps, alpha: ref.alpha, log_every: 10, optimizer: { ...defaultOptimizerSettings('sgd'), lr: ref.optimizer.lr } }),
+      3,
+    );
+    expect(outcome.divergence?.step).toBe(expected);
+    expect(outcome.divergence?.reason).toBe('loss1-threshold');
+    expect(outcome.stepsRun).toBe(expected);
+    expect(rows.at(-1)!.step).toBe(expected);
+    expect(rows.at(-1)!.loss1).toBeCloseTo(ref.loss1[expected]!, -2);
+  });
+
+  it('with stop_on_diverge false the run goes on and records the first divergence', async () => {
+    const { outcome } = await collect(
+      settings({ steps: 60, alpha: 0, optimizer: { ...defaultOptimizerSettings('sgd'), lr: 0.2 }, monitor: { ...DEFAULT_MONITOR, stop_on_diverge: false } }),
+      3,
+    );
+    expect(outcome.stepsRun).toBe(60);
+    expect(outcome.divergence?.reason).toBe('loss1-threshold');
+  });
+
+  it('a non-finite loss is a divergence with reason non-finite', async () => {
+    const { outcome, rows } = await collect(
+      settings({ steps: 2000, alpha: 0, optimizer: { ...defaultOptimizerSettings('sgd'), lr: 0.2 }, monitor: { ...DEFAULT_MONITOR, max_loss: Infinity, max_param_norm: Infinity } }),
+      3,
+    );
+    expect(outcome.divergence?.reason).toBe('non-finite');
+    expect(Number.isFinite(rows.at(-1)!.loss1)).toBe(false);
+  });
+
+  it('tracks the minimum loss1 and the window', async () => {
+    const oracle = new FusedOracle(SEED_EXPERIMENT, 0);
+    const rows: StepRow[] = [];
+    const outcome = await train(oracle, Float64Array.from(oracle.initial), settings({ steps: 100, log_every: 2 }), { write: (r) => (rows.push(r), true), drain: async () => {} }, 90);
+    expect(outcome.window.step).toEqual([90, 92, 94, 96, 98, 99]);
+    const logged = Math.min(...rows.map((r) => r.loss1));
+    expect(outcome.minLoss1).toBeLessThanOrEqual(logged);
+  });
+
+  it('waits for the sink to drain when it asks to', async () => {
+    const oracle = new FusedOracle(SEED_EXPERIMENT, 0);
+    let drains = 0;
+    await train(oracle, Float64Array.from(oracle.initial), settings({ steps: 10 }), { write: (r) => r.step % 2 === 0, drain: async () => void drains++ }, 0);
+    expect(drains).toBe(5);
+  });
+});
