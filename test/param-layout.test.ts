@@ -36,7 +36,7 @@ describe('state_dict ↔ flat vector', () => {
   it.each([
     [{ 'fc1.weight': [[1, 2, 3]], 'fc1.bias': [1, 2], k: [[1, 2, 3], [1, 2, 3]] }, 'must have shape [2,3]'],
     [{ 'fc1.weight': [[1, 2, 3], [1, 2, 'x']], 'fc1.bias': [1, 2], k: [[1, 2, 3], [1, 2, 3]] }, 'finite numbers'],
-    [{ 'fc1.weight': [[1, 2, 3], [1, 2, 3]] }, 'missing tensor "fc1.bias"'],
+    [{ "fc1.weight": [[1, 2, 3], [1, 2, 3]] }, "missing \"fc1.bias\" [2], \"k\" [2,3]"],
     [{ 'fc1.weight': [[1, 2, 3], [1, 2, 3]], 'fc1.bias': [1, 2], k: [[1, 2, 3], [1, 2, 3]], extra: [1] }, 'unexpected tensor "extra"'],
   ])('reports what is wrong (%#)', (dict, message) => {
     const r = fromStateDict(layout, dict);

@@ -66,7 +66,10 @@ export function buildProgram(argv: readonly string[]): Command {
     .version(readPackageVersion())
     .exitOverride()
     .showSuggestionAfterError(true)
-    .configureOutput({ outputError: (str, write) => write(`mo-train: ${str.replace(/^error: /, '')}`) });
+    .configureOutput({
+      // One line per error: commander puts its suggestion on a line of its own.
+      outputError: (str, write) => write(`mo-train: ${str.replace(/^error: /, '').replace(/\n\(Did you mean (.*)\)/, ' (did you mean $1)')}`),
+    });
 
   addSpecOptions(program.command('run').description('train one run and print its stability verdict'), 'run').action(
     async (opts: SpecOptions) => {

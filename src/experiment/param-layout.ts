@@ -76,13 +76,12 @@ export function fromStateDict(layout: ParamLayout, dict: StateDict): { params: F
   const byOrder = !byName && names.length === layout.entries.length;
   const problems: string[] = [];
   if (!byName && !byOrder) {
+    const missing = layout.entries.filter((e) => !(e.name in dict)).map((e) => `"${e.name}" [${e.shape.join(',')}]`);
     const expected = new Set(layout.entries.map((e) => e.name));
-    for (const name of names) {
-      if (!expected.has(name)) problems.push(`unexpected tensor "${name}" (expected ${[...expected].join(', ')})`);
-    }
-    for (const e of layout.entries) {
-      if (!(e.name in dict)) problems.push(`missing tensor "${e.name}" of shape [${e.shape.join(',')}]`);
-    }
+    const unexpected = names.filter((n) => !expected.has(n)).map((n) => `"${n}"`);
+    problems.push(`missing ${listSome(missing)}`);
+    if (unexpected.length > 0) problems.push(`unexpected ${listSome(unexpected)}`);
+    problems.push(`expected ${layout.entries.length} tensors by name or in layer order, found ${names.length}`);
     return { problems };
   }
   const params = new Float64Array(layout.size);
@@ -101,6 +100,11 @@ export function fromStateDict(layout: ParamLayout, dict: StateDict): { params: F
     for (const name of names) if (!expected.has(name)) problems.push(`unexpected tensor "${name}"`);
   }
   return problems.length > 0 ? { problems } : { params };
+}
+
+/** At most five items, then how many more: keeps a message on one readable line. */
+function listSome(items: string[]): string {
+  return items.length <= 5 ? items.join(', ') : `${items.slice(0, 5).join(', ')} and ${items.length - 5} more`;
 }
 
 function flatten(value: unknown, shape: readonly number[], out: number[]): boolean {

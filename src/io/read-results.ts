@@ -152,6 +152,11 @@ async function readRun(
   const summaryCoords = sweepCoords ?? summary.coords;
   if (summary.id !== id) return corrupt(`${summaryPath}: id is "${summary.id}", expected "${id}" (its directory's name)`, summaryCoords);
 
+  if (summary.status === 'failed') {
+    // A failed run's steps.csv holds whatever was written before it failed: nothing to cross-check.
+    const rows = steps !== null && steps.ok ? steps.value.rows : 0;
+    return { id, path, state: 'failed', coords: summaryCoords, summary, rows, problem: null };
+  }
   let tail: StepsTail;
   if (steps === null) {
     // A run that failed before its first step may never have opened steps.csv.

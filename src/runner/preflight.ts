@@ -8,6 +8,7 @@ import { fromStateDict, type ParamLayout } from '../experiment/param-layout.js';
 import { UserError } from '../errors.js';
 import { readStateDictFile } from '../io/run-files.js';
 import type { RunConfig } from '../spec/types.js';
+import { resolveEngine } from '../engine/create-oracle.js';
 
 export interface PreflightReport {
   /** Things the user should know before the runs start (e.g. an objective without gradient). */
@@ -16,6 +17,12 @@ export interface PreflightReport {
 
 export async function preflight(runs: readonly RunConfig[]): Promise<PreflightReport> {
   const warnings: string[] = [];
+  // A tfjs backend that cannot load (tfjs-node not installed) is a usage error, not N failed runs.
+  const backends = new Set(runs.filter((r) => resolveEngine(r) === 'tfjs' && r.backend !== 'cpu').map((r) => r.backend));
+  for (const backend of backends) {
+    const { loadTf } = await import('../engine/tfjs/load-tf.js');
+    await loadTf(backend);
+  }
   const moduleLayouts = new Map<string, ParamLayout>();
   for (const run of runs) {
     if (run.experiment.kind !== 'module' || moduleLayouts.has(run.experiment.path)) continue;
