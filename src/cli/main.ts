@@ -9,23 +9,11 @@ import { availableParallelism } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { readPackageVersion } from '../io/sweep-files.js';
+import type { SpecFlags } from '../spec/parse-spec.js';
 
-export interface SpecOptions {
+/** The flags of `run` and `sweep`: the spec's flags plus where and how to run. */
+export interface SpecOptions extends SpecFlags {
   spec?: string;
-  experiment?: string;
-  module?: string;
-  alpha?: string;
-  seeds?: string;
-  seed?: string;
-  steps?: string;
-  optimizer?: string;
-  lr?: string;
-  logEvery?: string;
-  engine?: string;
-  backend?: string;
-  init?: string;
-  combine?: string;
-  name?: string;
   set: string[];
   out?: string;
   strict?: boolean;

@@ -10,27 +10,7 @@ import type { SweepOptions } from '../main.js';
 
 export function specFromOptions(opts: SweepOptions, mode: SpecMode, cwd: string): SweepSpec {
   const file = opts.spec !== undefined ? readSpecFile(opts.spec, cwd) : undefined;
-  const result = parseSweepSpec(
-    {
-      experiment: opts.experiment,
-      module: opts.module,
-      alpha: opts.alpha,
-      seeds: opts.seeds,
-      seed: opts.seed,
-      steps: opts.steps,
-      optimizer: opts.optimizer,
-      lr: opts.lr,
-      logEvery: opts.logEvery,
-      engine: opts.engine,
-      backend: opts.backend,
-      init: opts.init,
-      combine: opts.combine,
-      name: opts.name,
-      set: opts.set,
-    },
-    file,
-    { mode, cwd, resolveFile: resolveUserFile },
-  );
+  const result = parseSweepSpec(opts, file, { mode, cwd, resolveFile: resolveUserFile });
   if (!result.ok) throw new UserError(result.errors.join('\nmo-train: '));
   return result.spec;
 }
