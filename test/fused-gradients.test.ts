@@ -36,7 +36,7 @@ describe('fused gradients match finite differences', () => {
     const oracle = new FusedOracle(exp, 5);
     const p = Float64Array.from(oracle.initial);
     const ev = createEvaluation(p.length);
-    oracle.evaluate(p, ev);
+    oracle.evaluate(p, ev, 0);
     const g1 = Float64Array.from(ev.grad1);
     const g2 = Float64Array.from(ev.grad2);
     expect(ev.loss1).toBe(ev.loss2);
@@ -45,10 +45,10 @@ describe('fused gradients match finite differences', () => {
     for (let i = 0; i < p.length; i++) {
       const keep = p[i]!;
       p[i] = keep + h;
-      oracle.evaluate(p, ev);
+      oracle.evaluate(p, ev, 0);
       const up = ev.loss1;
       p[i] = keep - h;
-      oracle.evaluate(p, ev);
+      oracle.evaluate(p, ev, 0);
       const down = ev.loss1;
       p[i] = keep;
       const fd = (up - down) / (2 * h);
@@ -83,7 +83,7 @@ describe('fused gradients match finite differences', () => {
     const value = (loss1: LossName) => {
       const o = new FusedOracle({ ...exp, loss1 }, 0);
       const ev = createEvaluation(6);
-      o.evaluate(params, ev);
+      o.evaluate(params, ev, 0);
       return ev.loss1;
     };
     expect(value('sum_to_target')).toBeCloseTo((5 - 3) ** 2, 12);

@@ -87,15 +87,15 @@ describe('declarative problem gradients', () => {
       const ev = createEvaluation(p.length);
       const plus = createEvaluation(p.length);
       const minus = createEvaluation(p.length);
-      oracle.evaluate(p, ev);
+      oracle.evaluate(p, ev, 0);
       expect(Number.isFinite(ev.loss1) && Number.isFinite(ev.loss2)).toBe(true);
       let worst = 0;
       for (let k = 0; k < p.length; k++) {
         const q = Float64Array.from(p);
         q[k] = p[k]! + H;
-        oracle.evaluate(q, plus);
+        oracle.evaluate(q, plus, 0);
         q[k] = p[k]! - H;
-        oracle.evaluate(q, minus);
+        oracle.evaluate(q, minus, 0);
         const fd1 = (plus.loss1 - minus.loss1) / (2 * H);
         const fd2 = (plus.loss2 - minus.loss2) / (2 * H);
         worst = Math.max(worst, Math.abs(fd1 - ev.grad1[k]!) / Math.max(1, Math.abs(ev.grad1[k]!)));
@@ -121,8 +121,8 @@ describe('declarative problem gradients', () => {
       expect(Array.from(tfjsOracle.initial)).toEqual(Array.from(fused.initial));
       const a = createEvaluation(fused.layout.size);
       const b = createEvaluation(fused.layout.size);
-      tfjsOracle.evaluate(Float64Array.from(fused.initial), a);
-      fused.evaluate(Float64Array.from(fused.initial), b);
+      tfjsOracle.evaluate(Float64Array.from(fused.initial), a, 0);
+      fused.evaluate(Float64Array.from(fused.initial), b, 0);
       const rel = (x: number, y: number): number => Math.abs(x - y) / Math.max(1, Math.abs(y));
       const TOL = 1e-6;
       expect(rel(a.loss1, b.loss1)).toBeLessThan(TOL);
@@ -254,12 +254,12 @@ describe('tensor leaks', () => {
   async function numTensorsAfter(oracle: GradientOracle, evaluations: number): Promise<[number, number]> {
     const params = Float64Array.from(oracle.initial);
     const ev = createEvaluation(params.length);
-    oracle.evaluate(params, ev);
+    oracle.evaluate(params, ev, 0);
     const first = tf.memory().numTensors;
     for (let i = 1; i < evaluations; i++) {
       // Moving parameters, so every step really recomputes.
       params[i % params.length] = params[i % params.length]! + 1e-4;
-      oracle.evaluate(params, ev);
+      oracle.evaluate(params, ev, 0);
     }
     return [first, tf.memory().numTensors];
   }
@@ -299,7 +299,7 @@ describe('disconnected objectives', () => {
       const params = Float64Array.from(oracle.initial);
       const ev = createEvaluation(params.length);
       for (let step = 0; step < 3; step++) {
-        oracle.evaluate(params, ev);
+        oracle.evaluate(params, ev, 0);
         expect(oracle.disconnected).toEqual(['loss2']);
         expect(ev.grad2.every((g) => g === 0)).toBe(true);
         expect(ev.grad1.some((g) => g !== 0)).toBe(true);
@@ -316,7 +316,7 @@ describe('disconnected objectives', () => {
     const oracle = createTfjsOracle(tf, createModuleProblem(tf, await loadExperimentModule(fixture('partly-connected.ts')), 0));
     try {
       const ev = createEvaluation(oracle.layout.size);
-      oracle.evaluate(Float64Array.from(oracle.initial), ev);
+      oracle.evaluate(Float64Array.from(oracle.initial), ev, 0);
       expect(oracle.disconnected).toEqual([]);
       for (const e of oracle.layout.entries) {
         const block = ev.grad2.subarray(e.offset, e.offset + e.size);
@@ -374,8 +374,8 @@ describe('module problems', () => {
       if (!('params' in parsed)) throw new Error(parsed.problems.join('; '));
       const a = createEvaluation(moduleOracle.layout.size);
       const b = createEvaluation(declarative.layout.size);
-      moduleOracle.evaluate(Float64Array.from(moduleOracle.initial), a);
-      declarative.evaluate(parsed.params, b);
+      moduleOracle.evaluate(Float64Array.from(moduleOracle.initial), a, 0);
+      declarative.evaluate(parsed.params, b, 0);
       expect(a.loss1).toBeCloseTo(b.loss1, 4);
       expect(a.loss2).toBeCloseTo(b.loss2, 5);
       for (const [mine, theirs] of [
@@ -452,8 +452,8 @@ describe('createTfjsOracleForRun', () => {
       expect(Array.from(overridden.initial)).toEqual(Array.from(given));
       const a = createEvaluation(given.length);
       const b = createEvaluation(given.length);
-      seeded.evaluate(given, a);
-      overridden.evaluate(given, b);
+      seeded.evaluate(given, a, 0);
+      overridden.evaluate(given, b, 0);
       expect(b.loss1).toBe(a.loss1);
       expect(b.loss2).toBeCloseTo(given.reduce((s, v) => s + v, 0), 4);
     } finally {

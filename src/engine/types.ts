@@ -28,10 +28,28 @@ export interface GradientOracle {
    * `torch.tensor([w.sum() for w in params])` — looks exactly like this.
    */
   readonly disconnected: ReadonlyArray<'loss1' | 'loss2'>;
-  /** Losses and both gradients at `params`. */
-  evaluate(params: Float64Array, out: Evaluation): void;
+  /**
+   * Losses and both gradients at `params`. `step` is the training step being evaluated (user
+   * modules see it). For combiners that need both gradients every step.
+   */
+  evaluate(params: Float64Array, out: Evaluation, step: number): void;
+  /**
+   * Losses and the gradient of loss1 − α·loss2 computed as one objective (one backward pass),
+   * into `out.direction`. With `perObjective` (the logged steps), also ∇loss1 and ∇loss2 for the
+   * gradient norms — while `direction` is computed exactly as without, so a run's trajectory does
+   * not depend on which steps are logged.
+   */
+  evaluateCombined(params: Float64Array, alpha: number, out: CombinedEvaluation, step: number, perObjective?: Evaluation): void;
   /** Frees engine memory (tfjs tensors); the oracle is unusable afterwards. */
   dispose(): void;
+}
+
+/** What a combined evaluation fills in. */
+export interface CombinedEvaluation {
+  loss1: number;
+  loss2: number;
+  /** ∇loss1 − α∇loss2, in layout order. */
+  readonly direction: Float64Array;
 }
 
 export function createEvaluation(size: number): Evaluation {

@@ -5,7 +5,7 @@
  * becomes a `corrupt` record naming the file and what is wrong, not an exception.
  */
 import type { Dirent } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { AxisValue } from '../spec/types.js';
@@ -14,7 +14,8 @@ import {
   computeStepsMismatch,
   parseRunConfigCoords,
   parseRunSummary,
-  parseStepsCsv,
+  parseStepsExcerpt,
+  type StepsExcerpt,
   parseSweepFormatVersion,
   parseSweepRecord,
   SWEEP_FORMAT_VERSION,
@@ -120,9 +121,9 @@ async function readRun(
 
   const configCoords = await readConfigCoords(join(path, runFiles.config), id, notes);
   const stepsPath = join(path, runFiles.steps);
-  const stepsFile = await readText(stepsPath);
+  const stepsFile = await readStepsExcerpt(stepsPath);
   const steps: Parsed<StepsTail> | null =
-    stepsFile.kind === 'absent' ? null : stepsFile.kind === 'text' ? parseStepsCsv(stepsFile.text) : { ok: false, issue: `cannot read it (${stepsFile.reason})` };
+    stepsFile.kind === 'absent' ? null : stepsFile.kind === 'excerpt' ? parseStepsExcerpt(stepsFile.excerpt) : { ok: false, issue: `cannot read it (${stepsFile.reason})` };
   const rows = steps?.ok ? steps.value.rows : null;
   const coords = sweepCoords ?? configCoords ?? {};
   const corrupt = (problem: string, c = coords): RunRecord => ({ id, path, state: 'corrupt', coords: c, summary: null, rows, problem });
@@ -232,6 +233,66 @@ async function readText(path: string): Promise<FileText> {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { kind: 'absent' };
     return { kind: 'unreadable', reason: code ?? (err as Error).message };
+  }
+}
+
+export type StepsFile = { readonly kind: 'excerpt'; readonly excerpt: StepsExcerpt } | { readonly kind: 'absent' } | { readonly kind: 'unreadable'; readonly reason: string };
+
+/**
+ * steps.csv can be hundreds of megabytes: count its newlines in fixed-size chunks and keep only
+ * its first line and its last complete line, so summarize's memory stays flat.
+ */
+export async function readStepsExcerpt(path: string): Promise<StepsFile> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? { kind: 'absent' } : { kind: 'unreadable', reason: code ?? (err as Error).message };
+  }
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let newlines = 0;
+    let head: string | null = null;
+    let headBytes: Buffer[] = [];
+    let size = 0;
+    let lastByte = -1;
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      size += bytesRead;
+      let i = buf.indexOf(10);
+      if (head === null) {
+        if (i >= 0 && i < bytesRead) head = Buffer.concat([...headBytes, buf.subarray(0, i)]).toString('utf8');
+        else headBytes.push(Buffer.from(buf.subarray(0, bytesRead)));
+      }
+      for (; i >= 0 && i < bytesRead; i = buf.indexOf(10, i + 1)) newlines++;
+      lastByte = buf[bytesRead - 1]!;
+    }
+    if (head === null) head = Buffer.concat(headBytes).toString('utf8');
+    headBytes = [];
+    const partial = size > 0 && lastByte !== 10;
+    let lastLine = '';
+    if (newlines >= 2) {
+      // The last complete line ends at the last newline; read backwards until the one before it.
+      for (let span = 4096; ; span *= 4) {
+        const start = Math.max(0, size - span);
+        const tail = Buffer.alloc(size - start);
+        await handle.read(tail, 0, tail.length, start);
+        const end = tail.lastIndexOf(10);
+        // (Buffer.lastIndexOf counts a negative offset from the end, so guard end = 0.)
+        const begin = end > 0 ? tail.lastIndexOf(10, end - 1) : -1;
+        if ((end >= 0 && begin >= 0) || start === 0) {
+          lastLine = tail.subarray(begin + 1, end).toString('utf8');
+          break;
+        }
+      }
+    }
+    return { kind: 'excerpt', excerpt: { head, lastLine, newlines, partial } };
+  } catch (err) {
+    return { kind: 'unreadable', reason: (err as NodeJS.ErrnoException).code ?? (err as Error).message };
+  } finally {
+    await handle.close();
   }
 }
 

@@ -1,55 +1,53 @@
 /**
- * steps.csv: one row per logged step, streamed through csv-stringify to the file so memory stays
- * flat however long the run. Numbers are written by csv-stringify's number cast (`'' + x`), which
- * is the shortest round-trip form and spells non-finite values NaN, Infinity and -Infinity —
- * what pandas and parseFloat read back exactly.
+ * steps.csv: one row per logged step, appended as the run goes, so memory stays flat however long
+ * the run.
+ *
+ * Hand-written, not csv-stringify (measured on the seed model: csv-stringify costs ~14 µs per row,
+ * several times the ~2 µs training step). Every field is a number, so no field ever needs quoting,
+ * and a number is written as `${x}` — exactly csv-stringify's number cast (`'' + x`): the shortest
+ * round-trip form, with non-finite values spelled NaN, Infinity and -Infinity (what pandas and
+ * parseFloat read back). test/steps-writer.test.ts holds the output byte for byte against
+ * csv-stringify's. Rows are gathered into ~64 KiB chunks and written synchronously: a run owns
+ * its worker, and a synchronous write of a full chunk is cheaper than the stream machinery.
  */
-import { createWriteStream } from 'node:fs';
-import { stringify } from 'csv-stringify';
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { STEP_COLUMNS, type StepRow, type StepSink } from '../train/train-loop.js';
 
 export interface StepsWriter extends StepSink {
-  /** Flushes everything to disk and closes the file. */
+  /** Writes what is buffered, syncs it to disk and closes the file. */
   close(): Promise<void>;
 }
 
+/** Bytes gathered before a write: large enough to amortize the syscall, small enough to stay flat. */
+const CHUNK = 1 << 16;
+
 export function openStepsWriter(path: string): StepsWriter {
-  const file = createWriteStream(path, { flags: 'wx' });
-  const csv = stringify({ header: true, columns: [...STEP_COLUMNS] });
-  csv.pipe(file);
-  let failure: Error | null = null;
-  const fail = (err: Error) => {
-    failure ??= err;
+  // 'wx': never overwrite an existing run's steps.
+  const fd = openSync(path, 'wx');
+  let chunk = `${STEP_COLUMNS.join(',')}\n`;
+  let closed = false;
+  const flush = () => {
+    if (chunk.length > 0) writeSync(fd, chunk);
+    chunk = '';
   };
-  file.on('error', fail);
-  csv.on('error', fail);
   return {
-    write(row: StepRow): boolean {
-      if (failure) throw failure;
-      return csv.write(row);
+    write(r: StepRow): boolean {
+      chunk += `${r.step},${r.loss1},${r.loss2},${r.total},${r.grad_norm1},${r.grad_norm2},${r.param_norm}\n`;
+      if (chunk.length >= CHUNK) flush();
+      return true;
     },
-    drain(): Promise<void> {
-      if (failure) return Promise.reject(failure);
-      return new Promise<void>((resolve, reject) => {
-        const done = (err?: Error) => {
-          csv.off('drain', onDrain);
-          file.off('error', done);
-          if (err) reject(err);
-          else resolve();
-        };
-        const onDrain = () => done();
-        csv.once('drain', onDrain);
-        file.once('error', done);
-      });
+    async drain(): Promise<void> {
+      // Writes are synchronous: there is never anything to wait for.
     },
     async close(): Promise<void> {
-      if (failure) throw failure;
-      const finished = new Promise<void>((resolve, reject) => {
-        file.once('close', () => (failure ? reject(failure) : resolve()));
-        file.once('error', reject);
-      });
-      csv.end();
-      await finished;
+      if (closed) return;
+      closed = true;
+      try {
+        flush();
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
     },
   };
 }

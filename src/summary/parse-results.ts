@@ -157,29 +157,56 @@ const STEPS_HEAD = ['step', 'loss1', 'loss2', 'total'] as const;
  * Counts the complete rows of steps.csv text and parses the last one; only the header and the
  * last complete line are parsed, so this stays cheap on long runs.
  */
-export function parseStepsCsv(text: string): Parsed<StepsTail> {
+/**
+ * What summarize needs of a steps.csv, gathered without holding the file in memory: its first line,
+ * its end, and how many newlines it has.
+ */
+export interface StepsExcerpt {
+  /** The text up to the first newline (the whole text when there is none). */
+  readonly head: string;
+  /** The last complete line (without its newline), or '' when there are fewer than two lines. */
+  readonly lastLine: string;
+  /** Newline characters in the file: complete lines, header included. */
+  readonly newlines: number;
+  /** Whether text follows the last newline (a line cut off mid-write, which is ignored). */
+  readonly partial: boolean;
+}
+
+/** The excerpt of a whole text (tests, small files). */
+export function computeStepsExcerpt(text: string): StepsExcerpt {
   const end = text.lastIndexOf('\n');
-  if (end < 0) return { ok: true, value: { rows: 0, last: null, partial_line: text.length > 0 } };
-  let lines = 0;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines += 1;
-  const partial = end < text.length - 1;
-  const headerEnd = text.indexOf('\n');
-  const header = stripCr(text.slice(0, headerEnd)).split(',');
+  let newlines = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) newlines += 1;
+  const first = text.indexOf('\n');
+  return {
+    head: first < 0 ? text : text.slice(0, first),
+    lastLine: newlines >= 2 ? text.slice(text.lastIndexOf('\n', end - 1) + 1, end) : '',
+    newlines,
+    partial: end < text.length - 1,
+  };
+}
+
+export function parseStepsCsv(text: string): Parsed<StepsTail> {
+  return parseStepsExcerpt(computeStepsExcerpt(text));
+}
+
+export function parseStepsExcerpt(e: StepsExcerpt): Parsed<StepsTail> {
+  if (e.newlines === 0) return { ok: true, value: { rows: 0, last: null, partial_line: e.head.length > 0 } };
+  const header = stripCr(e.head).split(',');
   if (STEPS_HEAD.some((c, i) => header[i] !== c)) {
     return { ok: false, issue: `header is "${header.join(',')}", expected it to start with ${STEPS_HEAD.join(',')}` };
   }
-  const rows = lines - 1;
-  if (rows === 0) return { ok: true, value: { rows: 0, last: null, partial_line: partial } };
-  const lastLine = stripCr(text.slice(text.lastIndexOf('\n', end - 1) + 1, end));
-  const cells = lastLine.split(',');
+  const rows = e.newlines - 1;
+  if (rows === 0) return { ok: true, value: { rows: 0, last: null, partial_line: e.partial } };
+  const cells = stripCr(e.lastLine).split(',');
   const values: number[] = [];
   for (const [i, name] of STEPS_HEAD.entries()) {
     const v = parseCsvNumber(cells[i] ?? '');
-    if (v === null) return { ok: false, issue: `line ${lines}: ${name} is "${cells[i] ?? ''}", not a number` };
+    if (v === null) return { ok: false, issue: `line ${e.newlines}: ${name} is "${cells[i] ?? ''}", not a number` };
     values.push(v);
   }
   const [step, loss1, loss2, total] = values as [number, number, number, number];
-  return { ok: true, value: { rows, last: { step, loss1, loss2, total }, partial_line: partial } };
+  return { ok: true, value: { rows, last: { step, loss1, loss2, total }, partial_line: e.partial } };
 }
 
 function stripCr(line: string): string {

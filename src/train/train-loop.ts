@@ -2,7 +2,7 @@
  * One training run: gradient oracle → combiner → optimizer → monitor → sink, on flat arrays.
  * Pure apart from the sink it is handed; it knows nothing about files, clocks or processes.
  */
-import { createEvaluation, type GradientOracle } from '../engine/types.js';
+import { createEvaluation, type CombinedEvaluation, type GradientOracle } from '../engine/types.js';
 import { createCombiner, type CombinerName } from './combiner.js';
 import { checkDivergence, type Divergence, type MonitorSettings } from './monitor.js';
 import { createOptimizer, type OptimizerSettings } from './optimizers.js';
@@ -55,7 +55,7 @@ export interface TrainOutcome {
   readonly minLoss1Step: number;
   readonly divergence: Divergence | null;
   readonly window: WindowSeries;
-  /** Whether each gradient was ever non-zero; false for an objective that never pushed the parameters. */
+  /** Whether each gradient was non-zero at some logged step; false for an objective that never pushed the parameters. */
   readonly gradNonzero: { readonly loss1: boolean; readonly loss2: boolean };
 }
 
@@ -75,9 +75,11 @@ export async function train(
 ): Promise<TrainOutcome> {
   const n = params.length;
   const ev = createEvaluation(n);
-  const direction = new Float64Array(n);
+  const combined: CombinedEvaluation = { loss1: NaN, loss2: NaN, direction: new Float64Array(n) };
+  const direction = combined.direction;
   const optimizer = createOptimizer(settings.optimizer, n);
   const combiner = createCombiner(settings.combine, settings.alpha);
+  const linear = combiner.linearWeight;
   const { alpha, steps, log_every: logEvery, monitor } = settings;
   const progressEvery = hooks.progressEvery ?? 100;
   const window: WindowSeries = { from: windowFrom, step: [], loss1: [], loss2: [] };
@@ -93,29 +95,32 @@ export async function train(
   let grad2Nonzero = false;
 
   for (let step = 0; step < steps; step++) {
-    oracle.evaluate(params, ev);
+    let logged = step % logEvery === 0 || step === steps - 1;
+    // A linear combiner (`fixed`) gets ∇loss1 − α∇loss2 from the engine in one backward pass,
+    // straight into `direction`; the per-objective gradients are computed only on logged steps,
+    // for their norms. Other combiners need both gradients every step.
+    if (linear !== null) oracle.evaluateCombined(params, linear, combined, step, logged ? ev : undefined);
+    else oracle.evaluate(params, ev, step);
+    const loss1 = linear !== null ? combined.loss1 : ev.loss1;
+    const loss2 = linear !== null ? combined.loss2 : ev.loss2;
     const paramNorm = norm(params);
-    const { loss1, loss2 } = ev;
     if (loss1 < minLoss1) {
       minLoss1 = loss1;
       minLoss1Step = step;
     }
     const diverged: Divergence | null = divergence === null ? checkDivergence(monitor, step, loss1, loss2, paramNorm) : null;
-    if (diverged) divergence = diverged;
-    const g1 = norm(ev.grad1);
-    const g2 = norm(ev.grad2);
-    if (g1 !== 0) grad1Nonzero = true;
-    if (g2 !== 0) grad2Nonzero = true;
-    if (step % logEvery === 0 || step === steps - 1 || diverged) {
-      const row: StepRow = {
-        step,
-        loss1,
-        loss2,
-        total: loss1 - alpha * loss2,
-        grad_norm1: g1,
-        grad_norm2: g2,
-        param_norm: paramNorm,
-      };
+    if (diverged) {
+      divergence = diverged;
+      // The diverging step is always written, with its gradient norms.
+      if (!logged && linear !== null) oracle.evaluateCombined(params, linear, combined, step, ev);
+      logged = true;
+    }
+    if (logged) {
+      const g1 = norm(ev.grad1);
+      const g2 = norm(ev.grad2);
+      if (g1 !== 0) grad1Nonzero = true;
+      if (g2 !== 0) grad2Nonzero = true;
+      const row: StepRow = { step, loss1, loss2, total: loss1 - alpha * loss2, grad_norm1: g1, grad_norm2: g2, param_norm: paramNorm };
       first ??= row;
       last = row;
       rows++;
@@ -127,7 +132,7 @@ export async function train(
       if (!sink.write(row)) await sink.drain();
     }
     if (diverged && monitor.stop_on_diverge) break;
-    combiner.combine(ev, direction);
+    if (linear === null) combiner.combine(ev, direction);
     optimizer.step(params, direction);
     stepsRun++;
     if (stepsRun % progressEvery === 0) hooks.onProgress?.(stepsRun);

@@ -9,7 +9,7 @@
 import type { DeclarativeExperiment, LossName } from '../../experiment/declarative.js';
 import { materializeDeclarative, type MaterializedData } from '../../experiment/declarative.js';
 import type { ParamLayout } from '../../experiment/param-layout.js';
-import type { Evaluation, GradientOracle } from '../types.js';
+import type { CombinedEvaluation, Evaluation, GradientOracle } from '../types.js';
 
 const ACT_LINEAR = 0;
 const ACT_RELU = 1;
@@ -40,8 +40,16 @@ export class FusedOracle implements GradientOracle {
   private readonly a: Float64Array[] = [];
   /** dLoss/d(pre-activation) per layer, reused by both backward passes. */
   private readonly delta: Float64Array[] = [];
-  /** Softmax probabilities of the output (cross_entropy, entropy). */
+  /** Log-softmax of the output (entropy). */
   private readonly prob: Float64Array;
+  /** dLoss/d(output) of each objective, when both depend on the output. */
+  private readonly outGrad1: Float64Array;
+  private readonly outGrad2: Float64Array;
+  /** Gradients of parameter-only losses (param_sum, l2, l1). */
+  private readonly paramGrad1: Float64Array;
+  private readonly paramGrad2: Float64Array;
+  private readonly out1: boolean;
+  private readonly out2: boolean;
 
   constructor(
     private readonly exp: DeclarativeExperiment,
@@ -64,13 +72,72 @@ export class FusedOracle implements GradientOracle {
       this.a.push(new Float64Array(this.n * this.widths[l]!));
       this.delta.push(new Float64Array(this.n * this.widths[l]!));
     }
-    this.prob = new Float64Array(this.n * this.widths[this.widths.length - 1]!);
+    const outputs = this.n * this.widths[this.widths.length - 1]!;
+    this.prob = new Float64Array(outputs);
+    this.outGrad1 = new Float64Array(outputs);
+    this.outGrad2 = new Float64Array(outputs);
+    this.paramGrad1 = new Float64Array(this.layout.size);
+    this.paramGrad2 = new Float64Array(this.layout.size);
+    this.out1 = usesOutput(exp.loss1);
+    this.out2 = usesOutput(exp.loss2);
   }
 
-  evaluate(params: Float64Array, out: Evaluation): void {
+  evaluate(params: Float64Array, out: Evaluation, _step: number): void {
     this.forward(params);
     out.loss1 = this.objective(this.exp.loss1, params, out.grad1);
     out.loss2 = this.objective(this.exp.loss2, params, out.grad2);
+  }
+
+  evaluateCombined(p: Float64Array, alpha: number, out: CombinedEvaluation, _step: number, per?: Evaluation): void {
+    this.forward(p);
+    const { exp, outGrad1, outGrad2, paramGrad1, paramGrad2 } = this;
+    const last = this.delta[this.delta.length - 1]!;
+    const dir = out.direction;
+    // Whatever `per` asks for, `dir` is computed by the same operations in the same order.
+    if (this.out1 && this.out2) {
+      out.loss1 = this.outputLoss(exp.loss1, outGrad1);
+      out.loss2 = this.outputLoss(exp.loss2, outGrad2);
+      if (per) {
+        last.set(outGrad1);
+        this.backward(p, per.grad1);
+        last.set(outGrad2);
+        this.backward(p, per.grad2);
+      }
+      for (let i = 0; i < last.length; i++) last[i] = outGrad1[i]! - alpha * outGrad2[i]!;
+      this.backward(p, dir);
+    } else if (this.out1) {
+      out.loss1 = this.outputLoss(exp.loss1, last);
+      out.loss2 = paramLoss(exp.loss2, p, paramGrad2);
+      this.backward(p, dir);
+      if (per) {
+        per.grad1.set(dir);
+        per.grad2.set(paramGrad2);
+      }
+      for (let i = 0; i < dir.length; i++) dir[i] = dir[i]! - alpha * paramGrad2[i]!;
+    } else if (this.out2) {
+      out.loss1 = paramLoss(exp.loss1, p, paramGrad1);
+      out.loss2 = this.outputLoss(exp.loss2, outGrad2);
+      if (per) {
+        per.grad1.set(paramGrad1);
+        last.set(outGrad2);
+        this.backward(p, per.grad2);
+      }
+      for (let i = 0; i < last.length; i++) last[i] = -alpha * outGrad2[i]!;
+      this.backward(p, dir);
+      for (let i = 0; i < dir.length; i++) dir[i] = paramGrad1[i]! + dir[i]!;
+    } else {
+      out.loss1 = paramLoss(exp.loss1, p, paramGrad1);
+      out.loss2 = paramLoss(exp.loss2, p, paramGrad2);
+      if (per) {
+        per.grad1.set(paramGrad1);
+        per.grad2.set(paramGrad2);
+      }
+      for (let i = 0; i < dir.length; i++) dir[i] = paramGrad1[i]! - alpha * paramGrad2[i]!;
+    }
+    if (per) {
+      per.loss1 = out.loss1;
+      per.loss2 = out.loss2;
+    }
   }
 
   dispose(): void {
@@ -87,7 +154,6 @@ export class FusedOracle implements GradientOracle {
       const y = a[l]!;
       const wo = this.wOff[l - 1]!;
       const bo = this.bOff[l - 1]!;
-      const act = l === last ? ACT_LINEAR : this.act;
       for (let s = 0; s < n; s++) {
         const xo = s * din;
         const yo = s * dout;
@@ -95,26 +161,27 @@ export class FusedOracle implements GradientOracle {
           let z = p[bo + j]!;
           const wr = wo + j * din;
           for (let k = 0; k < din; k++) z += p[wr + k]! * x[xo + k]!;
-          y[yo + j] = activate(act, z, this.slope);
+          y[yo + j] = z;
         }
       }
+      // The activation as its own pass, its switch outside the loop (the hot path of small sweeps).
+      if (l < last) activateInPlace(this.act, y, this.slope);
     }
   }
 
   /** The loss value; its gradient with respect to every parameter into `grad`. */
   private objective(loss: LossName, p: Float64Array, grad: Float64Array): number {
     if (!usesOutput(loss)) return paramLoss(loss, p, grad);
-    const value = this.outputLoss(loss);
+    const value = this.outputLoss(loss, this.delta[this.delta.length - 1]!);
     this.backward(p, grad);
     return value;
   }
 
-  /** Loss of the network output; writes dLoss/d(output) into the last layer's delta. */
-  private outputLoss(loss: LossName): number {
+  /** Loss of the network output; writes dLoss/d(output) into `g` (samples × outputs). */
+  private outputLoss(loss: LossName, g: Float64Array): number {
     const { n } = this;
     const d = this.widths[this.widths.length - 1]!;
     const outv = this.a[this.a.length - 1]!;
-    const g = this.delta[this.delta.length - 1]!;
     const m = n * d;
     switch (loss) {
       case 'sum_to_target': {
@@ -176,7 +243,6 @@ export class FusedOracle implements GradientOracle {
   /** Backpropagates the last layer's delta (dLoss/d output) to every weight and bias. */
   private backward(p: Float64Array, grad: Float64Array): void {
     const { widths, n, a, delta } = this;
-    grad.fill(0);
     for (let l = widths.length - 1; l >= 1; l--) {
       const din = widths[l - 1]!;
       const dout = widths[l]!;
@@ -184,64 +250,78 @@ export class FusedOracle implements GradientOracle {
       const dz = delta[l]!;
       const wo = this.wOff[l - 1]!;
       const bo = this.bOff[l - 1]!;
-      for (let s = 0; s < n; s++) {
-        const xo = s * din;
-        const zo = s * dout;
-        for (let j = 0; j < dout; j++) {
-          const dj = dz[zo + j]!;
-          grad[bo + j] = grad[bo + j]! + dj;
-          const wr = wo + j * din;
-          for (let k = 0; k < din; k++) grad[wr + k] = grad[wr + k]! + dj * x[xo + k]!;
+      // dW[j][k] = Σ_s dz[s][j]·x[s][k], db[j] = Σ_s dz[s][j]: written once, no zero-fill.
+      for (let j = 0; j < dout; j++) {
+        let gb = 0;
+        for (let s = 0; s < n; s++) gb += dz[s * dout + j]!;
+        grad[bo + j] = gb;
+        const wr = wo + j * din;
+        for (let k = 0; k < din; k++) {
+          let gw = 0;
+          for (let s = 0; s < n; s++) gw += dz[s * dout + j]! * x[s * din + k]!;
+          grad[wr + k] = gw;
         }
       }
       if (l === 1) break;
       // delta of the layer below: (dz · W) ⊙ act'(its pre-activation), from its post-activation value.
       const below = delta[l - 1]!;
-      const act = this.act;
       for (let s = 0; s < n; s++) {
         const xo = s * din;
         const zo = s * dout;
         for (let k = 0; k < din; k++) {
           let sum = 0;
           for (let j = 0; j < dout; j++) sum += dz[zo + j]! * p[wo + j * din + k]!;
-          below[xo + k] = sum * activationSlope(act, x[xo + k]!, this.slope);
+          below[xo + k] = sum;
         }
       }
+      multiplyBySlope(this.act, below, x, this.slope);
     }
   }
 }
 
-function activate(act: number, z: number, slope: number): number {
+/** y ← act(y) elementwise. relu keeps NaN as NaN (as PyTorch does), so divergence stays visible. */
+function activateInPlace(act: number, y: Float64Array, slope: number): void {
+  const m = y.length;
   switch (act) {
     case ACT_RELU:
-      return z > 0 ? z : 0;
+      for (let i = 0; i < m; i++) if (y[i]! < 0) y[i] = 0;
+      return;
     case ACT_TANH:
-      return Math.tanh(z);
+      for (let i = 0; i < m; i++) y[i] = Math.tanh(y[i]!);
+      return;
     case ACT_SIGMOID:
-      return 1 / (1 + Math.exp(-z));
+      for (let i = 0; i < m; i++) y[i] = 1 / (1 + Math.exp(-y[i]!));
+      return;
     case ACT_LEAKY:
-      return z > 0 ? z : slope * z;
+      for (let i = 0; i < m; i++) if (y[i]! < 0) y[i] = slope * y[i]!;
+      return;
     default:
-      return z;
+      return;
   }
 }
 
 /**
- * d act / d z expressed through the activation's output a (what the forward pass kept). For relu
- * and leaky_relu, a > 0 ⇔ z > 0 (slope > 0), and z = 0 gets PyTorch's subgradient: 0 (relu), slope (leaky).
+ * d ← d ⊙ act'(z), with act' expressed through the activation's output a (what the forward pass
+ * kept). For relu and leaky_relu a > 0 ⇔ z > 0 (slope > 0), and z = 0 gets PyTorch's subgradient:
+ * 0 (relu), slope (leaky).
  */
-function activationSlope(act: number, a: number, slope: number): number {
+function multiplyBySlope(act: number, d: Float64Array, a: Float64Array, slope: number): void {
+  const m = d.length;
   switch (act) {
     case ACT_RELU:
-      return a > 0 ? 1 : 0;
+      for (let i = 0; i < m; i++) if (!(a[i]! > 0)) d[i] = 0;
+      return;
     case ACT_TANH:
-      return 1 - a * a;
+      for (let i = 0; i < m; i++) d[i] = d[i]! * (1 - a[i]! * a[i]!);
+      return;
     case ACT_SIGMOID:
-      return a * (1 - a);
+      for (let i = 0; i < m; i++) d[i] = d[i]! * (a[i]! * (1 - a[i]!));
+      return;
     case ACT_LEAKY:
-      return a > 0 ? 1 : slope;
+      for (let i = 0; i < m; i++) if (!(a[i]! > 0)) d[i] = d[i]! * slope;
+      return;
     default:
-      return 1;
+      return;
   }
 }
 

@@ -53,7 +53,7 @@ export async function checkModule(path: string, backend: BackendName): Promise<M
     return inModule(path, () => {
       oracle = createTfjsOracle(tf, createModuleProblem(tf, mod, 0, undefined, path));
       const ev = createEvaluation(oracle.layout.size);
-      oracle.evaluate(Float64Array.from(oracle.initial), ev);
+      oracle.evaluate(Float64Array.from(oracle.initial), ev, 0);
       return {
         name: mod.name ?? basename(path, extname(path)),
         layout: oracle.layout,

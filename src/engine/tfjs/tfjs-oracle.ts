@@ -5,7 +5,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { ParamLayout } from '../../experiment/param-layout.js';
-import type { Evaluation, GradientOracle } from '../types.js';
+import { createEvaluation, type Evaluation, type GradientOracle } from '../types.js';
 import type { Tf } from './load-tf.js';
 
 export type ObjectiveName = 'loss1' | 'loss2';
@@ -45,6 +45,7 @@ export function createTfjsOracle(tf: Tf, problem: TfjsProblem): GradientOracle {
   const disconnected: ObjectiveName[] = [];
   let step = 0;
   let disposed = false;
+  const scratch = createEvaluation(layout.size);
 
   /** Value of one objective; its gradient goes into `grad` (zeros when it has no path to the parameters). */
   function objective(name: ObjectiveName, loss: (step: number) => tfjs.Scalar, grad: Float64Array): number {
@@ -78,7 +79,7 @@ export function createTfjsOracle(tf: Tf, problem: TfjsProblem): GradientOracle {
     layout,
     initial: problem.initial,
     disconnected,
-    evaluate(params: Float64Array, out: Evaluation): void {
+    evaluate(params: Float64Array, out: Evaluation, _step: number): void {
       if (disposed) throw new Error('tfjs oracle used after dispose()');
       if (params.length !== layout.size) throw new Error(`evaluate: ${params.length} parameters for a layout of ${layout.size}`);
       // A fresh buffer each step (one allocation of 4 bytes per parameter): tfjs's cpu backend keeps
@@ -94,6 +95,14 @@ export function createTfjsOracle(tf: Tf, problem: TfjsProblem): GradientOracle {
         out.loss2 = objective('loss2', problem.loss2, out.grad2);
       });
       step++;
+    },
+    // Interim: two tapes, combined here. (To be replaced by one tape of loss1 − α·loss2.)
+    evaluateCombined(params, alpha, out, stepArg, per): void {
+      const ev = per ?? scratch;
+      this.evaluate(params, ev, stepArg);
+      out.loss1 = ev.loss1;
+      out.loss2 = ev.loss2;
+      for (let i = 0; i < out.direction.length; i++) out.direction[i] = ev.grad1[i]! - alpha * ev.grad2[i]!;
     },
     dispose(): void {
       if (disposed) return;
