@@ -2,7 +2,7 @@
  * The sweep-level files: the output directory and sweep.json (see DESIGN.md, "Results layout").
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import type { AxisValue, SweepSpec } from '../spec/types.js';
@@ -79,7 +79,16 @@ function safeName(name: string): string {
 }
 
 let version: string | undefined;
+/** mo-train's own version, from the package.json above this file (in src/ or in the bundled dist/). */
 export function readPackageVersion(): string {
-  version ??= (JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
-  return version;
+  if (version !== undefined) return version;
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'mo-train' && pkg.version) return (version = pkg.version);
+    } catch {
+      // not here: look further up
+    }
+    if (dirname(dir) === dir) return (version = 'unknown');
+  }
 }

@@ -22,21 +22,37 @@ export interface SweepEvents {
   readonly onRunEnd?: (id: string, slot: number | null, summary: RunSummary) => void;
 }
 
-export interface SweepRunOptions {
-  readonly jobs: number;
-  readonly events?: SweepEvents;
-}
-
 const workerScript = fileURLToPath(new URL('./worker.js', import.meta.url));
 
-export async function runSweepRuns(runs: readonly RunConfig[], outDir: string, options: SweepRunOptions): Promise<RunSummary[]> {
-  const { jobs, events = {} } = options;
+/** The sweep's worker processes: long-lived, one run at a time each. */
+export interface WorkerPool {
+  readonly jobs: number;
+  /** Stops every worker (waits for them to exit). */
+  terminate(): Promise<void>;
+}
+
+interface PoolHandle extends WorkerPool {
+  readonly pool: workerpool.Pool;
+}
+
+/**
+ * Starts `jobs` worker processes right away, so they boot (~0.1 s each) while the coordinator
+ * validates, checks and writes the manifest, instead of after.
+ */
+export function startWorkerPool(jobs: number): WorkerPool {
   const pool = workerpool.pool(workerScript, {
     workerType: 'process',
+    minWorkers: jobs,
     maxWorkers: jobs,
     // Structured-clone IPC keeps NaN and ±Infinity in the summaries workers send back (JSON would make them null).
     forkOpts: { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   });
+  const handle: PoolHandle = { jobs, pool, terminate: async () => void (await pool.terminate()) };
+  return handle;
+}
+
+export async function runSweepRuns(workers: WorkerPool, runs: readonly RunConfig[], outDir: string, events: SweepEvents = {}): Promise<RunSummary[]> {
+  const { pool, jobs } = workers as PoolHandle;
   const slots: (string | null)[] = Array.from({ length: jobs }, () => null);
   const slotOf = new Map<string, number>();
   const takeSlot = (id: string): number => {
@@ -54,8 +70,7 @@ export async function runSweepRuns(runs: readonly RunConfig[], outDir: string, o
     return s;
   };
 
-  try {
-    return await Promise.all(
+  return Promise.all(
       runs.map(async (config) => {
         const runDir = runDirOf(outDir, config.id);
         let summary: RunSummary;
@@ -71,13 +86,10 @@ export async function runSweepRuns(runs: readonly RunConfig[], outDir: string, o
           summary = failedSummary(config, new Error(describeWorkerDeath(err)), 0, resolveEngine(config));
           if (existsSync(runDir) && !existsSync(join(runDir, runFiles.summary))) writeRunSummary(runDir, summary);
         }
-        events.onRunEnd?.(config.id, freeSlot(config.id), summary);
-        return summary;
-      }),
-    );
-  } finally {
-    await pool.terminate();
-  }
+      events.onRunEnd?.(config.id, freeSlot(config.id), summary);
+      return summary;
+    }),
+  );
 }
 
 /** workerpool's "terminated unexpectedly" message, reduced to the cause a person needs. */

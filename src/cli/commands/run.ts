@@ -11,7 +11,7 @@ import { executeRun } from '../../runner/execute-run.js';
 import { preflight } from '../../runner/preflight.js';
 import type { SpecOptions } from '../main.js';
 import { specFromOptions } from './spec-from-options.js';
-import { summarizeCommand } from './summarize.js';
+import { summarizeFinishedSweep } from './summarize.js';
 
 export async function runCommand(opts: SpecOptions, argv: readonly string[]): Promise<number> {
   const cwd = process.cwd();
@@ -37,7 +37,7 @@ export async function runCommand(opts: SpecOptions, argv: readonly string[]): Pr
   }
 
   process.stdout.write('\n');
-  const code = await summarizeCommand(outDir, {});
+  const code = summarizeFinishedSweep(outDir, spec.name, [summary]);
   if (code !== 0) return code;
   if (summary.status === 'failed') {
     err.write(`mo-train: the run failed: ${summary.error?.message.split('\n')[0] ?? 'unknown error'}\n`);

@@ -4,7 +4,10 @@
  */
 import chalk from 'chalk';
 import { UserError } from '../../errors.js';
-import { readResults } from '../../io/read-results.js';
+import { readResults, type ResultsSet } from '../../io/read-results.js';
+import { runDirOf } from '../../io/run-files.js';
+import { SWEEP_FORMAT_VERSION } from '../../io/sweep-files.js';
+import type { RunSummary } from '../../summary/run-summary.js';
 import { writeSummaryTables, type WrittenTables } from '../../io/write-tables.js';
 import { computeAggregates } from '../../summary/aggregate.js';
 import { computeGroupTable, computeRunTable } from '../../summary/tables.js';
@@ -47,6 +50,32 @@ export async function summarizeCommand(dir: string, options: SummarizeOptions, o
     }
     throw err;
   }
+  return printSummary(dir, results, options, output);
+}
+
+/**
+ * The end of `run` and `sweep`: the same tables from the summaries the runs just returned, without
+ * reading every run back from disk (`summarize DIR` does that, with its cross-checks).
+ */
+export function summarizeFinishedSweep(dir: string, name: string, summaries: readonly RunSummary[]): number {
+  const results: ResultsSet = {
+    dir,
+    sweep: { format_version: SWEEP_FORMAT_VERSION, name },
+    runs: summaries.map((summary) => ({
+      id: summary.id,
+      path: runDirOf(dir, summary.id),
+      state: summary.status,
+      coords: summary.coords,
+      summary,
+      rows: summary.rows_logged,
+      problem: null,
+    })),
+    notes: [],
+  };
+  return printSummary(dir, results, {}, processOutput());
+}
+
+function printSummary(dir: string, results: ResultsSet, options: SummarizeOptions, output: SummarizeOutput): number {
   const aggregates = computeAggregates(results.runs);
 
   let files: WrittenTables | null = null;
