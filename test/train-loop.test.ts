@@ -90,4 +90,23 @@ describe('train', () => {
     await train(oracle, Float64Array.from(oracle.initial), settings({ steps: 10 }), { write: (r) => r.step % 2 === 0, drain: async () => void drains++ }, 0);
     expect(drains).toBe(5);
   });
+
+  it.each([
+    ['seed (output loss + parameter loss)', SEED_EXPERIMENT],
+    [
+      'classifier (two output losses)',
+      { ...SEED_EXPERIMENT, layers: [2, 6, 3], activation: 'tanh', features: { uniform: [8, 2] }, labels: [0, 1, 2, 0, 1, 2, 0, 1], loss1: 'cross_entropy', loss2: 'entropy' } as const,
+    ],
+  ])('the trajectory does not depend on which steps are logged: %s', async (_name, exp) => {
+    const run = async (logEvery: number) => {
+      const oracle = new FusedOracle(exp, 1);
+      const rows: StepRow[] = [];
+      await train(oracle, Float64Array.from(oracle.initial), settings({ steps: 400, log_every: logEvery, alpha: 0.3 }), { write: (r) => (rows.push(r), true), drain: async () => {} }, 0);
+      return rows;
+    };
+    const every = await run(1);
+    const some = await run(7);
+    expect(some.map((r) => r.step)).toEqual(Array.from({ length: 58 }, (_, i) => i * 7)); // 399 = 57·7 is the last step
+    for (const row of some) expect(row).toEqual(every[row.step]);
+  });
 });

@@ -6,7 +6,16 @@
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-export function writeFileAtomic(path: string, content: string | Uint8Array): void {
+export interface AtomicWriteOptions {
+  /**
+   * fsync the directory after the rename (default true). A caller that writes several files into
+   * one directory and then an atomic file last (a run: final-params.json, then summary.json) can
+   * skip it for the first ones: the last directory fsync makes every rename before it durable.
+   */
+  readonly syncDir?: boolean;
+}
+
+export function writeFileAtomic(path: string, content: string | Uint8Array, options: AtomicWriteOptions = {}): void {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
   let fd = openSync(tmp, 'w');
@@ -26,6 +35,7 @@ export function writeFileAtomic(path: string, content: string | Uint8Array): voi
   }
   closeSync(fd);
   renameSync(tmp, path);
+  if (options.syncDir === false) return;
   fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);

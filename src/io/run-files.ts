@@ -37,8 +37,9 @@ export function writeRunSummary(runDir: string, summary: RunSummary): void {
   writeFileAtomic(join(runDir, runFiles.summary), stringifyJson(summary));
 }
 
+/** Written before summary.json, whose directory fsync also makes this rename durable. */
 export function writeFinalParams(runDir: string, stateDict: Record<string, unknown>): void {
-  writeFileAtomic(join(runDir, runFiles.finalParams), stringifyJson(stateDict));
+  writeFileAtomic(join(runDir, runFiles.finalParams), stringifyJson(stateDict), { syncDir: false });
 }
 
 /** A state_dict dumped to JSON (`--init`); a user error names the file and what is wrong. */

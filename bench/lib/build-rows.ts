@@ -1,0 +1,218 @@
+/**
+ * Measurements → the table's rows: targets, pass/fail and the ratios between measures, all from
+ * this one run's medians. Pure.
+ */
+import type { BigSweepResult, RunTiming, SweepTiming } from './measure-cli.js';
+import type { OracleTiming } from './measure-oracle.js';
+import type { TorchProbe, TorchStepTiming, TorchSweepTiming } from './measure-torch.js';
+import type { BenchPlan } from './plan.js';
+import { fmtNum, passFail, type TableRow } from './render-table.js';
+import type { SampleStats } from './stats.js';
+
+/** The brief's targets, in the units the table shows. */
+export const TARGETS = {
+  fusedKernelUs: 2,
+  cliOverKernel: 3,
+  tfjsUs: 300,
+  tfjsOverTorch: 2,
+  sweepS: 1,
+  perRunOverTorch: 100,
+  bigSweepS: 30,
+  workerPeakMb: 200,
+  /** A worker's RSS is "flat" when its VmRSS at the end is at most this multiple of its VmRSS after 10% of the runs. */
+  flatRatio: 1.2,
+} as const;
+
+/** A measure's outcome: its data, or the one-line error that stopped it. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: string } | { ok: false; skipped: string };
+
+export interface Measurements {
+  readonly plan: BenchPlan;
+  readonly fused: Outcome<OracleTiming>;
+  readonly cliFused: Outcome<RunTiming>;
+  readonly tfjs: Outcome<OracleTiming>;
+  readonly cliTfjs: Outcome<RunTiming>;
+  readonly torchProbe: Outcome<TorchProbe>;
+  readonly torch1: Outcome<TorchStepTiming>;
+  readonly torchDefault: Outcome<TorchStepTiming>;
+  readonly sweep: Outcome<SweepTiming>;
+  readonly torchSweep: Outcome<TorchSweepTiming>;
+  readonly bigSweep: Outcome<BigSweepResult>;
+}
+
+export type Row = TableRow & { readonly id: string };
+
+const MB = 2 ** 20;
+
+function us(s: SampleStats, what: string): string {
+  return `${fmtNum(s.median)} µs/step (min ${fmtNum(s.min)}; ${what})`;
+}
+
+function secs(s: SampleStats): string {
+  return `${fmtNum(s.median)} s (min ${fmtNum(s.min)}; n=${s.n})`;
+}
+
+function steps(n: number): string {
+  return n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n);
+}
+
+/** A row standing for a measure that did not produce data. */
+function missing(id: string, measure: string, o: Outcome<unknown>): Row {
+  if (o.ok) throw new Error('missing() on a measured outcome');
+  const skipped = 'skipped' in o;
+  return { id, measure, value: skipped ? o.skipped : `error: ${o.error}`, target: '', result: skipped ? 'skipped' : 'FAIL', ratio: '' };
+}
+
+export function buildRows(m: Measurements): Row[] {
+  const rows: Row[] = [];
+  const { plan } = m;
+  const kernel = m.fused.ok ? m.fused.value.usPerStep.median : null;
+  const torch1 = m.torch1.ok ? m.torch1.value : null;
+
+  // 1. Fused kernel.
+  const m1 = 'fused kernel, in-process (evaluateCombined + Adam)';
+  if (m.fused.ok) {
+    const f = m.fused.value;
+    rows.push({
+      id: '1',
+      measure: m1,
+      value: us(f.usPerStep, `${f.plan.repeats}×${steps(f.plan.steps)} steps`),
+      target: `≤ ${TARGETS.fusedKernelUs} µs/step`,
+      result: passFail(f.usPerStep.median <= TARGETS.fusedKernelUs),
+      ratio: '',
+    });
+  } else rows.push(missing('1', m1, m.fused));
+
+  // 2. mo-train run, fused, every step logged.
+  const m2 = `mo-train run, fused, ${steps(plan.cliFused.steps)} steps, all logged: wall/N`;
+  if (m.cliFused.ok) {
+    const c = m.cliFused.value;
+    const over = (x: number) => (kernel === null ? 'kernel not measured' : `${fmtNum(x / kernel)}× kernel`);
+    const ok = (x: number) => (kernel === null ? 'FAIL' : passFail(x <= TARGETS.cliOverKernel * kernel));
+    rows.push({ id: '2a', measure: m2, value: us(c.wallUsPerStep, `n=${c.wallUsPerStep.n}`), target: `≤ ${TARGETS.cliOverKernel}× kernel`, result: ok(c.wallUsPerStep.median), ratio: over(c.wallUsPerStep.median) });
+    rows.push({ id: '2b', measure: '  same runs, in-run: summary wall_time_s/N', value: us(c.inRunUsPerStep, `n=${c.inRunUsPerStep.n}`), target: `≤ ${TARGETS.cliOverKernel}× kernel`, result: ok(c.inRunUsPerStep.median), ratio: over(c.inRunUsPerStep.median) });
+  } else rows.push(missing('2', m2, m.cliFused));
+
+  // 3. tfjs engine.
+  const m3 = 'tfjs cpu, experiments/seed.ts, in-process (same loop)';
+  const tfjs = m.tfjs.ok ? m.tfjs.value.usPerStep.median : null;
+  if (m.tfjs.ok) {
+    const t = m.tfjs.value;
+    rows.push({
+      id: '3a',
+      measure: m3,
+      value: us(t.usPerStep, `${t.plan.repeats}×${steps(t.plan.steps)} steps`),
+      target: `≤ ${TARGETS.tfjsUs} µs/step`,
+      result: passFail(t.usPerStep.median <= TARGETS.tfjsUs),
+      ratio: kernel === null ? '' : `${fmtNum(t.usPerStep.median / kernel)}× fused kernel`,
+    });
+  } else rows.push(missing('3a', m3, m.tfjs));
+  const m3b = 'tfjs in-process speed-up: PyTorch (1 thread) µs ÷ tfjs µs';
+  if (tfjs !== null && torch1) {
+    const speedup = torch1.usPerStep.median / tfjs;
+    const dflt = m.torchDefault.ok ? `vs default threads (${m.torchDefault.value.threads}): ${fmtNum(m.torchDefault.value.usPerStep.median / tfjs)}×` : '';
+    rows.push({ id: '3b', measure: m3b, value: `${fmtNum(speedup)}×`, target: `≥ ${TARGETS.tfjsOverTorch}×`, result: passFail(speedup >= TARGETS.tfjsOverTorch), ratio: dflt });
+  } else rows.push(missing('3b', m3b, !m.tfjs.ok ? m.tfjs : m.torch1));
+  const m3c = `mo-train run --module experiments/seed.ts, ${steps(plan.cliTfjs.steps)} steps, log every ${plan.cliTfjs.logEvery}: wall/N`;
+  if (m.cliTfjs.ok) {
+    const c = m.cliTfjs.value;
+    rows.push({ id: '3c', measure: m3c, value: us(c.wallUsPerStep, `n=${c.wallUsPerStep.n}`), target: '', result: 'info', ratio: `includes node + tfjs startup (${fmtNum(c.wallS.median)} s per run)` });
+    rows.push({
+      id: '3d',
+      measure: '  same runs, in-run: summary wall_time_s/N',
+      value: us(c.inRunUsPerStep, `n=${c.inRunUsPerStep.n}`),
+      target: `≤ ${TARGETS.tfjsUs} µs/step`,
+      result: passFail(c.inRunUsPerStep.median <= TARGETS.tfjsUs),
+      ratio: torch1 ? `PyTorch (1 thread) ÷ this = ${fmtNum(torch1.usPerStep.median / c.inRunUsPerStep.median)}×` : '',
+    });
+  } else rows.push(missing('3c', m3c, m.cliTfjs));
+
+  // 4. PyTorch.
+  const version = m.torchProbe.ok ? m.torchProbe.value.torchVersion : '';
+  for (const [id, o, label] of [
+    ['4a', m.torch1, 'torch.set_num_threads(1)'],
+    ['4b', m.torchDefault, `torch's default threads (${m.torchProbe.ok ? m.torchProbe.value.defaultThreads : '?'})`],
+  ] as const) {
+    const measure = `PyTorch ${version} seed loop, ${label}`.replace('  ', ' ');
+    if (o.ok) {
+      const t = o.value;
+      rows.push({ id, measure, value: us(t.usPerStep, `${t.usPerStep.n}×${steps(t.steps)} steps`), target: '', result: 'info', ratio: `one ${steps(t.steps)}-step run: ${fmtNum(t.runS.median)} s` });
+    } else rows.push(missing(id, measure, o));
+  }
+
+  // 5. The 12-run sweep.
+  const grid = `${plan.sweep.alphas.length} α × ${plan.sweep.seeds.length} seeds × ${steps(plan.sweep.steps)} steps, all logged`;
+  const m5 = `mo-train sweep, ${grid}: wall`;
+  if (m.sweep.ok) {
+    const s = m.sweep.value;
+    rows.push({ id: '5', measure: m5, value: secs(s.wallS), target: `< ${TARGETS.sweepS} s`, result: passFail(s.wallS.median < TARGETS.sweepS), ratio: `${s.runs} runs; a run's own wall_time_s: median ${fmtNum(s.runWallS.median * 1000)} ms` });
+  } else rows.push(missing('5', m5, m.sweep));
+
+  // 6. Sweep vs PyTorch.
+  const m6a = `per run: PyTorch ${steps(plan.sweep.steps)}-step run (1 thread) ÷ mo-train run's wall_time_s`;
+  if (m.sweep.ok && torch1) {
+    // In the full plan torch times exactly sweep.steps per run; --quick scales its shorter runs up.
+    const torchRunS = torch1.runS.median * (plan.sweep.steps / torch1.steps);
+    const ratio = torchRunS / m.sweep.value.runWallS.median;
+    rows.push({
+      id: '6a',
+      measure: m6a,
+      value: `${fmtNum(ratio)}×`,
+      target: `≥ ${TARGETS.perRunOverTorch}×`,
+      result: passFail(ratio >= TARGETS.perRunOverTorch),
+      ratio: `${fmtNum(torchRunS)} s vs ${fmtNum(m.sweep.value.runWallS.median * 1000)} ms`,
+    });
+  } else rows.push(missing('6a', m6a, !m.sweep.ok ? m.sweep : m.torch1));
+  const m6b = `whole sweep: ${plan.sweep.alphas.length * plan.sweep.seeds.length} PyTorch runs back to back (1 thread) ÷ sweep wall`;
+  if (m.sweep.ok && m.torchSweep.ok) {
+    const t = m.torchSweep.value;
+    const wall = m.sweep.value.wallS.median;
+    rows.push({
+      id: '6b',
+      measure: m6b,
+      value: `${fmtNum(t.loopS / wall)}×`,
+      target: '',
+      result: 'info',
+      ratio: `PyTorch loop ${fmtNum(t.loopS)} s vs ${fmtNum(wall)} s; with python start + import torch ${fmtNum(t.processWallS)} s: ${fmtNum(t.processWallS / wall)}×`,
+    });
+  } else rows.push(missing('6b', m6b, !m.sweep.ok ? m.sweep : m.torchSweep));
+
+  // 7. The large sweep and its memory.
+  const b = plan.bigSweep;
+  const m7 = `mo-train sweep, --alpha '${b.alpha}' --seeds ${b.seeds} × ${steps(b.steps)} steps, log every ${b.logEvery}: wall`;
+  if (m.bigSweep.ok) {
+    const s = m.bigSweep.value;
+    rows.push({ id: '7a', measure: `mo-train sweep, ${s.runs} runs × ${steps(b.steps)} steps, log every ${b.logEvery}: wall`, value: `${fmtNum(s.wallS)} s (n=1)`, target: `< ${TARGETS.bigSweepS} s`, result: passFail(s.wallS < TARGETS.bigSweepS), ratio: `--alpha '${b.alpha}' --seeds ${b.seeds}, ${s.workers.length} workers` });
+    const peak = Math.max(...s.workers.map((w) => w.peakHwm));
+    rows.push({
+      id: '7b',
+      measure: '  peak RSS per worker (VmHWM, worst worker)',
+      value: `${fmtNum(peak / MB)} MB`,
+      target: `< ${TARGETS.workerPeakMb} MB`,
+      result: passFail(s.workers.length > 0 && peak < TARGETS.workerPeakMb * MB),
+      ratio: `each: ${s.workers.map((w) => fmtNum(w.peakHwm / MB)).join(', ')} MB`,
+    });
+    const early = s.workers.filter((w) => w.earlyRss !== null);
+    const growth = early.map((w) => w.endRss / w.earlyRss!);
+    const worst = growth.length > 0 ? Math.max(...growth) : NaN;
+    const half = s.workers.filter((w) => w.halfRss !== null);
+    const secondHalf = half.length > 0 ? Math.max(...half.map((w) => w.endRss / w.halfRss!)) : NaN;
+    rows.push({
+      id: '7c',
+      measure: `  worker RSS flat: end ÷ after ${s.earlyAtRuns ?? '10%'} runs (worst worker)`,
+      value:
+        growth.length > 0
+          ? `${worst.toFixed(2)}×`
+          : s.earlyAtRuns === null
+            ? 'no 10% mark: no "[n/N]" progress lines on stderr'
+            : 'no worker alive at the 10% mark',
+      target: `≤ ${TARGETS.flatRatio}×`,
+      result: passFail(growth.length > 0 && worst <= TARGETS.flatRatio),
+      ratio:
+        early.map((w) => `${fmtNum(w.earlyRss! / MB)}→${fmtNum(w.endRss / MB)} MB`).join(', ') +
+        (half.length > 0 ? `; end ÷ after ${s.halfAtRuns} runs: ${secondHalf.toFixed(2)}×` : ''),
+    });
+    rows.push({ id: '7d', measure: '  coordinator peak RSS (VmHWM)', value: `${fmtNum(s.coordinator.peakHwm / MB)} MB`, target: '', result: 'info', ratio: `${s.samples} samples every ${s.sampleIntervalMs} ms` });
+  } else rows.push(missing('7', m7, m.bigSweep));
+  return rows;
+}

@@ -1,0 +1,221 @@
+/**
+ * End-to-end measures: the built CLI spawned as a user runs it, every output file written.
+ * Each measure's results directories live in the bench's temp dir and are deleted as soon as
+ * they have been read (a 500k-step steps.csv is ~50 MB).
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { listChildPids, readProcMemory } from './proc-memory.js';
+import { checkCliSucceeded, readRunSummaries, runCli } from './run-cli.js';
+import { computeStats, type SampleStats } from './stats.js';
+
+export interface RunTiming {
+  readonly args: readonly string[];
+  readonly steps: number;
+  /** Spawn to exit, divided by steps: startup amortized over the run. */
+  readonly wallUsPerStep: SampleStats;
+  /** The run's own `wall_time_s` (summary.json) divided by steps: the in-run cost. */
+  readonly inRunUsPerStep: SampleStats;
+  readonly wallS: SampleStats;
+  readonly rowsLogged: number;
+}
+
+/**
+ * `mo-train run` repeated; every repeat writes into a fresh directory under `tmpDir`. With
+ * `everyStepLogged`, a run whose steps.csv has fewer rows than steps is an error (the measure
+ * claims every step was logged).
+ */
+export async function measureCliRun(
+  tmpDir: string,
+  label: string,
+  runArgs: readonly string[],
+  steps: number,
+  repeats: number,
+  everyStepLogged = false,
+): Promise<RunTiming> {
+  const wall: number[] = [];
+  const inRun: number[] = [];
+  let rowsLogged = 0;
+  let args: string[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const out = join(tmpDir, `${label}-${r}`);
+    args = ['run', ...runArgs, '--steps', String(steps), '--out', out];
+    const result = await runCli(args);
+    checkCliSucceeded(args, result);
+    const [summary] = readRunSummaries(out);
+    if (!summary || summary.status !== 'finished' || summary.steps_run !== steps) {
+      throw new Error(`bench: \`mo-train ${args.join(' ')}\` did not finish its ${steps} steps (${summary?.status}, ${summary?.steps_run} steps)`);
+    }
+    if (everyStepLogged && summary.rows_logged !== steps) {
+      throw new Error(`bench: \`mo-train ${args.join(' ')}\` logged ${summary.rows_logged} rows, not one per step (${steps})`);
+    }
+    wall.push(result.wallS);
+    inRun.push(summary.wall_time_s);
+    rowsLogged = summary.rows_logged;
+    rmSync(out, { recursive: true, force: true });
+  }
+  const perStep = (s: number) => (s * 1e6) / steps;
+  return {
+    args: args.map((a) => (a.startsWith(tmpDir) ? '<tmp>' : a)),
+    steps,
+    wallUsPerStep: computeStats(wall.map(perStep)),
+    inRunUsPerStep: computeStats(inRun.map(perStep)),
+    wallS: computeStats(wall),
+    rowsLogged,
+  };
+}
+
+export interface SweepTiming {
+  readonly args: readonly string[];
+  readonly runs: number;
+  /** Spawn to exit, seconds, one sample per repeat. */
+  readonly wallS: SampleStats;
+  /** Every run's own `wall_time_s` over all repeats. */
+  readonly runWallS: SampleStats;
+}
+
+/** `mo-train sweep` repeated, wall clock including startup and the final tables. */
+export async function measureSweep(tmpDir: string, sweepArgs: readonly string[], repeats: number): Promise<SweepTiming> {
+  const wall: number[] = [];
+  const runWall: number[] = [];
+  let runs = 0;
+  let args: string[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const out = join(tmpDir, `sweep-${r}`);
+    args = ['sweep', ...sweepArgs, '--out', out];
+    const result = await runCli(args);
+    checkCliSucceeded(args, result);
+    const summaries = readRunSummaries(out);
+    runs = summaries.length;
+    wall.push(result.wallS);
+    for (const s of summaries) runWall.push(s.wall_time_s);
+    rmSync(out, { recursive: true, force: true });
+  }
+  return { args: args.map((a) => (a.startsWith(tmpDir) ? '<tmp>' : a)), runs, wallS: computeStats(wall), runWallS: computeStats(runWall) };
+}
+
+export interface WorkerMemory {
+  readonly pid: number;
+  /** VmRSS at the first sample after 10% of the runs had finished (null: the worker started later). */
+  readonly earlyRss: number | null;
+  /** VmRSS at the first sample after half of the runs had finished: end ÷ this separates warm-up growth from a leak. */
+  readonly halfRss: number | null;
+  /** VmRSS at the last sample the worker was alive. */
+  readonly endRss: number;
+  /** VmHWM at the last sample: the kernel's peak. */
+  readonly peakHwm: number;
+  /** Largest sampled VmRSS. */
+  readonly maxSampledRss: number;
+  /** [seconds since spawn, VmRSS bytes] at every sample. */
+  readonly series: readonly (readonly [number, number])[];
+}
+
+export interface BigSweepResult {
+  readonly args: readonly string[];
+  readonly runs: number;
+  readonly wallS: number;
+  /** Finished runs when `earlyRss` and `halfRss` were taken. */
+  readonly earlyAtRuns: number | null;
+  readonly halfAtRuns: number | null;
+  readonly sampleIntervalMs: number;
+  readonly samples: number;
+  readonly workers: readonly WorkerMemory[];
+  readonly coordinator: { readonly peakHwm: number; readonly maxSampledRss: number; readonly endRss: number };
+}
+
+/** Fractions of finished runs at which every worker's VmRSS is recorded: early (10%) and half (50%). */
+const MARKS = [0.1, 0.5] as const;
+
+interface WorkerTrack {
+  atMark: (number | null)[];
+  end: number;
+  hwm: number;
+  max: number;
+  series: [number, number][];
+}
+
+/**
+ * One large sweep, with the coordinator's worker processes' memory sampled from /proc every
+ * `intervalMs` while it runs. Progress comes from the plain one-line-per-finished-run output the
+ * CLI prints when stderr is not a terminal (`[  n/N] id …`).
+ */
+export async function measureBigSweep(tmpDir: string, sweepArgs: readonly string[], intervalMs: number): Promise<BigSweepResult> {
+  const out = join(tmpDir, 'big-sweep');
+  const args = ['sweep', ...sweepArgs, '--out', out];
+  let coordinator = 0;
+  let finished = 0;
+  let total = 0;
+  /** Finished runs when each mark was taken; null until then. */
+  const markRuns: (number | null)[] = MARKS.map(() => null);
+  let samples = 0;
+  const t0 = performance.now();
+  const workers = new Map<number, WorkerTrack>();
+  const coord = { hwm: 0, max: 0, end: 0 };
+  const dueMarks = () => MARKS.flatMap((f, i) => (markRuns[i] === null && total > 0 && finished >= f * total ? [i] : []));
+
+  const sample = () => {
+    if (coordinator === 0) return;
+    const me = readProcMemory(coordinator);
+    if (!me) return;
+    samples++;
+    coord.hwm = Math.max(coord.hwm, me.hwm);
+    coord.max = Math.max(coord.max, me.rss);
+    coord.end = me.rss;
+    const due = dueMarks();
+    const t = (performance.now() - t0) / 1000;
+    for (const pid of listChildPids(coordinator)) {
+      const m = readProcMemory(pid);
+      if (!m) continue;
+      let w = workers.get(pid);
+      if (!w) workers.set(pid, (w = { atMark: MARKS.map(() => null), end: m.rss, hwm: m.hwm, max: m.rss, series: [] }));
+      w.end = m.rss;
+      w.hwm = Math.max(w.hwm, m.hwm);
+      w.max = Math.max(w.max, m.rss);
+      w.series.push([Math.round(t * 1000) / 1000, m.rss]);
+      for (const i of due) w.atMark[i] = m.rss;
+    }
+    for (const i of due) markRuns[i] = finished;
+  };
+
+  const timer = setInterval(sample, intervalMs);
+  let result;
+  try {
+    result = await runCli(args, {
+      onSpawn: (pid) => {
+        coordinator = pid;
+      },
+      onStderrLine: (line) => {
+        const m = /^\[\s*(\d+)\/(\d+)\]/.exec(line);
+        if (!m) return;
+        finished = Number(m[1]);
+        total = Number(m[2]);
+        // Sample right at a mark instead of up to one interval later.
+        if (dueMarks().length > 0) sample();
+      },
+    });
+  } finally {
+    clearInterval(timer);
+  }
+  checkCliSucceeded(args, result);
+  const runs = readRunSummaries(out).length;
+  rmSync(out, { recursive: true, force: true });
+  return {
+    args: args.map((a) => (a.startsWith(tmpDir) ? '<tmp>' : a)),
+    runs,
+    wallS: result.wallS,
+    earlyAtRuns: markRuns[0] ?? null,
+    halfAtRuns: markRuns[1] ?? null,
+    sampleIntervalMs: intervalMs,
+    samples,
+    workers: [...workers.entries()].map(([pid, w]) => ({
+      pid,
+      earlyRss: w.atMark[0] ?? null,
+      halfRss: w.atMark[1] ?? null,
+      endRss: w.end,
+      peakHwm: w.hwm,
+      maxSampledRss: w.max,
+      series: w.series,
+    })),
+    coordinator: { peakHwm: coord.hwm, maxSampledRss: coord.max, endRss: coord.end },
+  };
+}

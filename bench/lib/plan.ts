@@ -1,0 +1,45 @@
+/**
+ * How much each measure runs. Sizes follow the brief: enough steps that startup is amortized and
+ * enough repeats for a median on a noisy VM, while the whole bench stays within a few minutes.
+ * `quick` is for working on the bench itself: its numbers are not comparable and say so.
+ */
+export interface BenchPlan {
+  readonly quick: boolean;
+  /** 1. in-process fused loop. */
+  readonly fused: { readonly warmupSteps: number; readonly steps: number; readonly repeats: number };
+  /** 2. `mo-train run`, fused, every step logged. */
+  readonly cliFused: { readonly steps: number; readonly repeats: number };
+  /** 3. in-process tfjs loop and `mo-train run --module experiments/seed.ts`. */
+  readonly tfjs: { readonly warmupSteps: number; readonly steps: number; readonly repeats: number };
+  readonly cliTfjs: { readonly steps: number; readonly logEvery: number; readonly repeats: number };
+  /** 4. PyTorch: timed steps per run, repeats per thread setting, warm-up steps. */
+  readonly torch: { readonly steps: number; readonly repeats: number; readonly warmupSteps: number };
+  /** 5./6. The 12-run sweep; PyTorch runs the same grid once, back to back. */
+  readonly sweep: { readonly alphas: readonly number[]; readonly seeds: readonly number[]; readonly steps: number; readonly repeats: number };
+  /** 7. The large sweep. */
+  readonly bigSweep: { readonly alpha: string; readonly seeds: string; readonly steps: number; readonly logEvery: number; readonly sampleMs: number };
+}
+
+export const FULL_PLAN: BenchPlan = {
+  quick: false,
+  // ~0.2–0.4 s per repeat at the ≤ 2 µs target; the warm-up gets TurboFan to the optimized loop.
+  fused: { warmupSteps: 100_000, steps: 200_000, repeats: 7 },
+  // 500k steps: node startup (~0.1 s) is < 5% of the run even at 2 µs/step.
+  cliFused: { steps: 500_000, repeats: 3 },
+  tfjs: { warmupSteps: 300, steps: 1_000, repeats: 5 },
+  cliTfjs: { steps: 3_000, logEvery: 100, repeats: 3 },
+  torch: { steps: 10_000, repeats: 3, warmupSteps: 500 },
+  sweep: { alphas: [0, 0.01, 0.1, 1], seeds: [0, 1, 2], steps: 10_000, repeats: 5 },
+  bigSweep: { alpha: 'linspace(0,1,100)', seeds: '0-9', steps: 10_000, logEvery: 10, sampleMs: 100 },
+};
+
+export const QUICK_PLAN: BenchPlan = {
+  quick: true,
+  fused: { warmupSteps: 20_000, steps: 50_000, repeats: 3 },
+  cliFused: { steps: 50_000, repeats: 1 },
+  tfjs: { warmupSteps: 50, steps: 200, repeats: 3 },
+  cliTfjs: { steps: 300, logEvery: 100, repeats: 1 },
+  torch: { steps: 1_000, repeats: 2, warmupSteps: 100 },
+  sweep: { alphas: [0, 0.01, 0.1, 1], seeds: [0, 1, 2], steps: 10_000, repeats: 3 },
+  bigSweep: { alpha: 'linspace(0,1,10)', seeds: '0-9', steps: 10_000, logEvery: 10, sampleMs: 100 },
+};
