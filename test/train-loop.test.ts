@@ -7,6 +7,7 @@ import { SEED_EXPERIMENT } from '../src/experiment/declarative.js';
 import { DEFAULT_MONITOR } from '../src/train/monitor.js';
 import { defaultOptimizerSettings } from '../src/train/optimizers.js';
 import { train, type StepRow, type TrainSettings } from '../src/train/train-loop.js';
+import type { CombinedEvaluation, Evaluation } from '../src/engine/types.js';
 
 const refDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'reference');
 
@@ -108,5 +109,40 @@ describe('train', () => {
     const some = await run(7);
     expect(some.map((r) => r.step)).toEqual(Array.from({ length: 58 }, (_, i) => i * 7)); // 399 = 57·7 is the last step
     for (const row of some) expect(row).toEqual(every[row.step]);
+  });
+
+  it.each([
+    [false, 2],
+    [true, 1],
+  ])('a diverging step between logged steps is evaluated again only for a stateless engine (bothGradientsEveryStep %s → %i calls)', async (both, calls) => {
+    const fused = new FusedOracle(SEED_EXPERIMENT, 3);
+    const perStep = new Map<number, number>();
+    const oracle = {
+      ...fused,
+      engine: fused.engine,
+      layout: fused.layout,
+      initial: fused.initial,
+      disconnected: fused.disconnected,
+      bothGradientsEveryStep: both,
+      evaluate: fused.evaluate.bind(fused),
+      evaluateCombined: (p: Float64Array, a: number, out: CombinedEvaluation, step: number, per?: Evaluation) => {
+        perStep.set(step, (perStep.get(step) ?? 0) + 1);
+        fused.evaluateCombined(p, a, out, step, per);
+      },
+      dispose: () => fused.dispose(),
+    };
+    const rows: StepRow[] = [];
+    const outcome = await train(
+      oracle,
+      Float64Array.from(fused.initial),
+      settings({ steps: 60, alpha: 0, log_every: 1000, optimizer: { ...defaultOptimizerSettings('sgd'), lr: 0.2 } }),
+      { write: (r) => (rows.push(r), true), drain: async () => {} },
+      0,
+    );
+    const at = outcome.divergence!.step;
+    expect(at % 1000).not.toBe(0);
+    expect(perStep.get(at)).toBe(calls);
+    expect(rows.at(-1)!.step).toBe(at);
+    expect(rows.at(-1)!.grad_norm1).toBeGreaterThan(0);
   });
 });

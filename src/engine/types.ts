@@ -29,6 +29,12 @@ export interface GradientOracle {
    */
   readonly disconnected: ReadonlyArray<'loss1' | 'loss2'>;
   /**
+   * Whether evaluateCombined computes ∇loss1 and ∇loss2 anyway (one tape per loss): the training
+   * loop then passes `perObjective` on every step — free — and never evaluates a step twice, which
+   * a loss with state (an inner adversary refitted on every call) would notice.
+   */
+  readonly bothGradientsEveryStep: boolean;
+  /**
    * Losses and both gradients at `params`. `step` is the training step being evaluated (user
    * modules see it). For combiners that need both gradients every step.
    */

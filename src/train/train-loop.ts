@@ -80,6 +80,7 @@ export async function train(
   const optimizer = createOptimizer(settings.optimizer, n);
   const combiner = createCombiner(settings.combine, settings.alpha);
   const linear = combiner.linearWeight;
+  const alwaysBoth = oracle.bothGradientsEveryStep;
   const { alpha, steps, log_every: logEvery, monitor } = settings;
   const progressEvery = hooks.progressEvery ?? 100;
   const window: WindowSeries = { from: windowFrom, step: [], loss1: [], loss2: [] };
@@ -99,7 +100,7 @@ export async function train(
     // A linear combiner (`fixed`) gets ∇loss1 − α∇loss2 from the engine in one backward pass,
     // straight into `direction`; the per-objective gradients are computed only on logged steps,
     // for their norms. Other combiners need both gradients every step.
-    if (linear !== null) oracle.evaluateCombined(params, linear, combined, step, logged ? ev : undefined);
+    if (linear !== null) oracle.evaluateCombined(params, linear, combined, step, logged || alwaysBoth ? ev : undefined);
     else oracle.evaluate(params, ev, step);
     const loss1 = linear !== null ? combined.loss1 : ev.loss1;
     const loss2 = linear !== null ? combined.loss2 : ev.loss2;
@@ -111,8 +112,9 @@ export async function train(
     const diverged: Divergence | null = divergence === null ? checkDivergence(monitor, step, loss1, loss2, paramNorm) : null;
     if (diverged) {
       divergence = diverged;
-      // The diverging step is always written, with its gradient norms.
-      if (!logged && linear !== null) oracle.evaluateCombined(params, linear, combined, step, ev);
+      // The diverging step is always written, with its gradient norms (a stateless engine
+      // evaluates it again for them; a stateful one already gave them).
+      if (!logged && !alwaysBoth && linear !== null) oracle.evaluateCombined(params, linear, combined, step, ev);
       logged = true;
     }
     if (logged) {

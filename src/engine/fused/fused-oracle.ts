@@ -27,6 +27,8 @@ export class FusedOracle implements GradientOracle {
   readonly layout: ParamLayout;
   readonly initial: Float64Array;
   readonly disconnected: ReadonlyArray<'loss1' | 'loss2'> = [];
+  /** Stateless, and the combined path saves backward passes: per-objective gradients only when asked. */
+  readonly bothGradientsEveryStep = false;
 
   private readonly widths: number[];
   private readonly act: number;

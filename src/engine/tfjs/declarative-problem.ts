@@ -3,13 +3,23 @@
  * and loss catalog as the fused engine, in float32. Parameters keep PyTorch's layout (Linear weight
  * [out][in], names fc1.weight, …), so a layer is `h · Wᵀ + b` (matMul with transposeB) and the
  * flat vector needs no transposition.
+ *
+ * The network and the output losses are tfjs ops differentiated by tfjs's tape (an independent
+ * check of the fused engine's hand-derived backward pass). The parameter-only losses (param_sum,
+ * l2, l1) have closed-form gradients (1, 2p, sign p) and are computed here without kernels: as
+ * tfjs ops over every weight they cost a sum, a saved copy and a two-kernel gradient per weight
+ * plus an addN and its gradient — 37 kernels a step for the seed network's 6 weights, more than
+ * its whole forward pass.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { materializeDeclarative, type Activation, type DeclarativeExperiment, type LossName } from '../../experiment/declarative.js';
 import type { Tf } from './load-tf.js';
-import type { TfjsProblem } from './tfjs-oracle.js';
+import type { NetworkProblem, ObjectiveName } from './tfjs-oracle.js';
 
-export function createDeclarativeProblem(tf: Tf, exp: DeclarativeExperiment, seed: number, initial?: Float64Array): TfjsProblem {
+/** Losses of the network output, as opposed to parameter-only ones. */
+const OUTPUT_LOSSES: ReadonlySet<LossName> = new Set(['sum_to_target', 'mse', 'cross_entropy', 'entropy']);
+
+export function createDeclarativeProblem(tf: Tf, exp: DeclarativeExperiment, seed: number, initial?: Float64Array): NetworkProblem {
   const start = materializeDeclarative(exp, seed);
   const { layout, data } = start;
   if (initial && initial.length !== layout.size) {
@@ -26,67 +36,69 @@ export function createDeclarativeProblem(tf: Tf, exp: DeclarativeExperiment, see
     kept.push(t);
     return t;
   };
-  // tidy frees the temporary the variable is made from (tidy never disposes variables).
-  const variables = layout.entries.map((e) =>
-    keep(tf.tidy(() => tf.variable(tf.tensor(Float32Array.from(params.subarray(e.offset, e.offset + e.size)), [...e.shape], 'float32'), true))),
-  );
   const x = keep(tf.tensor2d(Float32Array.from(data.features), [samples, inputs]));
   const targets = data.targets ? keep(tf.tensor2d(Float32Array.from(data.targets), [samples, outputs])) : null;
-  // Integer labels as one-hot rows, so cross-entropy is a mask over log-softmax.
-  const oneHot = data.labels ? keep(tf.tidy(() => tf.oneHot(tf.tensor1d(data.labels!, 'int32'), outputs).toFloat())) : null;
+  // Integer labels as one-hot rows scaled by −1/samples, so mean cross-entropy is one mul and one
+  // sum over log-softmax.
+  const negOneHot = data.labels
+    ? keep(tf.tidy(() => tf.mul(tf.oneHot(tf.tensor1d(data.labels!, 'int32'), outputs).toFloat(), -1 / samples)))
+    : null;
   const activate = activation(tf, exp.activation, exp.leaky_slope);
+  const layers = exp.layers.length - 1;
 
-  const forward = (): tfjs.Tensor2D => {
-    let h: tfjs.Tensor2D = x;
-    const layers = exp.layers.length - 1;
+  const output = (weights: readonly tfjs.Tensor[]): tfjs.Tensor => {
+    let h: tfjs.Tensor = x;
     for (let l = 0; l < layers; l++) {
-      const w = variables[2 * l]! as tfjs.Tensor2D;
-      const b = variables[2 * l + 1]!;
-      h = tf.add(tf.matMul(h, w, false, true), b);
+      h = tf.add(tf.matMul(h, weights[2 * l]!, false, true), weights[2 * l + 1]!);
       if (l < layers - 1) h = activate(h);
     }
     return h;
   };
 
-  const lossOf = (name: LossName): (() => tfjs.Scalar) => {
+  // Every branch reduces to a scalar; tfjs types reductions as Tensor<Rank>.
+  const lossOf = (name: LossName): ((out: tfjs.Tensor) => tfjs.Scalar) => {
     switch (name) {
       case 'sum_to_target': {
-        const target = exp.target!;
-        return () => tf.square(tf.sub(tf.scalar(target), tf.sum(forward()))) as tfjs.Scalar;
+        // (Σ out − target)² as one op: 10 kernels with its gradient, against 13 for square(sub(…)).
+        const target = tf.scalar(exp.target!);
+        kept.push(target);
+        return (out) => tf.squaredDifference(tf.sum(out), target) as tfjs.Scalar;
       }
       case 'mse':
-        return () => tf.mean(tf.squaredDifference(forward(), targets!)) as tfjs.Scalar;
+        return (out) => tf.mean(tf.squaredDifference(out, targets!)) as tfjs.Scalar;
       case 'cross_entropy':
-        return () => tf.neg(tf.mean(tf.sum(tf.mul(oneHot!, tf.logSoftmax(forward())), 1))) as tfjs.Scalar;
+        return (out) => tf.sum(tf.mul(negOneHot!, tf.logSoftmax(out))) as tfjs.Scalar;
       case 'entropy':
-        return () => {
-          const logP = tf.logSoftmax(forward());
-          return tf.neg(tf.mean(tf.sum(tf.mul(tf.exp(logP), logP), 1))) as tfjs.Scalar;
+        // H = −Σ p·log p per sample, averaged: Σ over everything of exp(logP)·logP, times −1/samples.
+        return (out) => {
+          const logP = tf.logSoftmax(out);
+          return tf.mul(tf.sum(tf.mul(tf.exp(logP), logP)), -1 / samples) as tfjs.Scalar;
         };
-      case 'param_sum':
-        return () => tf.addN(variables.map((v) => tf.sum(v))) as tfjs.Scalar;
-      case 'l2':
-        return () => tf.addN(variables.map((v) => tf.sum(tf.square(v)))) as tfjs.Scalar;
-      case 'l1':
-        return () => tf.addN(variables.map((v) => tf.sum(tf.abs(v)))) as tfjs.Scalar;
+      default:
+        throw new Error(`not an output loss: ${name}`);
     }
   };
-  const loss1 = lossOf(exp.loss1);
-  const loss2 = lossOf(exp.loss2);
+  const usesOutput = { loss1: OUTPUT_LOSSES.has(exp.loss1), loss2: OUTPUT_LOSSES.has(exp.loss2) };
+  const outputLosses = {
+    loss1: usesOutput.loss1 ? lossOf(exp.loss1) : null,
+    loss2: usesOutput.loss2 ? lossOf(exp.loss2) : null,
+  };
 
   return {
+    kind: 'network',
     layout,
-    variables,
     initial: params,
-    loss1: () => loss1(),
-    loss2: () => loss2(),
+    usesOutput,
+    output,
+    outputLoss: (name: ObjectiveName, out: tfjs.Tensor) => outputLosses[name]!(out),
+    paramLoss: (name: ObjectiveName, values: Float32Array, grad: Float64Array) => paramLoss(exp[name], values, grad),
     dispose: () => {
       for (const t of kept) if (!t.isDisposed) t.dispose();
     },
   };
 }
 
-function activation(tf: Tf, name: Activation, leakySlope: number): (h: tfjs.Tensor2D) => tfjs.Tensor2D {
+function activation(tf: Tf, name: Activation, leakySlope: number): (h: tfjs.Tensor) => tfjs.Tensor {
   switch (name) {
     case 'relu':
       return (h) => tf.relu(h);
@@ -98,6 +110,34 @@ function activation(tf: Tf, name: Activation, leakySlope: number): (h: tfjs.Tens
       return (h) => tf.leakyRelu(h, leakySlope);
     case 'linear':
       return (h) => h;
+  }
+}
+
+/**
+ * A parameter-only loss at the float32 parameters the network sees, summed in float64; its
+ * gradient into `grad`. |p| has PyTorch's subgradient 0 at p = 0 (Math.sign).
+ */
+function paramLoss(loss: LossName, p: Float32Array, grad: Float64Array): number {
+  let v = 0;
+  switch (loss) {
+    case 'param_sum':
+      for (let i = 0; i < p.length; i++) v += p[i]!;
+      grad.fill(1);
+      return v;
+    case 'l2':
+      for (let i = 0; i < p.length; i++) {
+        v += p[i]! * p[i]!;
+        grad[i] = 2 * p[i]!;
+      }
+      return v;
+    case 'l1':
+      for (let i = 0; i < p.length; i++) {
+        v += Math.abs(p[i]!);
+        grad[i] = Math.sign(p[i]!);
+      }
+      return v;
+    default:
+      throw new Error(`not a parameter loss: ${loss}`);
   }
 }
 

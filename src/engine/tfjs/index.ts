@@ -15,7 +15,7 @@ import { createModuleProblem } from './module-problem.js';
 import { createTfjsOracle, type ObjectiveName, type TfjsProblem } from './tfjs-oracle.js';
 
 export { loadTf, type Tf } from './load-tf.js';
-export { createTfjsOracle, type ObjectiveName, type TfjsProblem } from './tfjs-oracle.js';
+export { createTfjsOracle, shapeOf, type NetworkProblem, type ObjectiveName, type ObjectivesProblem, type TfjsProblem } from './tfjs-oracle.js';
 export { createDeclarativeProblem } from './declarative-problem.js';
 export { createModuleProblem } from './module-problem.js';
 

@@ -2,6 +2,16 @@
  * A user module (src/experiment/module-types.ts) as a tfjs problem: the model's trainable weights
  * are the parameters, the module's losses the objectives.
  *
+ * The oracle hands each loss call its own weight tensors (see tfjs-oracle.ts). The model reads
+ * them through its layers' weights: every trainable LayerVariable's `read()` — the one way
+ * tfjs-layers (Dense.call, …) and module code (`w.read()`) get a weight's value — is replaced, on
+ * that instance, by one returning the tensor of the loss being evaluated (and the variable itself
+ * outside a loss). That costs no kernel, where assigning the values into the variables costs one
+ * `assign` per weight and a step, and slicing one flat variable inside the tape costs two kernels
+ * per weight forward and two more backward. The original `read` is restored on dispose. A weight
+ * read outside the losses (kept from model() or data()) is the variable, frozen at its initial
+ * value: the oracle reports a loss that uses one (ObjectivesProblem.variables).
+ *
  * Parameter names follow PyTorch's nn.Sequential (`<i>.weight`, `<i>.bias`, `<i>.<j>.weight` in a
  * nested model) with i the layer's index in `model.layers`, because tfjs's own names carry
  * process-wide counters (dense_Dense3/kernel) and would differ between two runs in one worker,
@@ -12,7 +22,7 @@ import { UserError } from '../../errors.js';
 import { computeParamLayout, type ParamLayout } from '../../experiment/param-layout.js';
 import type { ExperimentModule } from '../../experiment/module-types.js';
 import type { Tf } from './load-tf.js';
-import type { ObjectiveName, TfjsProblem } from './tfjs-oracle.js';
+import type { ObjectiveName, ObjectivesProblem } from './tfjs-oracle.js';
 
 type LayerVariable = tfjs.LayersModel['trainableWeights'][number];
 
@@ -22,6 +32,8 @@ interface NamedWeight {
   readonly shape: number[];
   readonly transposed: boolean;
   readonly variable: tfjs.Variable;
+  /** Every LayerVariable backed by `variable` (a shared layer's weight appears once, read through each). */
+  readonly readers: LayerVariable[];
 }
 
 /**
@@ -35,10 +47,13 @@ export function createModuleProblem(
   seed: number,
   initial?: Float64Array,
   file?: string,
-): TfjsProblem {
+): ObjectivesProblem {
   const owned: { model: tfjs.LayersModel | null; data: Record<string, tfjs.Tensor> | null } = { model: null, data: null };
   const state: Record<string, unknown> = {};
+  const patched: LayerVariable[] = [];
   const disposeAll = (): void => {
+    // The instance's own `read` shadows the prototype's; deleting it restores the original.
+    for (const w of patched.splice(0)) delete (w as { read?: unknown }).read;
     disposeTensorsIn(tf, state);
     if (owned.data) disposeTensorsIn(tf, owned.data);
     if (owned.model) owned.model.dispose();
@@ -55,35 +70,45 @@ export function createModuleProblem(
 
     const weights = nameWeights(tf, model);
     const layout: ParamLayout = computeParamLayout(weights);
-    const variables = weights.map((w) => w.variable);
     let start: Float64Array;
     if (initial) {
       if (initial.length !== layout.size) throw new Error(`${initial.length} initial parameters, the model has ${layout.size}`);
       start = Float64Array.from(initial);
-      tf.tidy(() => {
-        layout.entries.forEach((e, i) => {
-          variables[i]!.assign(tf.tensor(Float32Array.from(start.subarray(e.offset, e.offset + e.size)), variables[i]!.shape, 'float32'));
-        });
-      });
     } else {
       start = new Float64Array(layout.size);
-      layout.entries.forEach((e, i) => start.set(variables[i]!.dataSync(), e.offset));
+      layout.entries.forEach((e, i) => start.set(weights[i]!.variable.dataSync(), e.offset));
     }
 
-    const loss = (which: ObjectiveName, step: number): tfjs.Scalar => {
-      const value = callUser(file, which, () => mod[which]({ tf, model, data, step, state }));
+    /** The weight tensors of the loss being evaluated; null outside a loss (reads give the variables). */
+    let current: readonly tfjs.Tensor[] | null = null;
+    weights.forEach((w, i) => {
+      for (const reader of w.readers) {
+        reader.read = () => (current ? current[i]! : w.variable);
+        patched.push(reader);
+      }
+    });
+
+    const objective = (which: ObjectiveName, tensors: readonly tfjs.Tensor[], step: number): tfjs.Scalar => {
+      current = tensors;
+      let value: unknown;
+      try {
+        value = callUser(file, which, () => mod[which]({ tf, model, data, step, state }));
+      } finally {
+        current = null;
+      }
       if (!(value instanceof tf.Tensor)) throw new UserError(`${which} returned ${describe(value)}; it must return a scalar tf.Tensor`);
       if (value.rank !== 0) {
         throw new UserError(`${which} returned a tensor of shape [${value.shape.join(',')}]; it must return a scalar (reduce it, e.g. with tf.sum or tf.mean)`);
       }
+      if (value.dtype !== 'float32') throw new UserError(`${which} returned a ${value.dtype} tensor; it must return a float32 scalar`);
       return value as tfjs.Scalar;
     };
     return {
+      kind: 'objectives',
       layout,
-      variables,
       initial: start,
-      loss1: (step) => loss('loss1', step),
-      loss2: (step) => loss('loss2', step),
+      objective,
+      variables: weights.map((w) => w.variable),
       dispose: disposeAll,
     };
   } catch (err) {
@@ -99,7 +124,7 @@ export function createModuleProblem(
  */
 function nameWeights(tf: Tf, model: tfjs.LayersModel): NamedWeight[] {
   const out: NamedWeight[] = [];
-  const seen = new Set<tfjs.Variable>();
+  const seen = new Map<tfjs.Variable, NamedWeight>();
   const used = new Set<string>();
   const unique = (name: string): string => {
     let candidate = name;
@@ -111,10 +136,15 @@ function nameWeights(tf: Tf, model: tfjs.LayersModel): NamedWeight[] {
     // A LayerVariable's read() is the tf.Variable itself (typed as a plain Tensor).
     const variable = w.read() as tfjs.Variable;
     if (!(variable instanceof tf.Variable)) throw new Error(`weight ${w.name} is not backed by a tf.Variable`);
-    if (seen.has(variable)) return;
-    seen.add(variable);
+    const known = seen.get(variable);
+    if (known) {
+      if (!known.readers.includes(w)) known.readers.push(w);
+      return;
+    }
     const shape = [...variable.shape];
-    out.push({ name: unique(name), shape: isKernel ? [shape[1]!, shape[0]!] : shape, transposed: isKernel, variable });
+    const named: NamedWeight = { name: unique(name), shape: isKernel ? [shape[1]!, shape[0]!] : shape, transposed: isKernel, variable, readers: [w] };
+    seen.set(variable, named);
+    out.push(named);
   };
   const walk = (layers: readonly tfjs.layers.Layer[], prefix: string): void => {
     layers.forEach((layer, i) => {
