@@ -50,8 +50,8 @@ async function finalRow(alpha: number, seed: number): Promise<StepRow> {
 }
 
 describe('experiments/adversarial.ts', () => {
-  // Measured after 500 steps (loss1 / loss2): seed 0: α=0 0.235 / 0.431, α=2 0.335 / 0.682;
-  // seed 1: α=0 0.237 / 0.489, α=2 0.381 / 0.681. Chance for both is ln 2 = 0.693.
+  // Measured after 500 steps (loss1 / loss2): seed 0: α=0 0.230 / 0.360, α=2 0.397 / 0.681;
+  // seed 1: α=0 0.254 / 0.461, α=2 0.362 / 0.672. Chance for both is ln 2 = 0.693.
   it.each([0, 1])('seed %i: α = 2 hides s from the adversary that α = 0 leaves recoverable, at a moderate task cost', async (seed) => {
     const plain = await finalRow(0, seed);
     const fair = await finalRow(2, seed);

@@ -48,11 +48,17 @@ describe('loadExperimentModule errors', () => {
     {
       file: 'wrong-shape.ts',
       expected: [
-        'exports no experiment: expected a default export (or `export const experiment`) with functions model, data, loss1, loss2',
+        'exports no experiment: expected a default export (or `export const experiment`) with functions params (or model), data, loss1, loss2',
         'missing: loss1 (a number, not a function), loss2',
       ],
     },
-    { file: 'no-export.mjs', expected: ['exports no experiment', 'missing: model, data, loss1, loss2'] },
+    { file: 'no-export.mjs', expected: ['exports no experiment', 'missing: params or model, data, loss1, loss2'] },
+    // Exactly one form: both, or neither.
+    {
+      file: 'both-forms.mjs',
+      expected: ['the experiment has both params and model; give exactly one: params (functional: the parameters by name) or model (a tf.LayersModel)'],
+    },
+    { file: 'neither-form.mjs', expected: ['exports no experiment: expected a default export', 'with functions params (or model), data, loss1, loss2; missing: params or model'] },
   ])('$file: $expected', async ({ file, expected }) => {
     const err = await errorOf(loadExperimentModule(fixture(file)));
     expectOneLineAbout(err, file);
@@ -69,6 +75,19 @@ describe('checkModule errors', () => {
     { file: 'no-weights.mjs', expected: ['model() returned a model with no trainable weights'] },
     { file: 'bad-data.mjs', expected: ['data() returned a record whose "y" is an array; every value must be a tf.Tensor'] },
     { file: 'syntax-error.ts', expected: ['syntax error at 4:10'] },
+    // Functional modules.
+    {
+      file: 'params-not-a-record.mjs',
+      expected: ["params() returned a single tf.Tensor; it must return a record of float32 tensors by name, e.g. { 'fc1.weight': tf.randomUniform("],
+    },
+    { file: 'params-int32.mjs', expected: ['params() returned "fc.steps" as an int32 tensor; parameters must be float32'] },
+    { file: 'params-array-value.mjs', expected: ['params() returned a record whose "fc.bias" is an array; every value must be a float32 tf.Tensor'] },
+    // Line 5 is loss2: `params.scale` is no parameter (undefined, which tf.mul rejects); the frame is the tf.mul call.
+    { file: 'functional-loss-throws.mjs', expected: ['loss2 threw: Argument \'b\' passed to \'mul\' must be a Tensor', '(at line 5:40)'] },
+    {
+      file: 'functional-kept-param.mjs',
+      expected: ['loss1 uses parameter "w" as params() returned it (kept in a closure), which never changes; read it from the loss\'s own `params`'],
+    },
   ])('$file: $expected', async ({ file, expected }) => {
     const err = await errorOf(checkModule(fixture(file), 'cpu'));
     expectOneLineAbout(err, file);
@@ -102,31 +121,59 @@ describe('modules that load', () => {
     { path: fixture('commonjs.cts'), name: 'commonjs', names: ['0.weight', '0.bias'], disconnected: [] },
     { path: fixture('nested.mts'), name: 'nested', names: ['1.gamma', '1.beta', '2.0.weight', '2.0.bias', '2.1.weight'], disconnected: [] },
     { path: fixture('detached-loss2.ts'), name: 'detached-loss2', names: ['0.weight', '0.bias', '1.weight', '1.bias'], disconnected: ['loss2'] },
+    // Functional: the names and shapes params() returned, in its order, nothing transposed.
+    {
+      path: fixture('functional.mjs'),
+      name: 'functional-js',
+      names: ['encoder.weight', 'encoder.bias', 'head.weight'],
+      shapes: [[3, 2], [3], [1, 3]],
+      disconnected: [],
+    },
+    {
+      path: fixture('functional-detached-loss2.ts'),
+      name: 'functional-detached-loss2',
+      names: ['fc.weight', 'fc.bias'],
+      shapes: [[2, 1], [2]],
+      disconnected: ['loss2'],
+    },
     {
       path: example('seed.ts'),
       name: 'seed-module',
+      names: ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias', 'fc3.weight', 'fc3.bias'],
+      shapes: [[5, 1], [5], [10, 5], [10], [1, 10], [1]],
+      disconnected: [],
+    },
+    {
+      path: example('seed-layers.ts'),
+      name: 'seed-layers',
       names: ['0.weight', '0.bias', '1.weight', '1.bias', '2.weight', '2.bias'],
+      shapes: [[5, 1], [5], [10, 5], [10], [1, 10], [1]],
       disconnected: [],
     },
     {
       path: example('adversarial.ts'),
       name: 'fair-representation',
-      names: ['0.weight', '0.bias', '1.weight', '1.bias', '2.weight', '2.bias'],
+      names: ['encoder1.weight', 'encoder1.bias', 'encoder2.weight', 'encoder2.bias', 'head.weight', 'head.bias'],
+      shapes: [[8, 6], [8], [2, 8], [2], [1, 2], [1]],
       disconnected: [],
     },
-  ])('$name loads and evaluates', async ({ path, name, names, disconnected }) => {
+  ])('$name loads and evaluates', async ({ path, name, names, disconnected, ...rest }) => {
     const checked = await checkModule(path, 'cpu');
     expect(checked.name).toBe(name);
     expect(checked.layout.entries.map((e) => e.name)).toEqual(names);
+    if ('shapes' in rest) expect(checked.layout.entries.map((e) => e.shape)).toEqual(rest.shapes);
     expect(checked.disconnected).toEqual(disconnected);
   });
 
-  it('the examples export functions and a description', async () => {
-    for (const file of ['seed.ts', 'adversarial.ts']) {
-      const mod = await loadExperimentModule(example(file));
-      expect(typeof mod.description).toBe('string');
-      for (const key of ['model', 'data', 'loss1', 'loss2'] as const) expect(typeof mod[key]).toBe('function');
-    }
+  it.each([
+    { file: 'seed.ts', form: 'params' },
+    { file: 'seed-layers.ts', form: 'model' },
+    { file: 'adversarial.ts', form: 'params' },
+  ] as const)('the example $file exports functions $form, data, loss1, loss2 and a description', async ({ file, form }) => {
+    const mod = (await loadExperimentModule(example(file))) as unknown as Record<string, unknown>;
+    expect(typeof mod['description']).toBe('string');
+    for (const key of [form, 'data', 'loss1', 'loss2']) expect(typeof mod[key]).toBe('function');
+    expect(mod[form === 'params' ? 'model' : 'params']).toBeUndefined();
   });
 });
 
@@ -139,7 +186,7 @@ describe('module cache', () => {
     const path = join(dir, 'exp.ts');
     writeFileSync(path, `export default { name: 'broken' };\n`);
     const err = await errorOf(loadExperimentModule(path));
-    expect(err.message).toContain('missing: model, data, loss1, loss2');
+    expect(err.message).toContain('missing: params or model, data, loss1, loss2');
     writeFileSync(path, working);
     // A different mtime even on coarse-grained file systems.
     utimesSync(path, new Date(), new Date(Date.now() + 5_000));

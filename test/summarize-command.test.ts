@@ -98,7 +98,7 @@ describe('summarize', () => {
     expect(lineOf(text, `${runIdOf(coords[0]!)} `)).toContain('converged');
     expect(lineOf(text, `${runIdOf(coords[1]!)} `)).toContain('failed: engine crashed');
     expect(lineOf(text, `${runIdOf(coords[5]!)} `)).toMatch(/converged\s+4\s+5\s/);
-    expect(text).toContain(`  - unfinished: ${runDir(2)}: no summary.json — still running or interrupted (1 row in steps.csv so far)`);
+    expect(text).toContain(`  - unfinished: ${runDir(2)}: no summary.json — still running, or stopped without a trace (killed) (1 row in steps.csv so far); a resume does it again`);
     expect(text).toContain(`  - missing: ${runDir(3)}: no run directory`);
     expect(text).toContain(`  - corrupt: ${join(runDir(4), 'summary.json')}: empty file`);
     expect(text).toContain(`  - corrupt: ${join(runDir(6), 'steps.csv')}: 3 complete rows, but summary.json says rows_logged 4`);

@@ -80,7 +80,7 @@ describe('readResults', () => {
     expect(run(1)).toMatchObject({ state: 'failed', problem: null, rows: 0 });
     expect(run(1).summary!.error!.message).toBe('engine crashed');
     expect(run(2)).toMatchObject({ state: 'unfinished', rows: 5, summary: null, coords: { alpha: 0, seed: 2 } });
-    expect(run(2).problem).toBe(`${path(2).replace(/\/$/, '')}: no summary.json — still running or interrupted (5 rows in steps.csv so far)`);
+    expect(run(2).problem).toBe(`${path(2).replace(/\/$/, '')}: no summary.json — still running, or stopped without a trace (killed) (5 rows in steps.csv so far); a resume does it again`);
     expect(run(3)).toMatchObject({ state: 'missing', coords: { alpha: 0, seed: 3 } });
     expect(run(3).problem).toMatch(new RegExp(`^${escape(path(3).replace(/\/$/, ''))}: no run directory`));
     expect(run(4)).toMatchObject({ state: 'corrupt', problem: `${path(4, 'summary.json')}: empty file`, summary: null });

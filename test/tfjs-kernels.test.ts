@@ -3,8 +3,9 @@
  * this small a step's time is ~2–4 µs of tfjs overhead per kernel, so these counts are its cost
  * model: a change that adds kernels to every step (a variable per weight, slicing a flat tensor
  * inside the tape, a second tape on unlogged steps) fails here. Budgets are the counts measured
- * with tfjs 4.22; the HEAD implementation (one tf.Variable per weight, assigned each step, and one
- * tape per objective) ran 93 kernels a step on the seed problem and 100 on experiments/seed.ts.
+ * with tfjs 4.22. For modules the oracle must add nothing to the module's own losses: the
+ * functional experiments/seed.ts runs 56 kernels a step (the declarative seed's 52, plus 4 for
+ * loss2 = Σ flatParams on the tape), the LayersModel experiments/seed-layers.ts 100.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { dirname, join } from 'node:path';
@@ -17,8 +18,9 @@ import { createTfjsOracle } from '../src/engine/tfjs/tfjs-oracle.js';
 import { createEvaluation, type GradientOracle } from '../src/engine/types.js';
 import { SEED_EXPERIMENT, type DeclarativeExperiment } from '../src/experiment/declarative.js';
 import { loadExperimentModule } from '../src/experiment/load-module.js';
+import { isFunctionalModule, type ExperimentModule } from '../src/experiment/module-types.js';
 
-const seedModule = join(dirname(fileURLToPath(import.meta.url)), '..', 'experiments', 'seed.ts');
+const experiments = join(dirname(fileURLToPath(import.meta.url)), '..', 'experiments');
 
 let tf: Tf;
 beforeAll(async () => {
@@ -87,28 +89,60 @@ describe('kernels per step (cpu backend)', () => {
     }
   });
 
-  it('experiments/seed.ts: exactly the module’s own kernels, logged or not (the oracle adds none)', async () => {
-    const mod = await loadExperimentModule(seedModule);
-    const oracle = createTfjsOracle(tf, createModuleProblem(tf, mod, 0));
-    // The module's own cost: its two losses recorded on tfjs's tape, reading the model's variables.
-    const model = mod.model({ tf, seed: 0 });
+  // A module's own cost: its two losses recorded on tfjs's tape, as a user would run them.
+  async function ownKernels(mod: ExperimentModule): Promise<number> {
     const data = mod.data({ tf, seed: 0 });
-    const weights = model.trainableWeights.map((w) => w.read());
-    const args = { tf, model, data, step: 0, state: {} };
-    const tape = (loss: () => tfjs.Scalar): void => tf.tidy(() => void tf.engine().gradients(loss, weights, undefined, true));
+    const state = {};
+    const tape = (loss: () => tfjs.Scalar, xs: tfjs.Tensor[]): void => tf.tidy(() => void tf.engine().gradients(loss, xs, undefined, true));
     try {
-      const own = (
-        await tf.profile(() => {
-          tape(() => mod.loss1(args));
-          tape(() => mod.loss2(args));
-        })
-      ).kernels.length;
-      expect(own).toBe(100);
+      if (isFunctionalModule(mod)) {
+        const params = mod.params({ tf, seed: 0 });
+        const flatParams = tf.concat(Object.values(params).map((p) => p.reshape([-1]))) as tfjs.Tensor1D;
+        const xs = [...Object.values(params), flatParams];
+        const args = { tf, params, flatParams, data, step: 0, state };
+        try {
+          return (
+            await tf.profile(() => {
+              tape(() => mod.loss1(args), xs);
+              tape(() => mod.loss2(args), xs);
+            })
+          ).kernels.length;
+        } finally {
+          tf.dispose([...xs]);
+        }
+      }
+      const model = mod.model({ tf, seed: 0 });
+      const weights = model.trainableWeights.map((w) => w.read());
+      const args = { tf, model, data, step: 0, state };
+      try {
+        return (
+          await tf.profile(() => {
+            tape(() => mod.loss1(args), weights);
+            tape(() => mod.loss2(args), weights);
+          })
+        ).kernels.length;
+      } finally {
+        model.dispose();
+      }
+    } finally {
+      tf.dispose(Object.values(data));
+    }
+  }
+
+  it.each([
+    // Functional: the two losses' ops on the step's own tensors; loss2 = Σ flatParams is 4 kernels.
+    { file: 'seed.ts', kernels: 56 },
+    // tfjs-layers' Dense and the per-weight sums of loss2 cost as much again.
+    { file: 'seed-layers.ts', kernels: 100 },
+  ])('experiments/$file: exactly the module’s own $kernels kernels, logged or not (the oracle adds none)', async ({ file, kernels }) => {
+    const mod = await loadExperimentModule(join(experiments, file));
+    const own = await ownKernels(mod);
+    expect(own).toBe(kernels);
+    const oracle = createTfjsOracle(tf, createModuleProblem(tf, mod, 0));
+    try {
       expect(await kernelsPerStep(oracle)).toEqual({ evaluate: own, combined: own, 'combined, logged': own });
     } finally {
       oracle.dispose();
-      model.dispose();
-      for (const t of Object.values(data)) t.dispose();
     }
   });
 });

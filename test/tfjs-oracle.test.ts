@@ -23,7 +23,7 @@ import { createTfjsOracle } from '../src/engine/tfjs/tfjs-oracle.js';
 import { FusedOracle } from '../src/engine/fused/fused-oracle.js';
 import { createEvaluation, type BackendName, type GradientOracle } from '../src/engine/types.js';
 import { UserError } from '../src/errors.js';
-import type { ExperimentModule } from '../src/experiment/module-types.js';
+import type { LayersModelModule } from '../src/experiment/module-types.js';
 import { ACTIVATIONS, LOSSES, SEED_EXPERIMENT, type DeclarativeExperiment } from '../src/experiment/declarative.js';
 import { loadExperimentModule } from '../src/experiment/load-module.js';
 import { fromStateDict, toStateDict, type StateDict } from '../src/experiment/param-layout.js';
@@ -390,7 +390,7 @@ describe('disconnected objectives', () => {
 });
 
 /** Dense 2 → 2 (tanh) → 1; loss1 = mean(out²), loss2 = Σ (first kernel)². Calls are logged with their step. */
-function loggingModule(calls: { loss: 'loss1' | 'loss2'; step: number }[]): ExperimentModule {
+function loggingModule(calls: { loss: 'loss1' | 'loss2'; step: number }[]): LayersModelModule {
   return {
     model: ({ tf, seed }) =>
       tf.sequential({
@@ -412,7 +412,7 @@ function loggingModule(calls: { loss: 'loss1' | 'loss2'; step: number }[]): Expe
 }
 
 /** loss1 rebuilt from the output's numbers (no gradient path); loss2 = Σ every weight. */
-function detachedLoss1Module(): ExperimentModule {
+function detachedLoss1Module(): LayersModelModule {
   return {
     model: ({ tf, seed }) =>
       tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [1], kernelInitializer: tf.initializers.randomUniform({ minval: -1, maxval: 1, seed }) })] }),
@@ -426,7 +426,7 @@ function detachedLoss1Module(): ExperimentModule {
  * The same Dense layer applied twice (a shared weight), after a LayerNormalization: one weight,
  * read through two calls. loss1 = Σ out², loss2 = Σ tanh(every weight).
  */
-function sharedLayerModule(): ExperimentModule {
+function sharedLayerModule(): LayersModelModule {
   return {
     model: ({ tf, seed }) => {
       const input = tf.input({ shape: [3] });
@@ -535,7 +535,7 @@ describe('module losses', () => {
   it('a weight kept from outside the losses (frozen at its initial value, no gradient) is a one-line UserError', async () => {
     let kernel: tfjs.Tensor | null = null;
     const base = loggingModule([]);
-    const mod: ExperimentModule = {
+    const mod: LayersModelModule = {
       ...base,
       model: (args) => {
         const model = base.model(args);
@@ -565,7 +565,7 @@ describe('module losses', () => {
   it('outside a loss the model reads its own variables again', async () => {
     let model: tfjs.LayersModel | null = null;
     const base = loggingModule([]);
-    const mod: ExperimentModule = { ...base, model: (args) => (model = base.model(args)) };
+    const mod: LayersModelModule = { ...base, model: (args) => (model = base.model(args)) };
     const oracle = createTfjsOracle(tf, createModuleProblem(tf, mod, 0));
     try {
       const ev = createEvaluation(oracle.layout.size);
@@ -627,7 +627,7 @@ function recording(oracle: GradientOracle, seen: number[][]): GradientOracle {
 
 describe('module problems', () => {
   it('names weights like nn.Sequential (stable across models in one process) and stores Dense kernels transposed', async () => {
-    const mod = await loadExperimentModule(example('seed.ts'));
+    const mod = (await loadExperimentModule(example('seed-layers.ts'))) as LayersModelModule;
     // tfjs's own names differ between two models built alike (global layer counters)…
     const [m1, m2] = [mod.model({ tf, seed: 0 }), mod.model({ tf, seed: 0 })];
     expect(m1.trainableWeights[0]!.name).not.toBe(m2.trainableWeights[0]!.name);
@@ -654,20 +654,28 @@ describe('module problems', () => {
     }
   });
 
-  it('experiments/seed.ts computes the same losses and gradients as the declarative seed problem at the same parameters', async () => {
-    const mod = await loadExperimentModule(example('seed.ts'));
+  // The declarative seed problem, given the module's features and the module's parameters: the
+  // same problem, so the same losses and gradients (float32 tolerance). The functional module
+  // has the declarative layout itself; the LayersModel one is matched through state_dicts
+  // (`<i>.weight` of the Sequential is `fc<i+1>.weight`, its kernels stored transposed).
+  it.each([
+    { file: 'seed.ts', toFc: (name: string) => name, toModule: (name: string) => name },
+    {
+      file: 'seed-layers.ts',
+      toFc: (name: string) => name.replace(/^(\d+)\./, (_m, i: string) => `fc${Number(i) + 1}.`),
+      toModule: (name: string) => name.replace(/^fc(\d+)\./, (_m, i: string) => `${Number(i) - 1}.`),
+    },
+  ])('experiments/$file computes the same losses and gradients as the declarative seed problem at the same parameters', async ({ file, toFc, toModule }) => {
+    const mod = await loadExperimentModule(example(file));
     const moduleOracle = createTfjsOracle(tf, createModuleProblem(tf, mod, 3));
     // The module's features, so both problems see the same data.
     const features = mod.data({ tf, seed: 3 })['features']!;
     const exp: DeclarativeExperiment = { ...SEED_EXPERIMENT, features: features.arraySync() as number[][] };
     features.dispose();
     const declarative = createTfjsOracle(tf, createDeclarativeProblem(tf, exp, 0));
-    // `<i>.weight` of the Sequential is `fc<i+1>.weight` of the declarative layout; state_dict
-    // conversion undoes the module's transposed kernel storage.
     const rename = (dict: StateDict, to: (name: string) => string): StateDict => Object.fromEntries(Object.entries(dict).map(([k, v]) => [to(k), v]));
-    const toFc = (name: string): string => name.replace(/^(\d+)\./, (_m, i: string) => `fc${Number(i) + 1}.`);
-    const toIndex = (name: string): string => name.replace(/^fc(\d+)\./, (_m, i: string) => `${Number(i) - 1}.`);
     try {
+      if (file === 'seed.ts') expect(moduleOracle.layout).toEqual(declarative.layout);
       const parsed = fromStateDict(declarative.layout, rename(toStateDict(moduleOracle.layout, moduleOracle.initial), toFc));
       if (!('params' in parsed)) throw new Error(parsed.problems.join('; '));
       const a = createEvaluation(moduleOracle.layout.size);
@@ -680,11 +688,12 @@ describe('module problems', () => {
         [a.grad1, b.grad1],
         [a.grad2, b.grad2],
       ] as const) {
-        const back = fromStateDict(moduleOracle.layout, rename(toStateDict(declarative.layout, theirs), toIndex));
+        const back = fromStateDict(moduleOracle.layout, rename(toStateDict(declarative.layout, theirs), toModule));
         if (!('params' in back)) throw new Error(back.problems.join('; '));
         back.params.forEach((g, k) => expect(mine[k]!).toBeCloseTo(g, 4));
       }
       expect(a.grad1.some((g) => g !== 0)).toBe(true);
+      expect(a.grad2.every((g) => g === 1)).toBe(true);
     } finally {
       moduleOracle.dispose();
       declarative.dispose();
@@ -746,7 +755,7 @@ describe('createTfjsOracleForRun', () => {
     const given = Float64Array.from(seeded.initial, (v) => v * 2);
     const overridden = await createTfjsOracleForRun(config(source, 1), given);
     try {
-      expect(seeded.layout.entries[0]!.name).toBe('0.weight');
+      expect(seeded.layout.entries[0]!.name).toBe('fc1.weight');
       expect(Array.from(overridden.initial)).toEqual(Array.from(given));
       const a = createEvaluation(given.length);
       const b = createEvaluation(given.length);

@@ -21,6 +21,9 @@ export interface SpecOptions extends SpecFlags {
 
 export interface SweepOptions extends SpecOptions {
   jobs?: string;
+  resume?: string;
+  runTimeout?: string;
+  workerMemory?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -68,6 +71,9 @@ export function buildProgram(argv: readonly string[]): Command {
 
   addSpecOptions(program.command('sweep').description('train one run per α × seed × --set value, in parallel, then summarize'), 'sweep')
     .addOption(new Option('--jobs <n>', `worker processes (default: ${availableParallelism()}, the number of cores)`))
+    .option('--resume <dir>', 'continue the sweep in <dir>: finished runs are kept, the others done again (alone: with its own settings)')
+    .option('--run-timeout <seconds>', 'a run still going after this long is killed and recorded as failed')
+    .option('--worker-memory <MB>', "each worker's JavaScript heap limit; a run that needs more fails alone")
     .action(async (opts: SweepOptions) => {
       const { sweepCommand } = await import('./commands/sweep.js');
       process.exitCode = await sweepCommand(opts, argv);
@@ -87,6 +93,13 @@ export function buildProgram(argv: readonly string[]): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `mo-train summarize DIR | head`: a reader that went away is not an error. A closed stderr
+  // (the progress display) must not bring a sweep down either.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+  process.stderr.on('error', () => {});
   try {
     await buildProgram(argv).parseAsync(argv, { from: 'user' });
   } catch (err) {

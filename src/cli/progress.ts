@@ -5,7 +5,7 @@
 import chalk from 'chalk';
 import cliProgress from 'cli-progress';
 import type { SweepEvents } from '../runner/run-sweep.js';
-import type { RunSummary } from '../summary/run-summary.js';
+import type { RunResult } from '../runner/execute-run.js';
 import { fmt } from '../summary/verdict.js';
 import { colorVerdict } from './render-verdict.js';
 
@@ -27,9 +27,10 @@ export function createProgress(opts: {
   const totalSteps = [...stepsOf.values()].reduce((a, b) => a + b, 0);
   let finished = 0;
   const width = String(runs).length;
-  const endLine = (id: string, s: RunSummary) => {
-    const final = s.final ? `loss1 ${fmt(s.final.loss1)}  loss2 ${fmt(s.final.loss2)}` : (s.error?.message.split('\n')[0] ?? '');
-    return `[${String(finished).padStart(width)}/${runs}] ${id}  ${colorVerdict(s.verdict)}  ${final}  (${s.wall_time_s.toFixed(1)} s)`;
+  const endLine = (id: string, r: RunResult) => {
+    if (r.status === 'interrupted') return `[${String(finished).padStart(width)}/${runs}] ${id}  ${chalk.yellow('interrupted')} after ${r.steps_run} steps`;
+    const final = r.final ? `loss1 ${fmt(r.final.loss1)}  loss2 ${fmt(r.final.loss2)}` : (r.error?.message.split('\n')[0] ?? '');
+    return `[${String(finished).padStart(width)}/${runs}] ${id}  ${colorVerdict(r.verdict)}  ${final}  (${r.wall_time_s.toFixed(1)} s)`;
   };
 
   if (!stream.isTTY) {
@@ -90,7 +91,8 @@ export function createProgress(opts: {
       // A run stopped at divergence still counts all its steps as done for the ETA.
       advance(id, steps);
       counted.delete(id);
-      if (slot !== null) bars[slot]?.update(steps, { detail: `${id}  ${colorVerdict(summary.verdict)}` });
+      const label = summary.status === 'interrupted' ? chalk.yellow('interrupted') : colorVerdict(summary.verdict);
+      if (slot !== null) bars[slot]?.update(steps, { detail: `${id}  ${label}` });
       updateTotal();
     },
     log: (line) => multibar.log(`${line}\n`),

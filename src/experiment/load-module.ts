@@ -1,8 +1,9 @@
 /**
- * Loads a user module (`--module path`) and checks that it exports an experiment. TypeScript is
+ * Loads a user module (`--module path`) and checks that it exports an experiment of one of the two
+ * forms (module-types.ts: functional, with `params`, or LayersModel, with `model`). TypeScript is
  * transpiled on the fly by tsx; JavaScript runs as written. Every failure is one line naming
- * the file and what is wrong. Whether the model, data and losses actually work is checked later,
- * with tfjs, by the engine (engine/tfjs `checkModule`); this file never imports tfjs.
+ * the file and what is wrong. Whether the parameters, model, data and losses actually work is
+ * checked later, with tfjs, by the engine (engine/tfjs `checkModule`); this file never imports tfjs.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -13,7 +14,12 @@ import type { ExperimentModule } from './module-types.js';
 
 export const MODULE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs'] as const;
 const TYPESCRIPT = new Set(['.ts', '.mts', '.cts']);
-const REQUIRED = ['model', 'data', 'loss1', 'loss2'] as const;
+/** Functions every experiment has; besides them, exactly one of FORMS. */
+const REQUIRED = ['data', 'loss1', 'loss2'] as const;
+/** The two forms' own function: `params` (functional) or `model` (LayersModel). */
+const FORMS = ['params', 'model'] as const;
+/** How the expected shape reads in messages. */
+const EXPECTED = 'functions params (or model), data, loss1, loss2';
 
 /**
  * Loaded modules by file and version. A worker runs many runs of the same module; importing it
@@ -105,18 +111,27 @@ export function parseExperimentModule(ns: unknown, shown: string): ExperimentMod
   add(top['experiment']);
   add(exportsOf(top['default'])['default']);
   add(exportsOf(top['default'])['experiment']);
-  const complete = candidates.find((c) => REQUIRED.every((k) => typeof (c as Record<string, unknown>)[k] === 'function'));
+  const isFunction = (c: unknown, k: string): boolean => c !== undefined && typeof (c as Record<string, unknown>)[k] === 'function';
+  const complete = candidates.find((c) => REQUIRED.every((k) => isFunction(c, k)) && FORMS.some((k) => isFunction(c, k)));
   if (!complete) {
-    const nearest = candidates.find((c) => REQUIRED.some((k) => k in (c as object))) as Record<string, unknown> | undefined;
-    const missing = REQUIRED.filter((k) => typeof nearest?.[k] !== 'function').map((k) =>
-      nearest && k in nearest ? `${k} (${describeValue(nearest[k])}, not a function)` : k,
-    );
+    const nearest = candidates.find((c) => [...FORMS, ...REQUIRED].some((k) => k in (c as object))) as Record<string, unknown> | undefined;
+    const notFunction = (k: string): string => `${k} (${describeValue(nearest![k])}, not a function)`;
+    const missing: string[] = [];
+    if (!FORMS.some((k) => isFunction(nearest, k))) {
+      const present = FORMS.filter((k) => nearest !== undefined && k in nearest);
+      missing.push(present.length > 0 ? present.map(notFunction).join(', ') : 'params or model');
+    }
+    for (const k of REQUIRED) if (!isFunction(nearest, k)) missing.push(nearest && k in nearest ? notFunction(k) : k);
     throw new UserError(
-      `${shown}: exports no experiment: expected a default export (or \`export const experiment\`) with functions ` +
-        `${REQUIRED.join(', ')}; missing: ${missing.join(', ')}`,
+      `${shown}: exports no experiment: expected a default export (or \`export const experiment\`) with ${EXPECTED}; missing: ${missing.join(', ')}`,
     );
   }
   const mod = complete as Record<string, unknown>;
+  if (FORMS.every((k) => mod[k] !== undefined)) {
+    throw new UserError(
+      `${shown}: the experiment has both params and model; give exactly one: params (functional: the parameters by name) or model (a tf.LayersModel)`,
+    );
+  }
   for (const key of ['name', 'description'] as const) {
     if (mod[key] !== undefined && typeof mod[key] !== 'string') {
       throw new UserError(`${shown}: the experiment's ${key} must be a string, got ${describeValue(mod[key])}`);

@@ -133,7 +133,10 @@ async function readRun(
   if (summaryFile.kind === 'unreadable') return corrupt(`${summaryPath}: cannot read it (${summaryFile.reason})`);
   if (summaryFile.kind === 'absent') {
     const progress = rows === null ? 'no steps.csv yet' : `${rows} ${rows === 1 ? 'row' : 'rows'} in steps.csv so far`;
-    return { id, path, state: 'unfinished', coords, summary: null, rows, problem: `${path}: no summary.json — still running or interrupted (${progress})` };
+    const marker = await readText(join(path, runFiles.interrupted));
+    const stoppedAt = marker.kind === 'text' ? /"steps_run":\s*(\d+)/.exec(marker.text)?.[1] : undefined;
+    const what = stoppedAt !== undefined ? `interrupted after ${stoppedAt} steps` : 'still running, or stopped without a trace (killed)';
+    return { id, path, state: 'unfinished', coords, summary: null, rows, problem: `${path}: no summary.json — ${what} (${progress}); a resume does it again` };
   }
   const summaryText = summaryFile.text;
   if (summaryText.trim() === '') return corrupt(`${summaryPath}: empty file`);
@@ -150,6 +153,10 @@ async function readRun(
     return corrupt(`${summaryPath}: ${parsed.issue}${newer}`);
   }
   const summary = parsed.value;
+  // Read as far as it matches, like sweep.json — and said, since its fields may mean more than they do here.
+  if (summary.format_version > SUMMARY_FORMAT_VERSION) {
+    notes.push(`${summaryPath}: format_version ${summary.format_version} is newer than this mo-train reads (${SUMMARY_FORMAT_VERSION}); reading what it can`);
+  }
   const summaryCoords = sweepCoords ?? summary.coords;
   if (summary.id !== id) return corrupt(`${summaryPath}: id is "${summary.id}", expected "${id}" (its directory's name)`, summaryCoords);
 

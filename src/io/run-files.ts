@@ -2,7 +2,7 @@
  * The files of one run directory (see DESIGN.md, "Results layout").
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig } from '../spec/types.js';
 import type { RunSummary } from '../summary/run-summary.js';
@@ -21,6 +21,8 @@ export const runFiles = {
   steps: 'steps.csv',
   summary: 'summary.json',
   finalParams: 'final-params.json',
+  /** Left by a run stopped by an interruption (it has no summary.json): where it stopped. */
+  interrupted: 'interrupted.json',
 } as const;
 
 /** Creates the run's directory (it must not exist yet: an existing run is never overwritten). */
@@ -40,6 +42,28 @@ export function writeRunSummary(runDir: string, summary: RunSummary): void {
 /** Written before summary.json, whose directory fsync also makes this rename durable. */
 export function writeFinalParams(runDir: string, stateDict: Record<string, unknown>): void {
   writeFileAtomic(join(runDir, runFiles.finalParams), stringifyJson(stateDict), { syncDir: false });
+}
+
+export function writeInterruptedMarker(runDir: string, marker: { status: 'interrupted'; id: string; steps_run: number }): void {
+  writeFileAtomic(join(runDir, runFiles.interrupted), stringifyJson(marker));
+}
+
+/**
+ * Clears a run directory so the run can be done again from the start (resume). Refuses to follow
+ * a symbolic link: only a real directory under runs/ is removed.
+ */
+export function clearRunDir(runDir: string): void {
+  let stat;
+  try {
+    stat = lstatSync(runDir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (stat.isSymbolicLink() || !stat.isDirectory()) {
+    throw new UserError(`${runDir}: is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; mo-train only clears run directories it made — move it away to resume`);
+  }
+  rmSync(runDir, { recursive: true });
 }
 
 /** A state_dict dumped to JSON (`--init`); a user error names the file and what is wrong. */

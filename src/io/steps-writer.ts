@@ -28,6 +28,19 @@ export interface StepsWriter extends StepSink {
 /** Bytes gathered before a write: large enough to amortize the syscall, small enough to stay flat. */
 const CHUNK = 1 << 16;
 
+/**
+ * write(2) may write less than asked — on a full disk it writes what fits and returns the count;
+ * the next write then fails with ENOSPC. Ignoring the count would lose the tail of the file
+ * silently (a "finished" run with a truncated steps.csv), so the rest is written until it fails.
+ */
+function writeAll(fd: number, text: string): void {
+  const written = writeSync(fd, text);
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (written === bytes) return;
+  const buf = Buffer.from(text, 'utf8');
+  for (let off = written; off < bytes; ) off += writeSync(fd, buf, off, bytes - off);
+}
+
 export function openStepsWriter(path: string): StepsWriter {
   // 'wx': never overwrite an existing run's steps.
   const fd = openSync(path, 'wx');
@@ -36,7 +49,7 @@ export function openStepsWriter(path: string): StepsWriter {
   // Reused for every row: a packed array of doubles, the fast case of JSON.stringify.
   const row = [0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
   const flush = () => {
-    if (chunk.length > 0) writeSync(fd, chunk);
+    if (chunk.length > 0) writeAll(fd, chunk);
     chunk = '';
   };
   return {

@@ -1,13 +1,15 @@
 /**
  * The sweep-level files: the output directory and sweep.json (see DESIGN.md, "Results layout").
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
-import type { AxisValue, SweepSpec } from '../spec/types.js';
+import * as z from 'zod';
+import type { AxisValue, RunConfig, SweepSpec } from '../spec/types.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { stringifyJson } from './json.js';
+import { parseJson, stringifyJson } from './json.js';
 import { RUNS_DIR } from './run-files.js';
 
 export const SWEEP_FORMAT_VERSION = 1;
@@ -19,13 +21,21 @@ export interface SweepManifest {
   readonly mo_train_version: string;
   readonly node: string;
   readonly argv: readonly string[];
+  /** The working directory and the spec flags the sweep was started with: `--resume DIR` alone repeats them. */
+  readonly cwd: string;
+  readonly flags: Readonly<Record<string, unknown>>;
   readonly document: Readonly<Record<string, unknown>>;
   readonly grid: { readonly alpha: readonly number[]; readonly seeds: readonly number[]; readonly axes: SweepSpec['axes'] };
-  readonly runs: ReadonlyArray<{ readonly id: string; readonly coords: Readonly<Record<string, AxisValue>> }>;
+  /** `config_sha256` hashes the run's resolved settings (its config.json): resume compares them. */
+  readonly runs: ReadonlyArray<{ readonly id: string; readonly coords: Readonly<Record<string, AxisValue>>; readonly config_sha256: string }>;
   readonly module: { readonly path: string; readonly sha256: string } | null;
 }
 
-export function buildManifest(spec: SweepSpec, argv: readonly string[], created: Date): SweepManifest {
+export function buildManifest(
+  spec: SweepSpec,
+  invocation: { readonly argv: readonly string[]; readonly cwd: string; readonly flags: Readonly<Record<string, unknown>> },
+  created: Date,
+): SweepManifest {
   const first = spec.runs[0];
   const module = first?.experiment.kind === 'module' ? { path: first.experiment.path, sha256: first.experiment.sha256 } : null;
   return {
@@ -34,12 +44,62 @@ export function buildManifest(spec: SweepSpec, argv: readonly string[], created:
     created: created.toISOString(),
     mo_train_version: readPackageVersion(),
     node: process.version,
-    argv,
+    argv: invocation.argv,
+    cwd: invocation.cwd,
+    flags: invocation.flags,
     document: spec.document,
     grid: { alpha: spec.alphas, seeds: spec.seeds, axes: spec.axes },
-    runs: spec.runs.map((r) => ({ id: r.id, coords: r.coords })),
+    runs: spec.runs.map((r) => ({ id: r.id, coords: r.coords, config_sha256: hashRunConfig(r) })),
     module,
   };
+}
+
+/** The hash of a run's resolved settings, exactly as its config.json spells them. */
+export function hashRunConfig(config: RunConfig): string {
+  return createHash('sha256').update(stringifyJson(config)).digest('hex');
+}
+
+const manifestSchema = z.object({
+  format_version: z.number().int(),
+  name: z.string(),
+  created: z.string(),
+  mo_train_version: z.string(),
+  cwd: z.string(),
+  flags: z.record(z.string(), z.unknown()),
+  document: z.record(z.string(), z.unknown()),
+  runs: z.array(z.object({ id: z.string(), coords: z.record(z.string(), z.unknown()), config_sha256: z.string() })),
+  module: z.object({ path: z.string(), sha256: z.string() }).nullable(),
+});
+export type StoredManifest = z.infer<typeof manifestSchema>;
+
+/** sweep.json of an existing results directory, for resuming; null when there is none. */
+export function readSweepManifest(outDir: string, shownAs: string): StoredManifest | null {
+  const path = join(outDir, 'sweep.json');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    // ENOTDIR: the directory is a file; the caller reports that (e.g. "--out X: is a file").
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw new UserError(`${shownAs}/sweep.json: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  let value: unknown;
+  try {
+    value = parseJson(text);
+  } catch (err) {
+    throw new UserError(`${shownAs}/sweep.json: not valid JSON (${(err as Error).message}); this directory cannot be resumed`);
+  }
+  const version = (value as { format_version?: unknown } | null)?.format_version;
+  if (typeof version === 'number' && version > SWEEP_FORMAT_VERSION) {
+    throw new UserError(`${shownAs}/sweep.json: written by a newer mo-train (format ${version}, this one reads ${SWEEP_FORMAT_VERSION}); resume it with that version`);
+  }
+  const parsed = manifestSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserError(`${shownAs}/sweep.json: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'unexpected shape'}; this directory cannot be resumed`);
+  }
+  return parsed.data;
 }
 
 export function writeSweepManifest(outDir: string, manifest: SweepManifest): void {
@@ -67,11 +127,40 @@ export function prepareOutDir(out: string | undefined, name: string, now: Date, 
     for (let i = 2; existsSync(dir); i++) dir = `${base}-${i}`;
   }
   try {
-    mkdirSync(join(dir, RUNS_DIR), { recursive: true });
+    makeDirs(join(dir, RUNS_DIR));
   } catch (err) {
     throw new UserError(`--out ${out ?? dir}: cannot create it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   return dir;
+}
+
+/**
+ * `mkdir -p`, without Node's `recursive: true`: that one spins forever on a path under a virtual
+ * file system like /proc, where mkdir fails with ENOENT although the parent exists (Node takes it
+ * for a missing parent, creates the parent — EEXIST — and tries again, without end). Here every
+ * error is final.
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.push(d);
+  for (const d of missing.reverse()) mkdirSync(d);
+}
+
+/**
+ * runs/ of a resumed sweep (it may never have been created if the sweep died that early). It must
+ * be a real directory: results are never written through a symbolic link out of the sweep.
+ */
+export function ensureRunsDir(outDir: string): void {
+  const runs = join(outDir, RUNS_DIR);
+  try {
+    const stat = lstatSync(runs);
+    if (stat.isSymbolicLink() || !stat.isDirectory()) {
+      throw new UserError(`${runs}: is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; mo-train writes runs only into a real runs/ directory of the sweep`);
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    mkdirSync(runs);
+  }
 }
 
 function safeName(name: string): string {

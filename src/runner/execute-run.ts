@@ -9,7 +9,7 @@ import { createOracle, resolveEngine } from '../engine/create-oracle.js';
 import type { GradientOracle } from '../engine/types.js';
 import { fromStateDict, toStateDict } from '../experiment/param-layout.js';
 import { UserError } from '../errors.js';
-import { createRunDir, readStateDictFile, runFiles, writeFinalParams, writeRunConfig, writeRunSummary } from '../io/run-files.js';
+import { createRunDir, readStateDictFile, runFiles, writeFinalParams, writeInterruptedMarker, writeRunConfig, writeRunSummary } from '../io/run-files.js';
 import { openStepsWriter } from '../io/steps-writer.js';
 import type { RunConfig } from '../spec/types.js';
 import { SUMMARY_FORMAT_VERSION, type RunSummary } from '../summary/run-summary.js';
@@ -20,9 +20,24 @@ export interface ExecuteHooks {
   /** Steps done so far; called at most every `progressIntervalMs`. */
   readonly onProgress?: (stepsDone: number) => void;
   readonly progressIntervalMs?: number;
+  /**
+   * Asked between steps (every 64) and once more before the result is written: true stops the run
+   * as interrupted — its steps.csv flushed, an interrupted.json marker, and no summary.json, so a
+   * resume does it again.
+   */
+  readonly shouldStop?: () => boolean | Promise<boolean>;
 }
 
-export async function executeRun(config: RunConfig, runDir: string, hooks: ExecuteHooks = {}): Promise<RunSummary> {
+/** A run stopped before its end by an interruption; it has no summary.json and is not finished. */
+export interface InterruptedRun {
+  readonly status: 'interrupted';
+  readonly id: string;
+  readonly steps_run: number;
+}
+
+export type RunResult = RunSummary | InterruptedRun;
+
+export async function executeRun(config: RunConfig, runDir: string, hooks: ExecuteHooks = {}): Promise<RunResult> {
   const t0 = performance.now();
   createRunDir(runDir);
   writeRunConfig(runDir, config);
@@ -45,9 +60,14 @@ export async function executeRun(config: RunConfig, runDir: string, hooks: Execu
             hooks.onProgress?.(done);
           }
         },
+        ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
       });
     } finally {
       await writer.close();
+    }
+    if (outcome.interrupted || (hooks.shouldStop !== undefined && (await hooks.shouldStop()))) {
+      writeInterruptedMarker(runDir, { status: 'interrupted', id: config.id, steps_run: outcome.stepsRun });
+      return { status: 'interrupted', id: config.id, steps_run: outcome.stepsRun };
     }
     writeFinalParams(runDir, toStateDict(oracle.layout, params));
 
@@ -98,7 +118,13 @@ export async function executeRun(config: RunConfig, runDir: string, hooks: Execu
     return summary;
   } catch (err) {
     const summary = failedSummary(config, err, (performance.now() - t0) / 1000, oracle ? oracle.engine : resolveEngine(config));
-    writeRunSummary(runDir, summary);
+    try {
+      writeRunSummary(runDir, summary);
+    } catch (writeErr) {
+      // Often the same cause (a full disk): the run stays without summary.json — unfinished, so a
+      // resume does it again — and the failure is still reported, by the caller.
+      return { ...summary, warnings: [`summary.json could not be written: ${(writeErr as Error).message}`] };
+    }
     return summary;
   } finally {
     oracle?.dispose();

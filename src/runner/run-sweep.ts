@@ -1,8 +1,12 @@
 /**
  * Runs every run of a sweep in a pool of long-lived worker processes (workerpool), `jobs` at a
  * time. A run that throws is recorded as failed by the worker itself; a worker that dies (killed,
- * out of memory, exit) fails only the run it held — the coordinator records it and the pool
- * replaces the worker.
+ * out of memory, exit) or hangs past the run timeout fails only the run it held — the
+ * coordinator records it and the pool replaces the worker.
+ *
+ * The coordinator hands a run to the pool only when a worker is free (its own queue, not
+ * workerpool's), so stopping the sweep is just not handing out more: an interruption never has to
+ * cancel a task that may already be starting.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +15,7 @@ import workerpool from 'workerpool';
 import { runDirOf, runFiles, writeRunSummary } from '../io/run-files.js';
 import type { RunConfig } from '../spec/types.js';
 import type { RunSummary } from '../summary/run-summary.js';
-import { failedSummary } from './execute-run.js';
+import { failedSummary, type InterruptedRun, type RunResult } from './execute-run.js';
 import type { WorkerEvent } from './worker.js';
 import { resolveEngine } from '../engine/create-oracle.js';
 
@@ -19,40 +23,110 @@ export interface SweepEvents {
   /** A worker took a run; `slot` is a stable display index in [0, jobs). */
   readonly onRunStart?: (id: string, slot: number) => void;
   readonly onRunProgress?: (id: string, slot: number, stepsDone: number) => void;
-  readonly onRunEnd?: (id: string, slot: number | null, summary: RunSummary) => void;
+  readonly onRunEnd?: (id: string, slot: number | null, result: RunResult) => void;
+  /** Something a worker printed (a user module's console output, a fatal error), a line at a time. */
+  readonly onWorkerOutput?: (id: string, line: string) => void;
 }
+
+export interface WorkerPoolOptions {
+  /** V8 heap limit of each worker in MB (--max-old-space-size); undefined: Node's default. */
+  readonly workerMemoryMb?: number;
+}
+
+/** A run the sweep never started because it was interrupted first. */
+export interface NotStartedRun {
+  readonly status: 'not-started';
+  readonly id: string;
+}
+
+export type SweepRunResult = RunResult | NotStartedRun;
 
 const workerScript = fileURLToPath(new URL('./worker.js', import.meta.url));
 
 /** The sweep's worker processes: long-lived, one run at a time each. */
 export interface WorkerPool {
   readonly jobs: number;
+  /** Stop handing out runs; ask the running ones to stop between two steps (they come back interrupted). */
+  interrupt(): void;
+  /** Kill every worker now (a second Ctrl-C). */
+  abort(): void;
+  /** The pids of the worker processes alive now. */
+  pids(): number[];
   /** Stops every worker (waits for them to exit). */
   terminate(): Promise<void>;
 }
 
-interface PoolHandle extends WorkerPool {
+interface PoolState extends WorkerPool {
   readonly pool: workerpool.Pool;
+  /** Running run id → the pid of its worker. */
+  readonly running: Map<string, number>;
+  stopping: boolean;
 }
 
 /**
- * Starts `jobs` worker processes right away, so they boot (~0.1 s each) while the coordinator
+ * Starts `jobs` worker processes right away, so they boot (~0.15 s each) while the coordinator
  * validates, checks and writes the manifest, instead of after.
  */
-export function startWorkerPool(jobs: number): WorkerPool {
+export function startWorkerPool(jobs: number, options: WorkerPoolOptions = {}): WorkerPool {
   const pool = workerpool.pool(workerScript, {
     workerType: 'process',
     minWorkers: jobs,
     maxWorkers: jobs,
-    // Structured-clone IPC keeps NaN and ±Infinity in the summaries workers send back (JSON would make them null).
-    forkOpts: { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    // Worker output comes through the coordinator (above the progress bars, and kept to explain a crash).
+    emitStdStreams: true,
+    forkOpts: {
+      // Structured-clone IPC keeps NaN and ±Infinity in the summaries workers send back (JSON would make them null).
+      serialization: 'advanced',
+      execArgv: options.workerMemoryMb !== undefined ? [`--max-old-space-size=${options.workerMemoryMb}`] : [],
+    },
   });
-  const handle: PoolHandle = { jobs, pool, terminate: async () => void (await pool.terminate()) };
-  return handle;
+  const state: PoolState = {
+    jobs,
+    pool,
+    running: new Map(),
+    stopping: false,
+    interrupt() {
+      state.stopping = true;
+      for (const pid of state.running.values()) signal(pid, 'SIGUSR2');
+    },
+    abort() {
+      state.stopping = true;
+      for (const pid of state.pids()) signal(pid, 'SIGKILL');
+    },
+    pids() {
+      // workerpool keeps its WorkerHandlers in `workers`, each with the ChildProcess as `worker`.
+      const handlers = (pool as unknown as { workers?: Array<{ worker?: { pid?: number } | null }> }).workers ?? [];
+      const pids = new Set<number>(state.running.values());
+      for (const h of handlers) if (typeof h.worker?.pid === 'number') pids.add(h.worker.pid);
+      return [...pids];
+    },
+    terminate: async () => void (await pool.terminate()),
+  };
+  return state;
 }
 
-export async function runSweepRuns(workers: WorkerPool, runs: readonly RunConfig[], outDir: string, events: SweepEvents = {}): Promise<RunSummary[]> {
-  const { pool, jobs } = workers as PoolHandle;
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+export interface SweepRunOptions {
+  /** A run still going after this many ms is killed and recorded as failed. */
+  readonly runTimeoutMs?: number;
+}
+
+export async function runSweepRuns(
+  workers: WorkerPool,
+  runs: readonly RunConfig[],
+  outDir: string,
+  events: SweepEvents = {},
+  options: SweepRunOptions = {},
+): Promise<SweepRunResult[]> {
+  const state = workers as PoolState;
+  const { pool, jobs } = state;
   const slots: (string | null)[] = Array.from({ length: jobs }, () => null);
   const slotOf = new Map<string, number>();
   const takeSlot = (id: string): number => {
@@ -70,36 +144,90 @@ export async function runSweepRuns(workers: WorkerPool, runs: readonly RunConfig
     return s;
   };
 
-  return Promise.all(
-      runs.map(async (config) => {
-        const runDir = runDirOf(outDir, config.id);
-        let summary: RunSummary;
-        try {
-          summary = (await pool.exec('runInWorker', [config, runDir], {
-            on: (event: WorkerEvent) => {
-              if (event.type === 'start') events.onRunStart?.(event.id, takeSlot(event.id));
-              else events.onRunProgress?.(event.id, slotOf.get(event.id) ?? 0, event.done);
-            },
-          })) as RunSummary;
-        } catch (err) {
-          // The worker died under this run. Record it unless the run got as far as its summary.
-          summary = failedSummary(config, new Error(describeWorkerDeath(err)), 0, resolveEngine(config));
-          if (existsSync(runDir) && !existsSync(join(runDir, runFiles.summary))) writeRunSummary(runDir, summary);
-        }
-      events.onRunEnd?.(config.id, freeSlot(config.id), summary);
-      return summary;
-    }),
-  );
+  const results: SweepRunResult[] = runs.map((r) => ({ status: 'not-started', id: r.id }));
+  let next = 0;
+  const runOne = async (index: number): Promise<void> => {
+    const config = runs[index]!;
+    const runDir = runDirOf(outDir, config.id);
+    // The last lines the worker printed: what explains a crash (e.g. V8's "heap out of memory").
+    const tail: string[] = [];
+    let result: RunResult;
+    try {
+      let task = pool.exec('runInWorker', [config, runDir], {
+        on: (event: WorkerEvent | { stdout?: string; stderr?: string }) => {
+          if ('type' in event) {
+            if (event.type === 'start') {
+              state.running.set(event.id, event.pid);
+              events.onRunStart?.(event.id, takeSlot(event.id));
+            } else {
+              events.onRunProgress?.(event.id, slotOf.get(event.id) ?? 0, event.done);
+            }
+            return;
+          }
+          for (const line of (event.stderr ?? event.stdout ?? '').split('\n')) {
+            if (line.trim() === '') continue;
+            tail.push(line);
+            if (tail.length > 20) tail.shift();
+            events.onWorkerOutput?.(config.id, line);
+          }
+        },
+      });
+      if (options.runTimeoutMs !== undefined) task = task.timeout(options.runTimeoutMs);
+      result = (await task) as RunResult;
+    } catch (err) {
+      result = recordWorkerDeath(config, runDir, err, tail, state.stopping, options.runTimeoutMs);
+    }
+    state.running.delete(config.id);
+    results[index] = result;
+    events.onRunEnd?.(config.id, freeSlot(config.id), result);
+  };
+  // `jobs` lanes, each taking the next run when its worker is free.
+  const lane = async (): Promise<void> => {
+    while (!state.stopping && next < runs.length) await runOne(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, runs.length) }, lane));
+  return results;
+}
+
+/**
+ * The worker died under this run (killed, out of memory, exit) or was killed for taking too long.
+ * During an interruption a death is the interruption (a second Ctrl-C): the run is left
+ * unfinished for the resume. Otherwise it is a failed run, recorded unless it got as far as its
+ * summary.
+ */
+function recordWorkerDeath(
+  config: RunConfig,
+  runDir: string,
+  err: unknown,
+  tail: readonly string[],
+  stopping: boolean,
+  runTimeoutMs: number | undefined,
+): RunResult {
+  if (stopping) {
+    const interrupted: InterruptedRun = { status: 'interrupted', id: config.id, steps_run: 0 };
+    return interrupted;
+  }
+  const timedOut = err instanceof workerpool.Promise.TimeoutError;
+  const cause = timedOut ? `timed out after ${(runTimeoutMs ?? 0) / 1000} s (--run-timeout); its worker was killed` : describeWorkerDeath(err, tail);
+  const summary: RunSummary = failedSummary(config, new Error(cause), 0, resolveEngine(config));
+  try {
+    if (existsSync(runDir) && !existsSync(join(runDir, runFiles.summary))) writeRunSummary(runDir, summary);
+  } catch (writeErr) {
+    // E.g. the disk is full: the run stays unfinished on disk (a resume redoes it); the sweep goes on.
+    return { ...summary, warnings: [`summary.json could not be written: ${(writeErr as Error).message}`] };
+  }
+  return summary;
 }
 
 /** workerpool's "terminated unexpectedly" message, reduced to the cause a person needs. */
-function describeWorkerDeath(err: unknown): string {
+function describeWorkerDeath(err: unknown, tail: readonly string[]): string {
   const message = err instanceof Error ? err.message : String(err);
   const exitCode = /exitCode: `([^`]*)`/.exec(message)?.[1];
   const signal = /signalCode: `([^`]*)`/.exec(message)?.[1];
-  if (exitCode !== undefined || signal !== undefined) {
-    const cause = signal && signal !== 'null' ? `killed by ${signal}` : `exited with code ${exitCode}`;
-    return `the worker process running this run died (${cause})`;
-  }
-  return message.split('\n')[0] ?? message;
+  if (exitCode === undefined && signal === undefined) return message.split('\n')[0] ?? message;
+  const how = signal && signal !== 'null' ? `killed by ${signal}` : `exited with code ${exitCode}`;
+  const oom = tail.some((l) => /heap out of memory|Reached heap limit|Allocation failed/i.test(l));
+  if (oom) return `the worker process ran out of memory (${how}; raise --worker-memory, or make the run smaller)`;
+  const last = tail.at(-1);
+  return `the worker process running this run died (${how})${last ? `; its last output: ${last.trim().slice(0, 200)}` : ''}`;
 }

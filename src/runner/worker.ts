@@ -2,20 +2,61 @@
  * A long-lived worker process of the sweep pool: takes one run at a time and reports progress to
  * the coordinator. Runs in its own process so a crash or an out-of-memory error takes down one
  * run, not the sweep.
+ *
+ * Stopping: SIGINT (Ctrl-C reaches every process of the terminal's group) or SIGUSR2 (the
+ * coordinator passing on its own SIGINT/SIGTERM) stops the current run between two steps, flushed
+ * and marked interrupted; a second SIGINT exits at once. SIGTERM keeps its default — immediate
+ * exit — so the pool can always kill a worker stuck in user code (--run-timeout). A worker whose
+ * coordinator died (kill -9) exits within 64 steps and writes nothing more, so a resumed sweep never
+ * races an orphan.
  */
+import { performance } from 'node:perf_hooks';
 import workerpool from 'workerpool';
 import type { RunConfig } from '../spec/types.js';
-import type { RunSummary } from '../summary/run-summary.js';
-import { executeRun } from './execute-run.js';
+import { executeRun, type RunResult } from './execute-run.js';
 
 export type WorkerEvent =
   | { readonly type: 'start'; readonly id: string; readonly pid: number }
   | { readonly type: 'progress'; readonly id: string; readonly pid: number; readonly done: number };
 
-async function runInWorker(config: RunConfig, runDir: string): Promise<RunSummary> {
+const parent = process.ppid;
+let stopRequested = false;
+// Only a second SIGINT aborts, not a SIGINT after SIGUSR2: one Ctrl-C reaches this process twice —
+// from the terminal, and passed on by the coordinator — and Node runs the handlers of two different
+// signals in either order (measured: SIGUSR2 first in ~1 of 5 cases).
+let sigints = 0;
+process.on('SIGINT', () => {
+  if (++sigints > 1) process.exit(130);
+  stopRequested = true;
+});
+process.on('SIGUSR2', () => {
+  stopRequested = true;
+});
+// process.ppid asks the kernel each time: it changes as soon as the coordinator is gone. An orphan
+// exits at once and writes nothing more — not even interrupted.json: a resume started meanwhile
+// may already be doing this run again in the same directory.
+const stopNow = (): boolean => {
+  if (process.ppid !== parent) process.exit(1);
+  return stopRequested;
+};
+/** Time between two turns of the event loop during a run: signals are only seen then. */
+const YIELD_MS = 25;
+let lastYield = performance.now();
+function shouldStop(): boolean | Promise<boolean> {
+  if (stopNow()) return true;
+  const now = performance.now();
+  if (now - lastYield < YIELD_MS) return false;
+  lastYield = now;
+  return new Promise((resolve) => setImmediate(() => resolve(stopNow())));
+}
+
+async function runInWorker(config: RunConfig, runDir: string): Promise<RunResult> {
   const emit = (event: WorkerEvent) => workerpool.workerEmit(event);
   emit({ type: 'start', id: config.id, pid: process.pid });
-  return executeRun(config, runDir, { onProgress: (done) => emit({ type: 'progress', id: config.id, pid: process.pid, done }) });
+  return executeRun(config, runDir, {
+    onProgress: (done) => emit({ type: 'progress', id: config.id, pid: process.pid, done }),
+    shouldStop,
+  });
 }
 
 export const workerMethods = { runInWorker };

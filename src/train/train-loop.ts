@@ -55,6 +55,8 @@ export interface TrainOutcome {
   readonly minLoss1Step: number;
   readonly divergence: Divergence | null;
   readonly window: WindowSeries;
+  /** Stopped early by `shouldStop`: the run is not finished. */
+  readonly interrupted: boolean;
   /** Whether each gradient was non-zero at some logged step; false for an objective that never pushed the parameters. */
   readonly gradNonzero: { readonly loss1: boolean; readonly loss2: boolean };
 }
@@ -63,6 +65,14 @@ export interface TrainHooks {
   /** Called every `progressEvery` steps with the number of steps done. */
   readonly onProgress?: (stepsDone: number) => void;
   readonly progressEvery?: number;
+  /**
+   * Asked every `stopCheckEvery` steps (and before the first): true stops training there, between
+   * two steps, as an interruption (Ctrl-C, or the sweep's coordinator gone). It may return a
+   * promise now and then to let the event loop turn — the training loop itself never waits on
+   * anything, so signals and IPC are only handled when it yields.
+   */
+  readonly shouldStop?: () => boolean | Promise<boolean>;
+  readonly stopCheckEvery?: number;
 }
 
 export async function train(
@@ -83,6 +93,9 @@ export async function train(
   const alwaysBoth = oracle.bothGradientsEveryStep;
   const { alpha, steps, log_every: logEvery, monitor } = settings;
   const progressEvery = hooks.progressEvery ?? 100;
+  const stopCheckEvery = hooks.stopCheckEvery ?? 64;
+  const shouldStop = hooks.shouldStop;
+  let interrupted = false;
   const window: WindowSeries = { from: windowFrom, step: [], loss1: [], loss2: [] };
 
   let first: StepRow | null = null;
@@ -96,6 +109,13 @@ export async function train(
   let grad2Nonzero = false;
 
   for (let step = 0; step < steps; step++) {
+    if (shouldStop && step % stopCheckEvery === 0) {
+      const stop = shouldStop();
+      if (stop === true || (stop !== false && (await stop))) {
+        interrupted = true;
+        break;
+      }
+    }
     let logged = step % logEvery === 0 || step === steps - 1;
     // A linear combiner (`fixed`) gets ∇loss1 − α∇loss2 from the engine in one backward pass,
     // straight into `direction`; the per-objective gradients are computed only on logged steps,
@@ -141,7 +161,7 @@ export async function train(
   }
 
   // An update after the last evaluation can still blow the parameters up.
-  if (divergence === null && !Number.isFinite(norm(params))) {
+  if (!interrupted && divergence === null && !Number.isFinite(norm(params))) {
     divergence = { step: stepsRun, reason: 'non-finite', detail: `parameters became non-finite after the last update (step ${stepsRun - 1})` };
   }
   hooks.onProgress?.(stepsRun);
@@ -154,6 +174,7 @@ export async function train(
     minLoss1Step,
     divergence,
     window,
+    interrupted,
     gradNonzero: { loss1: grad1Nonzero, loss2: grad2Nonzero },
   };
 }

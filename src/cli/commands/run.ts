@@ -3,6 +3,7 @@
  * same layout as a sweep's (a one-run sweep.json), so `summarize` reads both.
  */
 import { relative } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
 import { resolveEngine } from '../../engine/create-oracle.js';
 import { runDirOf } from '../../io/run-files.js';
@@ -10,6 +11,8 @@ import { buildManifest, prepareOutDir, writeSweepManifest } from '../../io/sweep
 import { executeRun } from '../../runner/execute-run.js';
 import { preflight } from '../../runner/preflight.js';
 import type { SpecOptions } from '../main.js';
+import { acquireSweepLock } from '../../io/sweep-lock.js';
+import type { RunConfig, SweepSpec } from '../../spec/types.js';
 import { specFromOptions } from './spec-from-options.js';
 import { summarizeFinishedSweep } from './summarize.js';
 
@@ -20,7 +23,25 @@ export async function runCommand(opts: SpecOptions, argv: readonly string[]): Pr
   const { warnings } = await preflight(spec.runs);
   const now = new Date();
   const outDir = prepareOutDir(opts.out, `run-${spec.name}`, now, cwd);
-  writeSweepManifest(outDir, buildManifest(spec, argv, now));
+  const lock = acquireSweepLock(outDir, now);
+  try {
+    return await runIn(outDir, spec, config, warnings, opts, { argv, cwd, flags: { ...opts } }, now);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runIn(
+  outDir: string,
+  spec: SweepSpec,
+  config: RunConfig,
+  warnings: readonly string[],
+  opts: SpecOptions,
+  invocation: Parameters<typeof buildManifest>[1],
+  now: Date,
+): Promise<number> {
+  const cwd = invocation.cwd;
+  writeSweepManifest(outDir, buildManifest(spec, invocation, now));
 
   const err = process.stderr;
   err.write(`mo-train run: ${config.id}, ${config.steps} steps, engine ${resolveEngine(config)} → ${relative(cwd, outDir) || '.'}\n`);
@@ -29,11 +50,25 @@ export async function runCommand(opts: SpecOptions, argv: readonly string[]): Pr
     ? new cliProgress.SingleBar({ stream: err, format: '{bar} {percentage}% | step {value}/{total} | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_grey)
     : null;
   bar?.start(config.steps, 0);
+  // Ctrl-C once: stop after the current step, flushed (exit 130); twice: at once.
+  let stopBy: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopBy !== null) process.exit(sig === 'SIGINT' ? 130 : 143);
+    stopBy = sig;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let summary;
   try {
-    summary = await executeRun(config, runDirOf(outDir, config.id), { onProgress: (done) => bar?.update(done) });
+    summary = await executeRun(config, runDirOf(outDir, config.id), { onProgress: (done) => bar?.update(done), shouldStop: yieldingStop(() => stopBy !== null) });
   } finally {
     bar?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (summary.status === 'interrupted') {
+    err.write(`mo-train: interrupted (${stopBy}) after ${summary.steps_run} of ${config.steps} steps; what was logged is in ${relative(cwd, outDir) || '.'}\n`);
+    return stopBy === 'SIGTERM' ? 143 : 130;
   }
 
   process.stdout.write('\n');
@@ -44,4 +79,16 @@ export async function runCommand(opts: SpecOptions, argv: readonly string[]): Pr
     return 1;
   }
   return opts.strict && summary.verdict === 'diverged' ? 1 : 0;
+}
+
+/** A stop check that lets the event loop turn every 25 ms, so Ctrl-C is seen during a long run. */
+function yieldingStop(stop: () => boolean): () => boolean | Promise<boolean> {
+  let last = performance.now();
+  return () => {
+    if (stop()) return true;
+    const now = performance.now();
+    if (now - last < 25) return false;
+    last = now;
+    return new Promise((resolve) => setImmediate(() => resolve(stop())));
+  };
 }

@@ -18,6 +18,8 @@ export { loadTf, type Tf } from './load-tf.js';
 export { createTfjsOracle, shapeOf, type NetworkProblem, type ObjectiveName, type ObjectivesProblem, type TfjsProblem } from './tfjs-oracle.js';
 export { createDeclarativeProblem } from './declarative-problem.js';
 export { createModuleProblem } from './module-problem.js';
+export { createFunctionalProblem } from './functional-problem.js';
+export { createLayersModelProblem } from './layers-problem.js';
 
 /** `initial` (from `--init`) replaces the seeded starting parameters. */
 export async function createTfjsOracleForRun(config: RunConfig, initial?: Float64Array): Promise<GradientOracle> {
@@ -42,8 +44,8 @@ export interface ModuleCheck {
 }
 
 /**
- * Loads the module, builds its model and data with seed 0, and evaluates both losses and their
- * gradients once. Any problem is a one-line UserError naming the file.
+ * Loads the module, builds its parameters (or model) and data with seed 0, and evaluates both
+ * losses and their gradients once. Any problem is a one-line UserError naming the file.
  */
 export async function checkModule(path: string, backend: BackendName): Promise<ModuleCheck> {
   const mod = await loadExperimentModule(path);

@@ -26,10 +26,14 @@
  *   step alike; the per-objective gradients come for free. A module's two losses share no forward
  *   pass (each is its own function call), so a single tape of loss1 − α·loss2 would do the same
  *   backward work plus an add per weight where the two gradients meet (107 kernels a step on
- *   experiments/seed.ts against 100), and measured slower than one tape per loss. And it could not give the
- *   per-objective gradients of logged steps without calling the losses again: a loss with state
- *   (experiments/adversarial.ts fits its adversary inside loss2) would then advance differently
- *   on logged steps, and the trajectory would depend on --log-every.
+ *   the LayersModel seed module, experiments/seed-layers.ts, against 100), and measured slower
+ *   than one tape per loss. And it could not give the per-objective gradients of logged steps
+ *   without calling the losses again: a loss with state (experiments/adversarial.ts fits its
+ *   adversary inside loss2) would then advance differently on logged steps, and the trajectory
+ *   would depend on --log-every.
+ *   A functional module's losses may also read every parameter as one 1-D tensor (`flatParams`):
+ *   one more tensor over the same float32 values, differentiated alongside the per-weight ones,
+ *   its gradient added to theirs.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { UserError } from '../../errors.js';
@@ -55,16 +59,26 @@ interface ProblemBase {
 export interface ObjectivesProblem extends ProblemBase {
   readonly kind: 'objectives';
   /**
-   * The objective's value, computed from `weights` (one tensor per layout entry, tfjs shapes).
-   * Called inside a gradient tape (or, for an objective found disconnected, outside one).
+   * Whether the objectives also take the whole parameter vector as one 1-D tensor (`flat`
+   * below); otherwise `flat` is null and no such tensor is made.
    */
-  objective(name: ObjectiveName, weights: readonly tfjs.Tensor[], step: number): tfjs.Scalar;
+  readonly usesFlat: boolean;
   /**
-   * The model's own variables, in layout order. A loss never reaches them when it reads its weights
-   * while it runs; one that does kept a reference from outside the loss (e.g. `w.read()` in
-   * data()), which would see the initial values forever and get no gradient.
+   * The objective's value, computed from `weights` (one tensor per layout entry, tfjs shapes)
+   * and `flat` (every parameter, layout order, the same values). Called inside a gradient tape
+   * (or, for an objective found disconnected, outside one).
    */
-  readonly variables: readonly tfjs.Variable[];
+  objective(name: ObjectiveName, weights: readonly tfjs.Tensor[], flat: tfjs.Tensor1D | null, step: number): tfjs.Scalar;
+  /**
+   * Tensors holding the initial parameters that are not the ones the losses are given — a
+   * LayersModel's own variables, the tensors a functional module's params() returned — in layout
+   * order. A loss never reaches them when it reads its parameters as it should; one that does kept
+   * a reference from outside the loss (e.g. `w.read()` in data()), which would see the initial
+   * values forever and get no gradient. Watched on the first evaluation.
+   */
+  readonly frozen: readonly tfjs.Tensor[];
+  /** The one-line error for objective `name` reaching the frozen tensor of parameter `weight`. */
+  frozenError(name: ObjectiveName, weight: string): string;
 }
 
 /** A network and losses of its output or of the parameters (a declarative experiment). */
@@ -121,8 +135,9 @@ export function createTfjsOracle(tf: Tf, problem: TfjsProblem): GradientOracle {
     }))(a, b) as tfjs.Scalar;
 
   /**
-   * Copies gradient tensors into `dests`: the j-th run of `layout.entries.length` tensors goes to
-   * dests[j] (a missing tensor is a weight the objective does not reach: zeros). Returns, per
+   * Copies gradient tensors into `dests`: the j-th run of `layout.entries.length` tensors (one
+   * more with `withFlat`: the gradient with respect to the flat vector, added to the others) goes
+   * to dests[j] (a missing tensor is a weight the objective does not reach: zeros). Returns, per
    * destination, whether any gradient reached it.
    *
    * One read per tensor. Joining them first to read once costs more than it saves: on the cpu
@@ -130,8 +145,8 @@ export function createTfjsOracle(tf: Tf, problem: TfjsProblem): GradientOracle {
    * matrix are kernels; on wasm a read copies a few bytes out of the module's memory (~1–2 µs)
    * and the seed problem's step measured 5–15% slower with the concat.
    */
-  const readGradients = (grads: readonly (tfjs.Tensor | undefined)[], dests: readonly Float64Array[]): boolean[] => {
-    const count = layout.entries.length;
+  const readGradients = (grads: readonly (tfjs.Tensor | undefined)[], dests: readonly Float64Array[], withFlat = false): boolean[] => {
+    const count = layout.entries.length + (withFlat ? 1 : 0);
     return dests.map((grad, j) => {
       let reaches = false;
       layout.entries.forEach((e, i) => {
@@ -141,6 +156,12 @@ export function createTfjsOracle(tf: Tf, problem: TfjsProblem): GradientOracle {
           reaches = true;
         } else grad.fill(0, e.offset, e.offset + e.size);
       });
+      const g = withFlat ? grads[j * count + count - 1] : undefined;
+      if (g) {
+        const flat = g.dataSync() as Float32Array;
+        for (let k = 0; k < flat.length; k++) grad[k] = grad[k]! + flat[k]!;
+        reaches = true;
+      }
       return reaches;
     });
   };
@@ -174,29 +195,26 @@ export function createTfjsOracle(tf: Tf, problem: TfjsProblem): GradientOracle {
     // One set of weight tensors serves both tapes: each tape differentiates with respect to them
     // only through its own loss.
     const w = weightsOver(values);
-    // On the first evaluation the model's own variables are watched too (see ObjectivesProblem.variables).
-    const watched = evaluated ? w : [...w, ...p.variables];
+    const flat = p.usesFlat ? (tf.tensor(values, [values.length], 'float32') as tfjs.Tensor1D) : null;
+    const xs = flat ? [...w, flat] : w;
+    // On the first evaluation the frozen copies are watched too (see ObjectivesProblem.frozen).
+    const watched = evaluated ? xs : [...xs, ...p.frozen];
     const grads: (tfjs.Tensor | undefined)[] = [];
     const taped: ObjectiveName[] = [];
     for (const name of ['loss1', 'loss2'] as const) {
       if (disconnected.includes(name)) {
-        out[name] = valueOf(p.objective(name, w, step));
+        out[name] = valueOf(p.objective(name, w, flat, step));
         gradOf(out, name).fill(0);
         continue;
       }
-      const t = tape(() => p.objective(name, w, step), watched);
-      const stale = t.grads.findIndex((g, i) => i >= w.length && g !== undefined);
-      if (stale >= 0) {
-        const weight = layout.entries[stale - w.length]!.name;
-        throw new UserError(
-          `${name} uses weight ${weight} read outside the loss (kept from model() or data()), which never changes; read weights inside the loss (w.read(), model.apply(…))`,
-        );
-      }
+      const t = tape(() => p.objective(name, w, flat, step), watched);
+      const stale = t.grads.findIndex((g, i) => i >= xs.length && g !== undefined);
+      if (stale >= 0) throw new UserError(p.frozenError(name, layout.entries[stale - xs.length]!.name));
       out[name] = t.value;
-      grads.push(...t.grads.slice(0, w.length));
+      grads.push(...t.grads.slice(0, xs.length));
       taped.push(name);
     }
-    const reaches = readGradients(grads, taped.map((name) => gradOf(out, name)));
+    const reaches = readGradients(grads, taped.map((name) => gradOf(out, name)), flat !== null);
     // Decided once, on the first evaluation.
     if (!evaluated) {
       taped.forEach((name, j) => {
