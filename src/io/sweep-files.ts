@@ -2,7 +2,7 @@
  * The sweep-level files: the output directory and sweep.json (see DESIGN.md, "Results layout").
  */
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
@@ -11,6 +11,7 @@ import type { AxisValue, RunConfig, SweepSpec } from '../spec/types.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { parseJson, stringifyJson } from './json.js';
 import { RUNS_DIR } from './run-files.js';
+import { LOCK_FILE } from './sweep-lock.js';
 
 export const SWEEP_FORMAT_VERSION = 1;
 
@@ -108,7 +109,10 @@ export function writeSweepManifest(outDir: string, manifest: SweepManifest): voi
 
 /**
  * Creates the output directory (and runs/). An explicit `--out` must be new or empty: an existing
- * sweep is never overwritten. Without `--out`: results/<name>-<UTC time>, suffixed -2, -3… if taken.
+ * sweep is never overwritten. ("Empty" includes what a sweep killed before it wrote sweep.json
+ * leaves — an empty runs/, its .lock, a temporary file — so the same command again can start it;
+ * the caller's lock then decides whether that sweep is really gone.) Without `--out`:
+ * results/<name>-<UTC time>, suffixed -2, -3… if taken.
  */
 export function prepareOutDir(out: string | undefined, name: string, now: Date, cwd: string): string {
   let dir: string;
@@ -116,7 +120,7 @@ export function prepareOutDir(out: string | undefined, name: string, now: Date, 
     dir = resolve(cwd, out);
     if (existsSync(dir)) {
       if (!statSync(dir).isDirectory()) throw new UserError(`--out ${out}: is a file, not a directory; pass a new directory`);
-      if (readdirSync(dir).length > 0) {
+      if (readdirSync(dir).some((entry) => !isUnstartedSweepRemains(dir, entry))) {
         throw new UserError(`--out ${out}: already exists and is not empty (it may hold another sweep); pass a new directory`);
       }
     }
@@ -132,6 +136,13 @@ export function prepareOutDir(out: string | undefined, name: string, now: Date, 
     throw new UserError(`--out ${out ?? dir}: cannot create it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   return dir;
+}
+
+function isUnstartedSweepRemains(dir: string, entry: string): boolean {
+  if (entry === LOCK_FILE || /^\..+\.\d+\.tmp$/.test(entry)) return true;
+  if (entry !== RUNS_DIR) return false;
+  const runs = join(dir, RUNS_DIR);
+  return lstatSync(runs).isDirectory() && readdirSync(runs).length === 0;
 }
 
 /**
@@ -160,6 +171,36 @@ export function ensureRunsDir(outDir: string): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     mkdirSync(runs);
+  }
+}
+
+/**
+ * Temporary files of atomic writes (`.<name>.<pid>.tmp`, see atomic-write.ts) that a process
+ * killed in the middle of one (kill -9, power loss) left in the sweep's directory — summary.csv's,
+ * say. A resume, holding the lock, removes those whose writer is gone; returns their names. (Run
+ * directories need none of this: a run that was not finished is cleared whole.)
+ */
+export function removeStaleTempFiles(outDir: string): string[] {
+  const removed: string[] = [];
+  for (const name of readdirSync(outDir)) {
+    const pid = /^\..+\.(\d+)\.tmp$/.exec(name)?.[1];
+    if (pid === undefined || isProcessAlive(Number(pid))) continue;
+    try {
+      unlinkSync(join(outDir, name));
+      removed.push(name);
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return removed;
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
 

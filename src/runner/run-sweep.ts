@@ -10,6 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import workerpool from 'workerpool';
 import { runDirOf, runFiles, writeRunSummary } from '../io/run-files.js';
@@ -151,6 +152,7 @@ export async function runSweepRuns(
     const runDir = runDirOf(outDir, config.id);
     // The last lines the worker printed: what explains a crash (e.g. V8's "heap out of memory").
     const tail: string[] = [];
+    const t0 = performance.now();
     let result: RunResult;
     try {
       let task = pool.exec('runInWorker', [config, runDir], {
@@ -175,7 +177,7 @@ export async function runSweepRuns(
       if (options.runTimeoutMs !== undefined) task = task.timeout(options.runTimeoutMs);
       result = (await task) as RunResult;
     } catch (err) {
-      result = recordWorkerDeath(config, runDir, err, tail, state.stopping, options.runTimeoutMs);
+      result = recordWorkerDeath(config, runDir, err, tail, state.stopping, options.runTimeoutMs, (performance.now() - t0) / 1000);
     }
     state.running.delete(config.id);
     results[index] = result;
@@ -202,6 +204,7 @@ function recordWorkerDeath(
   tail: readonly string[],
   stopping: boolean,
   runTimeoutMs: number | undefined,
+  wallTimeS: number,
 ): RunResult {
   if (stopping) {
     const interrupted: InterruptedRun = { status: 'interrupted', id: config.id, steps_run: 0 };
@@ -209,7 +212,10 @@ function recordWorkerDeath(
   }
   const timedOut = err instanceof workerpool.Promise.TimeoutError;
   const cause = timedOut ? `timed out after ${(runTimeoutMs ?? 0) / 1000} s (--run-timeout); its worker was killed` : describeWorkerDeath(err, tail);
-  const summary: RunSummary = failedSummary(config, new Error(cause), 0, resolveEngine(config));
+  // The cause is the whole story: no stack (this process's own would only mislead), as for a user error.
+  const error = new Error(cause);
+  error.stack = undefined;
+  const summary: RunSummary = failedSummary(config, error, wallTimeS, resolveEngine(config));
   try {
     if (existsSync(runDir) && !existsSync(join(runDir, runFiles.summary))) writeRunSummary(runDir, summary);
   } catch (writeErr) {

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
 import { resolveEngine } from '../../engine/create-oracle.js';
 import { runDirOf } from '../../io/run-files.js';
-import { buildManifest, prepareOutDir, writeSweepManifest } from '../../io/sweep-files.js';
+import { buildManifest, prepareOutDir, removeStaleTempFiles, writeSweepManifest } from '../../io/sweep-files.js';
 import { executeRun } from '../../runner/execute-run.js';
 import { preflight } from '../../runner/preflight.js';
 import type { SpecOptions } from '../main.js';
@@ -25,6 +25,9 @@ export async function runCommand(opts: SpecOptions, argv: readonly string[]): Pr
   const outDir = prepareOutDir(opts.out, `run-${spec.name}`, now, cwd);
   const lock = acquireSweepLock(outDir, now);
   try {
+    // An --out left by a run killed before it wrote sweep.json (prepareOutDir lets it through).
+    if (lock.reclaimed) warnings.push(`took over ${opts.out ?? outDir}/.lock from pid ${lock.reclaimed.pid} (${lock.reclaimed.host}), which is no longer running`);
+    removeStaleTempFiles(outDir);
     return await runIn(outDir, spec, config, warnings, opts, { argv, cwd, flags: { ...opts } }, now);
   } finally {
     lock.release();

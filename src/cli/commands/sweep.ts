@@ -97,6 +97,7 @@ export async function sweepCommand(opts: SweepOptions, argv: readonly string[]):
         );
       }
       files.ensureRunsDir(outDir);
+      files.removeStaleTempFiles(outDir);
       const plan = resume.planResume((await results.readResults(outDir)).runs);
       for (const t of plan.todo) if (t.was !== 'missing') runFiles.clearRunDir(runFiles.runDirOf(outDir, t.id));
       done = [...plan.done];
@@ -108,6 +109,8 @@ export async function sweepCommand(opts: SweepOptions, argv: readonly string[]):
       outDir = files.prepareOutDir(opts.out, spec.name, now, cwd);
       const taken = sweepLock.acquireSweepLock(outDir, now);
       lock = taken;
+      if (taken.reclaimed) warnings.push(`took over ${target}/.lock from pid ${taken.reclaimed.pid} (${taken.reclaimed.host}), which is no longer running`);
+      files.removeStaleTempFiles(outDir);
       files.writeSweepManifest(outDir, manifest);
     }
     const shown = relative(cwd, outDir) || '.';
