@@ -154,13 +154,23 @@ export async function runSweepRuns(
     const tail: string[] = [];
     const t0 = performance.now();
     let result: RunResult;
+    // --run-timeout counts from the moment the worker starts the run (not from the hand-over, which
+    // for a fresh worker includes its boot); past it the worker is killed and the run fails.
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
     try {
-      let task = pool.exec('runInWorker', [config, runDir], {
+      const task = pool.exec('runInWorker', [config, runDir], {
         on: (event: WorkerEvent | { stdout?: string; stderr?: string }) => {
           if ('type' in event) {
             if (event.type === 'start') {
               state.running.set(event.id, event.pid);
               events.onRunStart?.(event.id, takeSlot(event.id));
+              if (options.runTimeoutMs !== undefined) {
+                timer = setTimeout(() => {
+                  timedOut = true;
+                  signal(event.pid, 'SIGKILL');
+                }, options.runTimeoutMs);
+              }
             } else {
               events.onRunProgress?.(event.id, slotOf.get(event.id) ?? 0, event.done);
             }
@@ -174,10 +184,11 @@ export async function runSweepRuns(
           }
         },
       });
-      if (options.runTimeoutMs !== undefined) task = task.timeout(options.runTimeoutMs);
       result = (await task) as RunResult;
     } catch (err) {
-      result = recordWorkerDeath(config, runDir, err, tail, state.stopping, options.runTimeoutMs, (performance.now() - t0) / 1000);
+      result = recordWorkerDeath(config, runDir, err, tail, state.stopping, timedOut ? options.runTimeoutMs : undefined, (performance.now() - t0) / 1000);
+    } finally {
+      clearTimeout(timer);
     }
     state.running.delete(config.id);
     results[index] = result;
@@ -203,15 +214,16 @@ function recordWorkerDeath(
   err: unknown,
   tail: readonly string[],
   stopping: boolean,
-  runTimeoutMs: number | undefined,
+  /** Set when the run was killed for passing --run-timeout. */
+  timedOutAfterMs: number | undefined,
   wallTimeS: number,
 ): RunResult {
-  if (stopping) {
+  if (stopping && timedOutAfterMs === undefined) {
     const interrupted: InterruptedRun = { status: 'interrupted', id: config.id, steps_run: 0 };
     return interrupted;
   }
-  const timedOut = err instanceof workerpool.Promise.TimeoutError;
-  const cause = timedOut ? `timed out after ${(runTimeoutMs ?? 0) / 1000} s (--run-timeout); its worker was killed` : describeWorkerDeath(err, tail);
+  const cause =
+    timedOutAfterMs !== undefined ? `timed out after ${timedOutAfterMs / 1000} s (--run-timeout); its worker was killed` : describeWorkerDeath(err, tail);
   // The cause is the whole story: no stack (this process's own would only mislead), as for a user error.
   const error = new Error(cause);
   error.stack = undefined;

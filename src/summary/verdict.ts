@@ -169,16 +169,23 @@ export function computeWindowStats(input: Pick<JudgeInput, 'step' | 'loss1' | 'l
   };
 }
 
-// Loops, not Math.min(...v): a window can hold more rows than a call's argument limit.
+// Loops, not Math.min(...v): a window can hold more rows than a call's argument limit. Like
+// Math.min, a NaN anywhere gives NaN (a window of NaN losses must not read as "min = Infinity").
 function min(v: readonly number[]): number {
   let m = Infinity;
-  for (const x of v) if (x < m) m = x;
+  for (const x of v) {
+    if (Number.isNaN(x)) return NaN;
+    if (x < m) m = x;
+  }
   return m;
 }
 
 function max(v: readonly number[]): number {
   let m = -Infinity;
-  for (const x of v) if (x > m) m = x;
+  for (const x of v) {
+    if (Number.isNaN(x)) return NaN;
+    if (x > m) m = x;
+  }
   return m;
 }
 

@@ -77,9 +77,24 @@ export async function sweepCommand(opts: SweepOptions, argv: readonly string[]):
         ? { argv, cwd: stored.cwd, flags: { ...stored.flags, ...absolutePaths(givenFlags, cwd) } }
         : { argv, cwd, flags: givenFlags };
     const spec = specFromOptions({ set: [], ...(invocation.flags as Partial<SweepOptions>) }, 'sweep', invocation.cwd);
-    const { warnings } = await preflight(spec.runs);
     const now = new Date();
     const manifest = files.buildManifest(spec, invocation, now);
+    // A resumed directory is locked first (a busy one is refused with its holder's name); then
+    // one that holds a different sweep is refused before anything else happens (the module is not
+    // even loaded).
+    const lockWarnings: string[] = [];
+    if (stored !== null) {
+      const taken = sweepLock.acquireSweepLock(targetAbs!, now);
+      lock = taken;
+      if (taken.reclaimed) lockWarnings.push(`took over ${target}/.lock from pid ${taken.reclaimed.pid} (${taken.reclaimed.host}), which is no longer running`);
+      const diff = resume.compareSweeps(stored, manifest);
+      if (diff.length > 0) {
+        throw new UserError(
+          `${target} holds a different sweep; resume it with its own settings (or --resume ${target} alone), or pass a new --out for a new sweep. What differs:\n  ${diff.join('\n  ')}`,
+        );
+      }
+    }
+    const warnings = [...lockWarnings, ...(await preflight(spec.runs)).warnings];
 
     let outDir: string;
     let done: import('../../summary/run-summary.js').RunSummary[] = [];
@@ -87,15 +102,6 @@ export async function sweepCommand(opts: SweepOptions, argv: readonly string[]):
     let resumeNote = '';
     if (stored !== null) {
       outDir = targetAbs!;
-      const taken = sweepLock.acquireSweepLock(outDir, now);
-      lock = taken;
-      if (taken.reclaimed) warnings.push(`took over ${target}/.lock from pid ${taken.reclaimed.pid} (${taken.reclaimed.host}), which is no longer running`);
-      const diff = resume.compareSweeps(stored, manifest);
-      if (diff.length > 0) {
-        throw new UserError(
-          `${target} holds a different sweep; resume it with its own settings (or --resume ${target} alone), or pass a new --out for a new sweep. What differs:\n  ${diff.join('\n  ')}`,
-        );
-      }
       files.ensureRunsDir(outDir);
       files.removeStaleTempFiles(outDir);
       const plan = resume.planResume((await results.readResults(outDir)).runs);
