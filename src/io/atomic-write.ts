@@ -3,7 +3,8 @@
  * all: a temporary file in the same directory, fsync, rename over the target, fsync the directory.
  * A reader never sees half a file, even after a crash or power loss.
  */
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 
 export interface AtomicWriteOptions {
@@ -39,6 +40,24 @@ export function writeFileAtomic(path: string, content: string | Uint8Array, opti
   fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A file written once, never rewritten (a run's final-params.json): created exclusively, written,
+ * and fsynced on the thread pool, so the caller can overlap it with other work. No rename: a run
+ * whose summary.json does not exist yet is unfinished whatever its other files hold, and is
+ * cleared whole on resume.
+ */
+export async function writeFileDurable(path: string, content: string): Promise<void> {
+  const fd = openSync(path, 'wx');
+  try {
+    const buf = Buffer.from(content, 'utf8');
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    await promisify(fsync)(fd);
   } finally {
     closeSync(fd);
   }

@@ -6,7 +6,7 @@ import { lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import type { RunConfig } from '../spec/types.js';
 import type { RunSummary } from '../summary/run-summary.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic, writeFileDurable } from './atomic-write.js';
 import { parseJson, stringifyJson } from './json.js';
 import { UserError } from '../errors.js';
 
@@ -39,9 +39,9 @@ export function writeRunSummary(runDir: string, summary: RunSummary): void {
   writeFileAtomic(join(runDir, runFiles.summary), stringifyJson(summary));
 }
 
-/** Written before summary.json, whose directory fsync also makes this rename durable. */
-export function writeFinalParams(runDir: string, stateDict: Record<string, unknown>): void {
-  writeFileAtomic(join(runDir, runFiles.finalParams), stringifyJson(stateDict), { syncDir: false });
+/** Written (and fsynced) before summary.json, whose directory fsync also makes its entry durable. */
+export function writeFinalParams(runDir: string, stateDict: Record<string, unknown>): Promise<void> {
+  return writeFileDurable(join(runDir, runFiles.finalParams), stringifyJson(stateDict));
 }
 
 export function writeInterruptedMarker(runDir: string, marker: { status: 'interrupted'; id: string; steps_run: number }): void {

@@ -17,11 +17,12 @@
  * synchronously: a run owns its worker, and a synchronous write of a full chunk is cheaper than
  * the stream machinery.
  */
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsync, openSync, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { STEP_COLUMNS, type StepRow, type StepSink } from '../train/train-loop.js';
 
 export interface StepsWriter extends StepSink {
-  /** Writes what is buffered, syncs it to disk and closes the file. */
+  /** Writes what is buffered, syncs it to disk (fsync) and closes the file. */
   close(): Promise<void>;
 }
 
@@ -79,7 +80,8 @@ export function openStepsWriter(path: string): StepsWriter {
       closed = true;
       try {
         flush();
-        fsyncSync(fd);
+        // On the thread pool, so it overlaps the run's other fsync (final-params.json).
+        await promisify(fsync)(fd);
       } finally {
         closeSync(fd);
       }

@@ -62,14 +62,19 @@ export async function executeRun(config: RunConfig, runDir: string, hooks: Execu
         },
         ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
       });
-    } finally {
-      await writer.close();
+    } catch (err) {
+      await writer.close().catch(() => {});
+      throw err;
     }
+    // steps.csv's flush and fsync run on the thread pool while final-params.json is written and
+    // fsynced: both are durable before summary.json says the run is finished.
+    const stepsDurable = writer.close();
     if (outcome.interrupted || (hooks.shouldStop !== undefined && (await hooks.shouldStop()))) {
+      await stepsDurable;
       writeInterruptedMarker(runDir, { status: 'interrupted', id: config.id, steps_run: outcome.stepsRun });
       return { status: 'interrupted', id: config.id, steps_run: outcome.stepsRun };
     }
-    writeFinalParams(runDir, toStateDict(oracle.layout, params));
+    await Promise.all([stepsDurable, writeFinalParams(runDir, toStateDict(oracle.layout, params))]);
 
     const noGradient = (['loss1', 'loss2'] as const).filter((k) => oracle!.disconnected.includes(k) || !outcome.gradNonzero[k]);
     const warnings = noGradient.map((k) =>

@@ -62,9 +62,9 @@ export interface Judgement {
 
 export interface JudgeInput {
   readonly start: { readonly loss1: number; readonly loss2: number };
-  readonly step: readonly number[];
-  readonly loss1: readonly number[];
-  readonly loss2: readonly number[];
+  readonly step: ArrayLike<number>;
+  readonly loss1: ArrayLike<number>;
+  readonly loss2: ArrayLike<number>;
   readonly divergence: { readonly step: number; readonly detail: string } | null;
 }
 
@@ -171,32 +171,34 @@ export function computeWindowStats(input: Pick<JudgeInput, 'step' | 'loss1' | 'l
 
 // Loops, not Math.min(...v): a window can hold more rows than a call's argument limit. Like
 // Math.min, a NaN anywhere gives NaN (a window of NaN losses must not read as "min = Infinity").
-function min(v: readonly number[]): number {
+function min(v: ArrayLike<number>): number {
   let m = Infinity;
-  for (const x of v) {
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
     if (Number.isNaN(x)) return NaN;
     if (x < m) m = x;
   }
   return m;
 }
 
-function max(v: readonly number[]): number {
+function max(v: ArrayLike<number>): number {
   let m = -Infinity;
-  for (const x of v) {
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
     if (Number.isNaN(x)) return NaN;
     if (x > m) m = x;
   }
   return m;
 }
 
-function mean(v: readonly number[]): number {
+function mean(v: ArrayLike<number>): number {
   let s = 0;
-  for (const x of v) s += x;
+  for (let i = 0; i < v.length; i++) s += v[i]!;
   return s / v.length;
 }
 
 /** Least-squares slope of y against x (0 for fewer than two points). */
-function slope(x: readonly number[], y: readonly number[]): number {
+function slope(x: ArrayLike<number>, y: ArrayLike<number>): number {
   const n = x.length;
   if (n < 2) return 0;
   const mx = mean(x);
@@ -210,7 +212,7 @@ function slope(x: readonly number[], y: readonly number[]): number {
   return sxx === 0 ? 0 : sxy / sxx;
 }
 
-function residualRange(x: readonly number[], y: readonly number[]): number {
+function residualRange(x: ArrayLike<number>, y: ArrayLike<number>): number {
   const b = slope(x, y);
   const mx = mean(x);
   const my = mean(y);

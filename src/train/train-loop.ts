@@ -40,9 +40,9 @@ export interface TrainSettings {
 /** Logged rows from `from` on, kept for the stability verdict. */
 export interface WindowSeries {
   readonly from: number;
-  readonly step: number[];
-  readonly loss1: number[];
-  readonly loss2: number[];
+  readonly step: Float64Array;
+  readonly loss1: Float64Array;
+  readonly loss2: Float64Array;
 }
 
 export interface TrainOutcome {
@@ -96,7 +96,14 @@ export async function train(
   const stopCheckEvery = hooks.stopCheckEvery ?? 64;
   const shouldStop = hooks.shouldStop;
   let interrupted = false;
-  const window: WindowSeries = { from: windowFrom, step: [], loss1: [], loss2: [] };
+  // Typed arrays sized up front: the rows logged from windowFrom on (every logEvery-th step, the
+  // last step and a diverging one). Plain arrays grown by push made the optimized loop deopt at the
+  // start of every run (their elements kind starts as small integers in each new run).
+  const capacity = Math.max(0, Math.ceil((steps - windowFrom) / logEvery)) + 2;
+  const winStep = new Float64Array(capacity);
+  const winLoss1 = new Float64Array(capacity);
+  const winLoss2 = new Float64Array(capacity);
+  let winRows = 0;
 
   let first: StepRow | null = null;
   let last: StepRow | null = null;
@@ -146,10 +153,11 @@ export async function train(
       first ??= row;
       last = row;
       rows++;
-      if (step >= windowFrom) {
-        window.step.push(step);
-        window.loss1.push(loss1);
-        window.loss2.push(loss2);
+      if (step >= windowFrom && winRows < capacity) {
+        winStep[winRows] = step;
+        winLoss1[winRows] = loss1;
+        winLoss2[winRows] = loss2;
+        winRows++;
       }
       if (!sink.write(row)) await sink.drain();
     }
@@ -173,7 +181,7 @@ export async function train(
     minLoss1,
     minLoss1Step,
     divergence,
-    window,
+    window: { from: windowFrom, step: winStep.subarray(0, winRows), loss1: winLoss1.subarray(0, winRows), loss2: winLoss2.subarray(0, winRows) },
     interrupted,
     gradNonzero: { loss1: grad1Nonzero, loss2: grad2Nonzero },
   };
