@@ -8,7 +8,7 @@
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../errors.js';
-import { readPackageVersion } from '../io/sweep-files.js';
+import { readPackageVersion } from '../io/package-version.js';
 import type { SpecFlags } from '../spec/parse-spec.js';
 
 /** The flags of `run` and `sweep`: the spec's flags plus where and how to run. */

@@ -43,48 +43,64 @@ function writeAll(fd: number, text: string): void {
 }
 
 export function openStepsWriter(path: string): StepsWriter {
-  // 'wx': never overwrite an existing run's steps.
-  const fd = openSync(path, 'wx');
-  let chunk = `${STEP_COLUMNS.join(',')}\n`;
-  let closed = false;
+  return new CsvStepsWriter(path);
+}
+
+/**
+ * A class, not an object of closures: the training loop calls `write` on every logged step, and a
+ * prototype method is the same function in every run, so the loop's optimized code (which inlines
+ * it) survives from one run to the next in a worker.
+ */
+class CsvStepsWriter implements StepsWriter {
+  private readonly fd: number;
+  private chunk = `${STEP_COLUMNS.join(',')}\n`;
+  private closed = false;
   // Reused for every row: a packed array of doubles, the fast case of JSON.stringify.
-  const row = [0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
-  const flush = () => {
-    if (chunk.length > 0) writeAll(fd, chunk);
-    chunk = '';
-  };
-  return {
-    write(r: StepRow): boolean {
-      const f = Number.isFinite;
-      if (f(r.loss1) && f(r.loss2) && f(r.total) && f(r.grad_norm1) && f(r.grad_norm2) && f(r.param_norm)) {
-        row[0] = r.step;
-        row[1] = r.loss1;
-        row[2] = r.loss2;
-        row[3] = r.total;
-        row[4] = r.grad_norm1;
-        row[5] = r.grad_norm2;
-        row[6] = r.param_norm;
-        const json = JSON.stringify(row);
-        chunk += `${json.slice(1, -1)}\n`;
-      } else {
-        chunk += `${r.step},${r.loss1},${r.loss2},${r.total},${r.grad_norm1},${r.grad_norm2},${r.param_norm}\n`;
-      }
-      if (chunk.length >= CHUNK) flush();
-      return true;
-    },
-    async drain(): Promise<void> {
-      // Writes are synchronous: there is never anything to wait for.
-    },
-    async close(): Promise<void> {
-      if (closed) return;
-      closed = true;
-      try {
-        flush();
-        // On the thread pool, so it overlaps the run's other fsync (final-params.json).
-        await promisify(fsync)(fd);
-      } finally {
-        closeSync(fd);
-      }
-    },
-  };
+  private readonly row = [0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
+
+  constructor(path: string) {
+    // 'wx': never overwrite an existing run's steps.
+    this.fd = openSync(path, 'wx');
+  }
+
+  write(r: StepRow): boolean {
+    const f = Number.isFinite;
+    if (f(r.loss1) && f(r.loss2) && f(r.total) && f(r.grad_norm1) && f(r.grad_norm2) && f(r.param_norm)) {
+      const row = this.row;
+      row[0] = r.step;
+      row[1] = r.loss1;
+      row[2] = r.loss2;
+      row[3] = r.total;
+      row[4] = r.grad_norm1;
+      row[5] = r.grad_norm2;
+      row[6] = r.param_norm;
+      const json = JSON.stringify(row);
+      this.chunk += `${json.slice(1, -1)}\n`;
+    } else {
+      this.chunk += `${r.step},${r.loss1},${r.loss2},${r.total},${r.grad_norm1},${r.grad_norm2},${r.param_norm}\n`;
+    }
+    if (this.chunk.length >= CHUNK) this.flush();
+    return true;
+  }
+
+  async drain(): Promise<void> {
+    // Writes are synchronous: there is never anything to wait for.
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.flush();
+      // On the thread pool, so it overlaps the run's other fsync (final-params.json).
+      await promisify(fsync)(this.fd);
+    } finally {
+      closeSync(this.fd);
+    }
+  }
+
+  private flush(): void {
+    if (this.chunk.length > 0) writeAll(this.fd, this.chunk);
+    this.chunk = '';
+  }
 }

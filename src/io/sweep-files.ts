@@ -4,12 +4,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import * as z from 'zod';
 import type { AxisValue, RunConfig, SweepSpec } from '../spec/types.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { parseJson, stringifyJson } from './json.js';
+import { readPackageVersion } from './package-version.js';
 import { RUNS_DIR } from './run-files.js';
 import { LOCK_FILE } from './sweep-lock.js';
 
@@ -208,17 +208,3 @@ function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60) || 'sweep';
 }
 
-let version: string | undefined;
-/** mo-train's own version, from the package.json above this file (in src/ or in the bundled dist/). */
-export function readPackageVersion(): string {
-  if (version !== undefined) return version;
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'mo-train' && pkg.version) return (version = pkg.version);
-    } catch {
-      // not here: look further up
-    }
-    if (dirname(dir) === dir) return (version = 'unknown');
-  }
-}

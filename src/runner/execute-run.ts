@@ -14,7 +14,7 @@ import { openStepsWriter } from '../io/steps-writer.js';
 import type { RunConfig } from '../spec/types.js';
 import { SUMMARY_FORMAT_VERSION, type RunSummary } from '../summary/run-summary.js';
 import { judgeStability, windowStart } from '../summary/verdict.js';
-import { train } from '../train/train-loop.js';
+import { train, type ProgressListener } from '../train/train-loop.js';
 
 export interface ExecuteHooks {
   /** Steps done so far; called at most every `progressIntervalMs`. */
@@ -47,19 +47,12 @@ export async function executeRun(config: RunConfig, runDir: string, hooks: Execu
     const params = startingParams(config, oracle);
     const writer = openStepsWriter(join(runDir, runFiles.steps));
     const interval = hooks.progressIntervalMs ?? 100;
-    let lastReport = 0;
     let outcome;
     try {
       outcome = await train(oracle, params, config, writer, windowStart(config.steps, config.verdict), {
-        // The loop calls this every 256 steps; the clock check keeps IPC traffic to a few messages a second.
+        // The loop reports every 256 steps; the throttle keeps IPC traffic to a few messages a second.
         progressEvery: 256,
-        onProgress: (done) => {
-          const now = performance.now();
-          if (now - lastReport >= interval || done === config.steps) {
-            lastReport = now;
-            hooks.onProgress?.(done);
-          }
-        },
+        progress: new ProgressThrottle(hooks.onProgress, config.steps, interval),
         ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
       });
     } catch (err) {
@@ -133,6 +126,25 @@ export async function executeRun(config: RunConfig, runDir: string, hooks: Execu
     return summary;
   } finally {
     oracle?.dispose();
+  }
+}
+
+/** Passes progress on at most every `intervalMs` (and at the end). */
+class ProgressThrottle implements ProgressListener {
+  private last = 0;
+  constructor(
+    private readonly listener: ((stepsDone: number) => void) | undefined,
+    private readonly steps: number,
+    private readonly intervalMs: number,
+  ) {}
+
+  report(stepsDone: number): void {
+    if (!this.listener) return;
+    const now = performance.now();
+    if (now - this.last >= this.intervalMs || stepsDone === this.steps) {
+      this.last = now;
+      this.listener(stepsDone);
+    }
   }
 }
 

@@ -61,9 +61,17 @@ export interface TrainOutcome {
   readonly gradNonzero: { readonly loss1: boolean; readonly loss2: boolean };
 }
 
+export interface ProgressListener {
+  report(stepsDone: number): void;
+}
+
 export interface TrainHooks {
-  /** Called every `progressEvery` steps with the number of steps done. */
-  readonly onProgress?: (stepsDone: number) => void;
+  /**
+   * Told every `progressEvery` steps how many steps are done. An object with a method rather than
+   * a function: the same prototype method in every run keeps this loop's optimized code valid from
+   * one run to the next (a new closure per run is a new call target, and a deoptimization).
+   */
+  readonly progress?: ProgressListener;
   readonly progressEvery?: number;
   /**
    * Asked every `stopCheckEvery` steps (and before the first): true stops training there, between
@@ -165,14 +173,14 @@ export async function train(
     if (linear === null) combiner.combine(ev, direction);
     optimizer.step(params, direction);
     stepsRun++;
-    if (stepsRun % progressEvery === 0) hooks.onProgress?.(stepsRun);
+    if (stepsRun % progressEvery === 0) hooks.progress?.report(stepsRun);
   }
 
   // An update after the last evaluation can still blow the parameters up.
   if (!interrupted && divergence === null && !Number.isFinite(norm(params))) {
     divergence = { step: stepsRun, reason: 'non-finite', detail: `parameters became non-finite after the last update (step ${stepsRun - 1})` };
   }
-  hooks.onProgress?.(stepsRun);
+  hooks.progress?.report(stepsRun);
   return {
     stepsRun,
     rowsLogged: rows,

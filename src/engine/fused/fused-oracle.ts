@@ -10,6 +10,7 @@ import type { DeclarativeExperiment, LossName } from '../../experiment/declarati
 import { materializeDeclarative, type MaterializedData } from '../../experiment/declarative.js';
 import type { ParamLayout } from '../../experiment/param-layout.js';
 import type { CombinedEvaluation, Evaluation, GradientOracle } from '../types.js';
+import { compileMlpKernels, type MlpKernels } from './mlp-codegen.js';
 
 const ACT_LINEAR = 0;
 const ACT_RELU = 1;
@@ -52,11 +53,15 @@ export class FusedOracle implements GradientOracle {
   private readonly paramGrad2: Float64Array;
   private readonly out1: boolean;
   private readonly out2: boolean;
+  /** The network's passes compiled for its shape (mlp-codegen.ts); null: the generic loops below. */
+  private readonly kernels: MlpKernels | null;
 
+  /** `compile: false` keeps the generic loops (tests hold the two against each other). */
   constructor(
     private readonly exp: DeclarativeExperiment,
     seed: number,
     initial?: Float64Array,
+    options: { readonly compile?: boolean } = {},
   ) {
     const start = materializeDeclarative(exp, seed);
     this.layout = start.layout;
@@ -82,6 +87,22 @@ export class FusedOracle implements GradientOracle {
     this.paramGrad2 = new Float64Array(this.layout.size);
     this.out1 = usesOutput(exp.loss1);
     this.out2 = usesOutput(exp.loss2);
+    this.kernels =
+      options.compile === false
+        ? null
+        : compileMlpKernels({
+            widths: this.widths,
+            samples: this.n,
+            activation: exp.activation,
+            leakySlope: exp.leaky_slope,
+            weightOffsets: this.wOff,
+            biasOffsets: this.bOff,
+          });
+  }
+
+  /** Whether this oracle runs compiled passes (false: generic loops, e.g. for a very wide layer). */
+  get compiled(): boolean {
+    return this.kernels !== null;
   }
 
   evaluate(params: Float64Array, out: Evaluation, _step: number): void {
@@ -147,6 +168,16 @@ export class FusedOracle implements GradientOracle {
   }
 
   private forward(p: Float64Array): void {
+    if (this.kernels) this.kernels.forward(p, this.a);
+    else this.forwardLoops(p);
+  }
+
+  private backward(p: Float64Array, grad: Float64Array): void {
+    if (this.kernels) this.kernels.backward(p, this.a, this.delta, grad);
+    else this.backwardLoops(p, grad);
+  }
+
+  private forwardLoops(p: Float64Array): void {
     const { widths, n, a } = this;
     const last = widths.length - 1;
     for (let l = 1; l <= last; l++) {
@@ -243,7 +274,7 @@ export class FusedOracle implements GradientOracle {
   }
 
   /** Backpropagates the last layer's delta (dLoss/d output) to every weight and bias. */
-  private backward(p: Float64Array, grad: Float64Array): void {
+  private backwardLoops(p: Float64Array, grad: Float64Array): void {
     const { widths, n, a, delta } = this;
     for (let l = widths.length - 1; l >= 1; l--) {
       const din = widths[l - 1]!;
