@@ -112,7 +112,7 @@ async function main(argv: readonly string[]): Promise<number> {
     'This VM has noisy neighbours: timings move between runs, so every ratio is taken from medians measured in this same run.',
     `α = ${BENCH_ALPHA} for single runs. Worker RSS "flat" = each worker's VmRSS at the end ≤ ${TARGETS.flatRatio}× its VmRSS once 10% of the runs had finished.`,
     torchLine,
-    `Machine: node ${machine.node}, ${machine.cpus} × ${machine.cpu_model}, ${machine.os}, load average at start ${machine.loadavg_start.join(' ')}; git ${machine.git.commit ?? '?'}${machine.git.dirty ? ' (dirty tree)' : ''}.`,
+    `Machine: node ${machine.node} (${process.execArgv.filter((a) => a.startsWith("--max")).join(" ") || "default heap flags"}, as bin/mo-train.js and its workers), ${machine.cpus} × ${machine.cpu_model}, ${machine.os}, load average at start ${machine.loadavg_start.join(' ')}; git ${machine.git.commit ?? '?'}${machine.git.dirty ? ' (dirty tree)' : ''}.`,
     `Bench took ${durationS.toFixed(0)} s. Results: ${relative(REPO_DIR, join(RESULTS_DIR, 'latest.json'))} and ${relative(REPO_DIR, stampFile)}.`,
   ];
   const table = renderTable(rows, footer);

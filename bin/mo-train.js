@@ -1,4 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
+// --max-semi-space-size=32 (MB): tfjs allocates a few short-lived objects per kernel, and with
+// V8's default 16 MB young generation a tfjs run spends ~20% of its time in scavenges; measured
+// with `npm run bench` on experiments/seed.ts: ~180 → ~140 µs/step. Memory is only taken when used.
+// (`env -S` splits the flags; sweep workers get the same flag from src/runner/run-sweep.ts.)
 // Thin launcher: the CLI is compiled from src/ into dist/ by `npm ci` (the `prepare` script).
 let cli;
 try {

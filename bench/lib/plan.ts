@@ -27,7 +27,7 @@ export const FULL_PLAN: BenchPlan = {
   // 500k steps: node startup (~0.1 s) is < 5% of the run even at 2 µs/step.
   cliFused: { steps: 500_000, repeats: 3 },
   tfjs: { warmupSteps: 300, steps: 1_000, repeats: 5 },
-  cliTfjs: { steps: 3_000, logEvery: 100, repeats: 3 },
+  cliTfjs: { steps: 10_000, logEvery: 100, repeats: 3 },
   torch: { steps: 10_000, repeats: 3, warmupSteps: 500 },
   sweep: { alphas: [0, 0.01, 0.1, 1], seeds: [0, 1, 2], steps: 10_000, repeats: 5 },
   bigSweep: { alpha: 'linspace(0,1,100)', seeds: '0-9', steps: 10_000, logEvery: 10, sampleMs: 100 },

@@ -1,5 +1,5 @@
 /**
- * Spawns the built CLI (`node bin/mo-train.js …`) exactly as a user would, timing it from spawn
+ * Spawns the built CLI (`bin/mo-train.js …`, so its shebang's node flags apply) exactly as a user would, timing it from spawn
  * to exit (so node startup, module loading and the final summary tables are all included).
  */
 import { spawn } from 'node:child_process';
@@ -30,7 +30,7 @@ const KEEP_CHARS = 20_000;
 export function runCli(args: readonly string[], hooks: CliHooks = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [BIN_PATH, ...args], { cwd: REPO_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(BIN_PATH, [...args], { cwd: REPO_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let partial = '';
