@@ -32,6 +32,7 @@ import { TorchGenerator } from '../src/experiment/torch-rng.js';
 import { DEFAULT_MONITOR } from '../src/train/monitor.js';
 import { defaultOptimizerSettings, type OptimizerName } from '../src/train/optimizers.js';
 import { train } from '../src/train/train-loop.js';
+import { DEFAULT_COMBINE } from '../src/train/combiner.js';
 
 let tf: Tf;
 beforeAll(async () => {
@@ -207,7 +208,7 @@ async function trajectoryOf(inner: GradientOracle, optimizer: OptimizerName, lr:
       oracle,
       Float64Array.from(oracle.initial),
       // Logged every 25th step: most steps take the unlogged path.
-      { alpha, steps, log_every: 25, optimizer: { ...defaultOptimizerSettings(optimizer), lr }, combine: 'fixed', monitor: DEFAULT_MONITOR },
+      { alpha, steps, log_every: 25, optimizer: { ...defaultOptimizerSettings(optimizer), lr }, combine: DEFAULT_COMBINE, monitor: DEFAULT_MONITOR },
       { write: () => true, drain: async () => {} },
       steps,
     );

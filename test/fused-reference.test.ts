@@ -13,6 +13,7 @@ import { FusedOracle } from '../src/engine/fused/fused-oracle.js';
 import { DEFAULT_MONITOR } from '../src/train/monitor.js';
 import { defaultOptimizerSettings, type OptimizerName } from '../src/train/optimizers.js';
 import { train, type StepRow } from '../src/train/train-loop.js';
+import { DEFAULT_COMBINE } from '../src/train/combiner.js';
 
 const refDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'reference');
 
@@ -47,7 +48,7 @@ async function runReference(ref: Reference, initial: Float64Array, stopOnDiverge
       steps: ref.steps,
       log_every: 1,
       optimizer: { ...defaultOptimizerSettings(ref.optimizer.name), lr: ref.optimizer.lr },
-      combine: 'fixed',
+      combine: DEFAULT_COMBINE,
       monitor: { ...DEFAULT_MONITOR, max_loss: Infinity, max_param_norm: Infinity, stop_on_diverge: stopOnDiverge },
     },
     { write: (r) => (rows.push({ ...r }), true), drain: async () => {} },

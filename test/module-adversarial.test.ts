@@ -13,6 +13,7 @@ import { loadExperimentModule } from '../src/experiment/load-module.js';
 import { DEFAULT_MONITOR } from '../src/train/monitor.js';
 import { defaultOptimizerSettings } from '../src/train/optimizers.js';
 import { train, type StepRow } from '../src/train/train-loop.js';
+import { DEFAULT_COMBINE } from '../src/train/combiner.js';
 
 const modulePath = join(dirname(fileURLToPath(import.meta.url)), '..', 'experiments', 'adversarial.ts');
 /** Enough for the gap to open (2,000-step numbers are in the module's header). */
@@ -35,7 +36,7 @@ async function finalRow(alpha: number, seed: number): Promise<StepRow> {
         steps: STEPS,
         log_every: STEPS,
         optimizer: { ...defaultOptimizerSettings('adam'), lr: 1e-2 },
-        combine: 'fixed',
+        combine: DEFAULT_COMBINE,
         monitor: DEFAULT_MONITOR,
       },
       { write: (row) => ((last = { ...row }), true), drain: async () => {} },

@@ -28,6 +28,7 @@ import type { RunConfig } from '../src/spec/types.js';
 import { DEFAULT_VERDICT } from '../src/summary/verdict.js';
 import { DEFAULT_MONITOR } from '../src/train/monitor.js';
 import { defaultOptimizerSettings } from '../src/train/optimizers.js';
+import { DEFAULT_COMBINE } from '../src/train/combiner.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = (name: string): string => join(here, 'fixtures', 'modules', name);
@@ -323,7 +324,7 @@ function runConfig(experiment: RunConfig['experiment'], seed: number, init: RunC
     log_every: 1,
     experiment,
     optimizer: defaultOptimizerSettings('adam'),
-    combine: 'fixed',
+    combine: DEFAULT_COMBINE,
     monitor: DEFAULT_MONITOR,
     verdict: DEFAULT_VERDICT,
     engine: 'tfjs',

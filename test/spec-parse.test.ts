@@ -4,6 +4,7 @@ import { parseSweepSpec, type SpecContext, type SpecFile, type SpecFlags, type S
 import type { RunConfig, SweepSpec } from '../src/spec/types.js';
 import { DEFAULT_VERDICT } from '../src/summary/verdict.js';
 import { DEFAULT_MONITOR } from '../src/train/monitor.js';
+import { DEFAULT_COMBINE } from '../src/train/combiner.js';
 
 const CWD = '/work';
 
@@ -68,7 +69,7 @@ describe('parseSweepSpec: defaults', () => {
         rms_alpha: 0.99,
         centered: false,
       },
-      combine: 'fixed',
+      combine: DEFAULT_COMBINE,
       monitor: DEFAULT_MONITOR,
       verdict: DEFAULT_VERDICT,
       engine: 'auto',
@@ -568,7 +569,13 @@ describe('parseSweepSpec: bad specs', () => {
     // other settings
     ['an unknown engine', { engine: 'gpu' }, undefined, 'sweep', ['--engine: unknown value "gpu"; allowed: auto, tfjs, fused']],
     ['an unknown backend', {}, 'backend: webgl', 'sweep', ['specs/x.yaml: backend: unknown value "webgl"; allowed: cpu, wasm, tensorflow']],
-    ['an unknown combiner', { combine: 'pcgrad' }, undefined, 'sweep', ['--combine: unknown value "pcgrad"; allowed: fixed']],
+    ['an unknown combiner', { combine: 'pcgard' }, undefined, 'sweep', ['--combine: combine.name: unknown value "pcgard" (did you mean "pcgrad"?); allowed: fixed, normalized, pcgrad, mgda, constraint']],
+    ['a constraint without a threshold', { combine: 'constraint' }, undefined, 'sweep', ['--combine: combine.name: constraint needs a threshold: neither combine.tau nor combine.epsilon is set']],
+    ['a constraint with both thresholds', {}, 'combine: {name: constraint, tau: 1, epsilon: 2}', 'sweep', ['specs/x.yaml: combine.epsilon: set together with combine.tau; a constraint bounds one loss']],
+    ['a swept constraint without a threshold', { set: ['combine=fixed,constraint'] }, undefined, 'sweep', ['--set combine: combine.name: constraint needs a threshold']],
+    ['a beta of 1', {}, 'combine: {name: normalized, beta: 1}', 'sweep', ['specs/x.yaml: combine.beta: 1 is too large; allowed: a number in [0, 1)']],
+    ['a zero dual_lr', { set: ['combine.dual_lr=0'] }, undefined, 'sweep', ['--set combine.dual_lr: 0 is too small; allowed: a finite number > 0']],
+    ['an unknown combine key', {}, 'combine: {name: constraint, tau: 1, lr: 2}', 'sweep', ['specs/x.yaml: combine.lr: unknown key; allowed: name, beta, tau, epsilon, dual_lr, dual_restarts']],
     ['a zero window', {}, 'verdict: {window: 0}', 'sweep', ['verdict.window: 0 is too small; allowed: a number in (0, 1]']],
     ['a window past 1', { set: ['verdict.window=1.5'] }, undefined, 'sweep', ['--set verdict.window: 1.5 is too large']],
     ['a zero tolerance', {}, 'verdict: {drift_tol: 0}', 'sweep', ['verdict.drift_tol: 0 is too small; allowed: a finite number > 0']],

@@ -15,7 +15,7 @@ const awkward = [0, -0, 1, -1, 0.1, 1 / 3, -2.5e-310, 5e-324, 1.7976931348623157
 function rows(count: number): StepRow[] {
   return Array.from({ length: count }, (_, i) => {
     const v = (k: number) => awkward[(i * 7 + k) % awkward.length]! * (i % 3 === 0 ? 1 : Math.PI ** (i % 11));
-    return { step: i, loss1: v(0), loss2: v(1), total: v(2), grad_norm1: v(3), grad_norm2: v(4), param_norm: v(5) };
+    return { step: i, loss1: v(0), loss2: v(1), total: v(2), grad_norm1: v(3), grad_norm2: v(4), param_norm: v(5), cos12: v(6), weight: v(7) };
   });
 }
 

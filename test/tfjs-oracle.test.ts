@@ -33,6 +33,7 @@ import { DEFAULT_VERDICT } from '../src/summary/verdict.js';
 import { DEFAULT_MONITOR, type MonitorSettings } from '../src/train/monitor.js';
 import { defaultOptimizerSettings, type OptimizerName } from '../src/train/optimizers.js';
 import { train, type StepRow, type TrainOutcome } from '../src/train/train-loop.js';
+import { DEFAULT_COMBINE } from '../src/train/combiner.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const refDir = join(here, '..', '..', 'shared', 'reference');
@@ -187,7 +188,7 @@ async function runReference(ref: Reference, monitor: MonitorSettings): Promise<{
         log_every: 1,
         // `momentum` in the references is SGD with momentum 0.9; everything else is PyTorch's default but lr.
         optimizer: { ...defaultOptimizerSettings(ref.optimizer.name), lr: ref.optimizer.lr },
-        combine: 'fixed',
+        combine: DEFAULT_COMBINE,
         monitor,
       },
       { write: (row) => (rows.push({ ...row }), true), drain: async () => {} },
@@ -590,7 +591,7 @@ describe('module losses', () => {
         await train(
           oracle,
           Float64Array.from(oracle.initial),
-          { alpha: 1, steps: 40, log_every: logEvery, optimizer: { ...defaultOptimizerSettings('adam'), lr: 1e-2 }, combine: 'fixed', monitor: DEFAULT_MONITOR },
+          { alpha: 1, steps: 40, log_every: logEvery, optimizer: { ...defaultOptimizerSettings('adam'), lr: 1e-2 }, combine: DEFAULT_COMBINE, monitor: DEFAULT_MONITOR },
           { write: () => true, drain: async () => {} },
           40,
         );
@@ -725,7 +726,7 @@ describe('createTfjsOracleForRun', () => {
     log_every: 1,
     experiment,
     optimizer: defaultOptimizerSettings('adam'),
-    combine: 'fixed',
+    combine: DEFAULT_COMBINE,
     monitor: DEFAULT_MONITOR,
     verdict: DEFAULT_VERDICT,
     engine: 'tfjs',

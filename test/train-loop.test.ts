@@ -8,11 +8,12 @@ import { DEFAULT_MONITOR } from '../src/train/monitor.js';
 import { defaultOptimizerSettings } from '../src/train/optimizers.js';
 import { train, type StepRow, type TrainSettings } from '../src/train/train-loop.js';
 import type { CombinedEvaluation, Evaluation } from '../src/engine/types.js';
+import { DEFAULT_COMBINE } from '../src/train/combiner.js';
 
 const refDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'reference');
 
 function settings(over: Partial<TrainSettings> = {}): TrainSettings {
-  return { alpha: 0.01, steps: 50, log_every: 1, optimizer: defaultOptimizerSettings('adam'), combine: 'fixed', monitor: DEFAULT_MONITOR, ...over };
+  return { alpha: 0.01, steps: 50, log_every: 1, optimizer: defaultOptimizerSettings('adam'), combine: DEFAULT_COMBINE, monitor: DEFAULT_MONITOR, ...over };
 }
 
 async function collect(s: TrainSettings, seed = 0) {

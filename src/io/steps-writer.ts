@@ -10,7 +10,7 @@
  * against csv-stringify's.
  *
  * Number formatting is the cost of a logged step: V8 turns a double into its shortest string in
- * ~0.3–0.7 µs, ~2 µs for a row of six. JSON.stringify of the row as an array formats all seven in
+ * ~0.3–0.7 µs, ~2 µs for a row of six. JSON.stringify of the row as an array formats all nine in
  * one native call, with the same number-to-string conversion, in ~0.9 µs (measured on this
  * machine, 300k rows of random doubles); it would spell non-finite numbers `null`, so a row that
  * has one takes the template path. Rows are gathered into ~64 KiB chunks and written
@@ -56,7 +56,7 @@ class CsvStepsWriter implements StepsWriter {
   private chunk = `${STEP_COLUMNS.join(',')}\n`;
   private closed = false;
   // Reused for every row: a packed array of doubles, the fast case of JSON.stringify.
-  private readonly row = [0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
+  private readonly row = [0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
 
   constructor(path: string) {
     // 'wx': never overwrite an existing run's steps.
@@ -65,7 +65,7 @@ class CsvStepsWriter implements StepsWriter {
 
   write(r: StepRow): boolean {
     const f = Number.isFinite;
-    if (f(r.loss1) && f(r.loss2) && f(r.total) && f(r.grad_norm1) && f(r.grad_norm2) && f(r.param_norm)) {
+    if (f(r.loss1) && f(r.loss2) && f(r.total) && f(r.grad_norm1) && f(r.grad_norm2) && f(r.param_norm) && f(r.cos12) && f(r.weight)) {
       const row = this.row;
       row[0] = r.step;
       row[1] = r.loss1;
@@ -74,10 +74,12 @@ class CsvStepsWriter implements StepsWriter {
       row[4] = r.grad_norm1;
       row[5] = r.grad_norm2;
       row[6] = r.param_norm;
+      row[7] = r.cos12;
+      row[8] = r.weight;
       const json = JSON.stringify(row);
       this.chunk += `${json.slice(1, -1)}\n`;
     } else {
-      this.chunk += `${r.step},${r.loss1},${r.loss2},${r.total},${r.grad_norm1},${r.grad_norm2},${r.param_norm}\n`;
+      this.chunk += `${r.step},${r.loss1},${r.loss2},${r.total},${r.grad_norm1},${r.grad_norm2},${r.param_norm},${r.cos12},${r.weight}\n`;
     }
     if (this.chunk.length >= CHUNK) this.flush();
     return true;

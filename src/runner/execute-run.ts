@@ -3,6 +3,7 @@
  * final-params.json, and summary.json last. Used in-process by `run` and inside a worker process
  * by `sweep`.
  */
+import { computeDiagnostics } from '../summary/diagnostics.js';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createOracle, resolveEngine } from '../engine/create-oracle.js';
@@ -108,6 +109,7 @@ export async function executeRun(config: RunConfig, runDir: string, hooks: Execu
       loss2_behaviour: judgement.loss2,
       divergence: outcome.divergence,
       no_gradient: noGradient,
+      diagnostics: computeDiagnostics(outcome.diagnostics.cos12, outcome.diagnostics.weight),
       warnings,
       error: null,
       wall_time_s: (performance.now() - t0) / 1000,
@@ -180,6 +182,7 @@ export function failedSummary(config: RunConfig, err: unknown, wallTime: number,
     loss2_behaviour: null,
     divergence: null,
     no_gradient: [],
+    diagnostics: null,
     warnings: [],
     error: userError || !e.stack ? { message: e.message } : { message: e.message, stack: e.stack },
     wall_time_s: wallTime,

@@ -4,7 +4,7 @@
  */
 
 /** Mappings that may be written as a bare name: `experiment: seed` is `{base: seed}`, `optimizer: adam` is `{name: adam}`. */
-export const NAME_FIELDS: Readonly<Record<string, string>> = { experiment: 'base', optimizer: 'name' };
+export const NAME_FIELDS: Readonly<Record<string, string>> = { experiment: 'base', optimizer: 'name', combine: 'name' };
 
 type Doc = Record<string, unknown>;
 

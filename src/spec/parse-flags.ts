@@ -67,7 +67,7 @@ const NAMED_FLAGS: readonly { field: Exclude<keyof SpecFlags, 'set'>; flag: stri
   { field: 'logEvery', flag: '--log-every', key: 'log_every' },
   { field: 'optimizer', flag: '--optimizer', key: 'optimizer.name' },
   { field: 'lr', flag: '--lr', key: 'optimizer.lr' },
-  { field: 'combine', flag: '--combine', key: 'combine' },
+  { field: 'combine', flag: '--combine', key: 'combine.name' },
   { field: 'engine', flag: '--engine', key: 'engine' },
   { field: 'backend', flag: '--backend', key: 'backend' },
   { field: 'init', flag: '--init', key: 'init' },

@@ -4,13 +4,14 @@
  * other values (an optimizer's own defaults). Pure apart from the injected `resolveFile`.
  */
 import { BUILTIN_EXPERIMENTS, type DeclarativeExperiment, type LossName } from '../experiment/declarative.js';
+import { DEFAULT_COMBINE, type CombineSettings } from '../train/combiner.js';
 import { DEFAULT_MONITOR } from '../train/monitor.js';
 import { defaultOptimizerSettings, type OptimizerSettings } from '../train/optimizers.js';
 import { DEFAULT_VERDICT } from '../summary/verdict.js';
 import { NAME_FIELDS } from './document-path.js';
 import { renderSuggestion } from './nearest-name.js';
 import { renderKeyError, renderZodIssues, type OriginMap } from './spec-errors.js';
-import { pointSchema, type ExperimentDocument, type OptimizerDocument } from './spec-schema.js';
+import { pointSchema, type CombineDocument, type ExperimentDocument, type OptimizerDocument } from './spec-schema.js';
 import type { ExperimentSource, RunConfig } from './types.js';
 
 export interface ResolvedFile {
@@ -39,7 +40,6 @@ const DEFAULTS = {
   steps: 10_000, // the seed problem's 10,000 updates
   log_every: 1, // every step: the verdicts look at the last window row by row
   optimizer: 'adam', // the seed problem's optimizer
-  combine: 'fixed', // the plain loss1 − α·loss2
   engine: 'auto', // fused for declarative experiments, tfjs for modules
   backend: 'cpu', // always available; wasm/tensorflow are opt-in
 } as const;
@@ -95,6 +95,7 @@ export function parsePointSettings(doc: Readonly<Record<string, unknown>>, pc: P
   }
 
   const optimizer = computeOptimizer(d.optimizer ?? {}, origins, errors);
+  const combine = computeCombine(d.combine ?? {}, origins, errors);
 
   let init: RunConfig['init'] = null;
   if (d.init !== undefined && d.init !== null) {
@@ -110,7 +111,7 @@ export function parsePointSettings(doc: Readonly<Record<string, unknown>>, pc: P
       log_every: d.log_every ?? DEFAULTS.log_every,
       experiment,
       optimizer,
-      combine: d.combine ?? DEFAULTS.combine,
+      combine,
       monitor: { ...DEFAULT_MONITOR, ...d.monitor },
       verdict: { ...DEFAULT_VERDICT, ...d.verdict },
       engine,
@@ -152,6 +153,23 @@ function computeOptimizer(o: OptimizerDocument, origins: OriginMap, errors: stri
         'optimizer.nesterov',
         `true needs momentum > 0 and dampening = 0, but ${settings.name} has momentum ${settings.momentum} and dampening ${settings.dampening}`,
         'nesterov: true with optimizer.momentum > 0 and optimizer.dampening = 0 (e.g. optimizer momentum), or false',
+      ),
+    );
+  }
+  return settings;
+}
+
+/** The combiner's settings over its defaults (`fixed`, the plain loss1 − α·loss2), and the rule tying them together. */
+function computeCombine(c: CombineDocument, origins: OriginMap, errors: string[]): CombineSettings {
+  const settings: CombineSettings = { ...DEFAULT_COMBINE, ...c };
+  if (settings.name === 'constraint' && (settings.tau === null) === (settings.epsilon === null)) {
+    const both = settings.tau !== null;
+    errors.push(
+      renderKeyError(
+        origins,
+        both ? 'combine.epsilon' : 'combine.name',
+        both ? 'set together with combine.tau; a constraint bounds one loss' : 'constraint needs a threshold: neither combine.tau nor combine.epsilon is set',
+        'exactly one of combine.tau (keep loss2 ≥ tau) and combine.epsilon (keep loss1 ≤ epsilon)',
       ),
     );
   }

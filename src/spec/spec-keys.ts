@@ -82,7 +82,13 @@ export const SETTINGS: Readonly<Record<string, SettingInfo>> = {
   'optimizer.amsgrad': { kind: 'boolean', sweepable: true, allowed: 'true or false' },
   'optimizer.rms_alpha': { kind: 'number', sweepable: true, allowed: 'a number in [0, 1)' },
   'optimizer.centered': { kind: 'boolean', sweepable: true, allowed: 'true or false' },
-  combine: { kind: 'string', sweepable: true, allowed: list(COMBINERS) },
+  combine: { kind: 'json', sweepable: false, allowed: `a name (${list(COMBINERS)}) or a mapping {${list(MAPPING_KEYS.combine!)}}` },
+  'combine.name': { kind: 'string', sweepable: true, allowed: list(COMBINERS) },
+  'combine.beta': { kind: 'number', sweepable: true, allowed: 'a number in [0, 1): the decay of the running gradient norms (normalized)' },
+  'combine.tau': { kind: 'number', sweepable: true, allowed: 'a finite number: constraint keeps loss2 ≥ tau' },
+  'combine.epsilon': { kind: 'number', sweepable: true, allowed: 'a finite number: constraint keeps loss1 ≤ epsilon' },
+  'combine.dual_lr': { kind: 'number', sweepable: true, allowed: "a finite number > 0: the learning rate of constraint's multiplier" },
+  'combine.dual_restarts': { kind: 'boolean', sweepable: true, allowed: 'true or false: constraint resets its multiplier to 0 once the constraint holds' },
   engine: { kind: 'string', sweepable: true, allowed: `${list(ENGINE_CHOICES)} (fused: declarative experiments only)` },
   backend: { kind: 'string', sweepable: true, allowed: list(BACKENDS) },
   init: {
@@ -110,12 +116,13 @@ const GROUP_ALLOWED: Readonly<Record<string, string>> = {
 export const KEY_ALIASES: Readonly<Record<string, string>> = {
   lr: 'optimizer.lr',
   optimizer: 'optimizer.name',
+  combine: 'combine.name',
   seed: 'seeds',
 };
 
 /** Keys a `--set` or `sweep:` entry may name (a whole `optimizer`/`monitor`/`verdict` mapping cannot). */
 export const SETTABLE_KEYS: readonly string[] = Object.keys(SETTINGS).filter(
-  (k) => k !== 'optimizer' && k !== 'monitor' && k !== 'verdict' && k !== 'experiment.features.uniform',
+  (k) => k !== 'optimizer' && k !== 'combine' && k !== 'monitor' && k !== 'verdict' && k !== 'experiment.features.uniform',
 );
 
 export function canonicalSettingKey(key: string): string {

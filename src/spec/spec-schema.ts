@@ -54,6 +54,15 @@ export const optimizerSchema = z.strictObject({
   centered: z.boolean().optional(),
 });
 
+export const combineSchema = z.strictObject({
+  name: z.enum(COMBINERS).optional(),
+  beta: z.number().min(0).lt(1).optional(),
+  tau: z.number().nullable().optional(),
+  epsilon: z.number().nullable().optional(),
+  dual_lr: z.number().gt(0).optional(),
+  dual_restarts: z.boolean().optional(),
+});
+
 export const monitorSchema = z.strictObject({
   max_loss: z.number().gt(0).optional(),
   max_param_norm: z.number().gt(0).optional(),
@@ -83,7 +92,7 @@ export const pointSchema = z.strictObject({
   steps: positiveInt.max(MAX_STEPS).optional(),
   log_every: positiveInt.max(MAX_STEPS).optional(),
   optimizer: optimizerSchema.optional(),
-  combine: z.enum(COMBINERS).optional(),
+  combine: combineSchema.optional(),
   engine: z.enum(ENGINE_CHOICES).optional(),
   backend: z.enum(BACKENDS).optional(),
   init: z.string().min(1).nullable().optional(),
@@ -95,6 +104,7 @@ export const pointSchema = z.strictObject({
 export type PointDocument = z.infer<typeof pointSchema>;
 export type ExperimentDocument = z.infer<typeof experimentSchema>;
 export type OptimizerDocument = z.infer<typeof optimizerSchema>;
+export type CombineDocument = z.infer<typeof combineSchema>;
 
 /** The known keys of every mapping in a spec, by dotted path ('' is the top level). */
 export const MAPPING_KEYS: Readonly<Record<string, readonly string[]>> = {
@@ -102,6 +112,7 @@ export const MAPPING_KEYS: Readonly<Record<string, readonly string[]>> = {
   experiment: Object.keys(experimentSchema.shape),
   'experiment.features': ['uniform'],
   optimizer: Object.keys(optimizerSchema.shape),
+  combine: Object.keys(combineSchema.shape),
   monitor: Object.keys(monitorSchema.shape),
   verdict: Object.keys(verdictSchema.shape),
 };

@@ -3,7 +3,7 @@
  */
 import type { DeclarativeExperiment } from '../experiment/declarative.js';
 import type { BackendName } from '../engine/types.js';
-import type { CombinerName } from '../train/combiner.js';
+import type { CombineSettings } from '../train/combiner.js';
 import type { MonitorSettings } from '../train/monitor.js';
 import type { OptimizerSettings } from '../train/optimizers.js';
 import type { VerdictSettings } from '../summary/verdict.js';
@@ -31,7 +31,8 @@ export interface RunConfig {
   readonly log_every: number;
   readonly experiment: ExperimentSource;
   readonly optimizer: OptimizerSettings;
-  readonly combine: CombinerName;
+  /** How the two gradients become one direction (see train/combiner.ts). */
+  readonly combine: CombineSettings;
   readonly monitor: MonitorSettings;
   readonly verdict: VerdictSettings;
   readonly engine: EngineChoice;

@@ -110,6 +110,17 @@ const runSummarySchema = z.object({
   loss2_behaviour: z.enum(['steady', 'growing', 'falling', 'swinging']).nullable(),
   divergence: z.object({ step: count, reason: z.string(), detail: z.string() }).nullable(),
   no_gradient: z.array(z.enum(['loss1', 'loss2'])),
+  // Absent from summaries written before the diagnostics existed.
+  diagnostics: z
+    .object({
+      rows_with_cosine: count,
+      conflict_fraction: anyNumber.nullable(),
+      cos12_median: anyNumber.nullable(),
+      weight_median: anyNumber.nullable(),
+      weight_final: anyNumber.nullable(),
+    })
+    .nullable()
+    .default(null),
   warnings: z.array(z.string()),
   error: z.object({ message: z.string(), stack: z.string().optional() }).nullable(),
   wall_time_s: anyNumber,

@@ -3,6 +3,7 @@
  * the run finished (or failed and was recorded); it is written last.
  */
 import type { AxisValue } from '../spec/types.js';
+import type { GradientDiagnostics } from './diagnostics.js';
 import type { Loss1Behaviour, Loss2Behaviour, Verdict, WindowStats } from './verdict.js';
 
 export const SUMMARY_FORMAT_VERSION = 1;
@@ -35,6 +36,8 @@ export interface RunSummary {
   readonly divergence: { readonly step: number; readonly reason: string; readonly detail: string } | null;
   /** Objectives that never had a gradient: no path to any parameter, or zero at every step. */
   readonly no_gradient: readonly ('loss1' | 'loss2')[];
+  /** Conflict between the gradients and the weight applied, over the logged steps; null for a failed run. */
+  readonly diagnostics: GradientDiagnostics | null;
   readonly warnings: readonly string[];
   readonly error: { readonly message: string; readonly stack?: string } | null;
   /** Seconds the run took; varies from run to run, unlike everything else here. */

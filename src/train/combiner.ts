@@ -1,10 +1,36 @@
 /**
- * Combiners turn the two gradients into the one direction the optimizer follows. Engine-independent.
+ * Combiners turn the two gradients into the one direction the optimizer follows. Engine-independent:
+ * they see flat Float64Arrays (∇loss1, ∇loss2) and the two losses, nothing else.
+ *
+ * loss1 is minimized and loss2 maximized, so every combiner descends on loss1 and ascends on
+ * loss2. Each returns the weight it gave loss2 this step, logged as `weight` in steps.csv:
+ * - `fixed`: α;
+ * - `normalized`, `pcgrad`, `mgda`: the α that `fixed` would need for a direction pointing the
+ *   same way (the ratio of the coefficients of −∇loss2 and ∇loss1 in the direction);
+ * - `constraint`: the Lagrange multiplier λ.
+ * None of them takes a logarithm or a ratio of the losses themselves (several multi-task methods
+ * do, and break on a maximized, possibly negative, loss).
  */
 import type { Evaluation } from '../engine/types.js';
 
-export const COMBINERS = ['fixed'] as const;
+export const COMBINERS = ['fixed', 'normalized', 'pcgrad', 'mgda', 'constraint'] as const;
 export type CombinerName = (typeof COMBINERS)[number];
+
+export interface CombineSettings {
+  readonly name: CombinerName;
+  /** `normalized`: decay of the running estimate of each gradient's norm (an exponential moving average). */
+  readonly beta: number;
+  /** `constraint`: minimize loss1 subject to loss2 ≥ tau. */
+  readonly tau: number | null;
+  /** `constraint`: maximize loss2 subject to loss1 ≤ epsilon. */
+  readonly epsilon: number | null;
+  /** `constraint`: the learning rate of the multiplier's projected dual ascent. */
+  readonly dual_lr: number;
+  /** `constraint`: reset λ to 0 as soon as the constraint holds (Cooper's "dual restarts"). */
+  readonly dual_restarts: boolean;
+}
+
+export const DEFAULT_COMBINE: CombineSettings = { name: 'fixed', beta: 0.9, tau: null, epsilon: null, dual_lr: 0.01, dual_restarts: true };
 
 export interface Combiner {
   /**
@@ -17,17 +43,186 @@ export interface Combiner {
   combine(ev: Evaluation, out: Float64Array): number;
 }
 
-/** `fixed`: descend on loss1 − α·loss2, i.e. direction = ∇loss1 − α∇loss2. */
-export function createCombiner(name: CombinerName, alpha: number): Combiner {
-  switch (name) {
+export function createCombiner(settings: CombineSettings, alpha: number): Combiner {
+  switch (settings.name) {
     case 'fixed':
-      return {
-        linearWeight: alpha,
-        combine(ev, out) {
-          const { grad1, grad2 } = ev;
-          for (let i = 0; i < out.length; i++) out[i] = grad1[i]! - alpha * grad2[i]!;
-          return alpha;
-        },
-      };
+      return new FixedCombiner(alpha);
+    case 'normalized':
+      return new NormalizedCombiner(alpha, settings.beta);
+    case 'pcgrad':
+      return new PCGradCombiner(alpha);
+    case 'mgda':
+      return new MgdaCombiner(alpha);
+    case 'constraint':
+      return new ConstraintCombiner(alpha, settings);
   }
+}
+
+/** `fixed`: descend on loss1 − α·loss2, i.e. direction = ∇loss1 − α∇loss2. */
+class FixedCombiner implements Combiner {
+  readonly linearWeight: number;
+  constructor(private readonly alpha: number) {
+    this.linearWeight = alpha;
+  }
+  combine(ev: Evaluation, out: Float64Array): number {
+    const { grad1, grad2 } = ev;
+    const alpha = this.alpha;
+    for (let i = 0; i < out.length; i++) out[i] = grad1[i]! - alpha * grad2[i]!;
+    return alpha;
+  }
+}
+
+/**
+ * `normalized`: direction = ∇loss1/n̂1 − α·∇loss2/n̂2, where n̂k is a running (bias-corrected
+ * exponential moving) average of ‖∇lossk‖ with decay `beta` — a running estimate, so one noisy
+ * step does not flip the balance. α is then the relative weight of the two *directions*, whatever
+ * the scales of the losses: multiplying loss2 by 1000 leaves the trajectory unchanged. The
+ * direction has norm about 1 + α, so with sgd the learning rate is a step length. An objective
+ * whose gradient has been zero so far (n̂ = 0) contributes nothing.
+ */
+class NormalizedCombiner implements Combiner {
+  readonly linearWeight = null;
+  private m1 = 0;
+  private m2 = 0;
+  private decayPower = 1;
+  constructor(
+    private readonly alpha: number,
+    private readonly beta: number,
+  ) {}
+  combine(ev: Evaluation, out: Float64Array): number {
+    const { grad1, grad2 } = ev;
+    const b = this.beta;
+    this.m1 = b * this.m1 + (1 - b) * norm(grad1);
+    this.m2 = b * this.m2 + (1 - b) * norm(grad2);
+    this.decayPower *= b;
+    const correction = 1 - this.decayPower;
+    const n1 = this.m1 / correction;
+    const n2 = this.m2 / correction;
+    const c1 = n1 > 0 ? 1 / n1 : 0;
+    const c2 = n2 > 0 ? this.alpha / n2 : 0;
+    for (let i = 0; i < out.length; i++) out[i] = c1 * grad1[i]! - c2 * grad2[i]!;
+    return ratio(c2, c1);
+  }
+}
+
+/**
+ * `pcgrad` (Yu et al., 2020, for two objectives): d1 = ∇loss1 and d2 = −α∇loss2. When they
+ * conflict (d1·d2 < 0), each is projected onto the normal plane of the other — both projections
+ * from the original vectors — before they are summed; otherwise direction = d1 + d2 (= `fixed`).
+ */
+class PCGradCombiner implements Combiner {
+  readonly linearWeight = null;
+  constructor(private readonly alpha: number) {}
+  combine(ev: Evaluation, out: Float64Array): number {
+    const { grad1, grad2 } = ev;
+    const alpha = this.alpha;
+    const g11 = dot(grad1, grad1);
+    const g22 = dot(grad2, grad2);
+    const g12 = dot(grad1, grad2);
+    // d1·d2 = −α g1·g2; ‖d2‖² = α²‖g2‖².
+    const c = -alpha * g12;
+    let a = 1; // coefficient of ∇loss1
+    let b = alpha; // coefficient of −∇loss2
+    if (c < 0) {
+      // d1 − (c/‖d2‖²) d2 + d2 − (c/‖d1‖²) d1 = (1 − c/‖d1‖²) d1 + (1 − c/‖d2‖²) d2
+      a = 1 - c / g11;
+      b = alpha * (1 - c / (alpha * alpha * g22));
+    }
+    for (let i = 0; i < out.length; i++) out[i] = a * grad1[i]! - b * grad2[i]!;
+    return ratio(b, a);
+  }
+}
+
+/**
+ * `mgda` (Désidéri 2012; Sener & Koltun 2018, closed form for two objectives): the minimum-norm
+ * convex combination γ·d1 + (1 − γ)·d2 of d1 = ∇loss1 and d2 = −α∇loss2, γ ∈ [0, 1]. When a
+ * direction improving both objectives exists, this is one; when none does (Pareto-stationary),
+ * it is zero and training stops moving. α is the preference weight of loss2 (the objectives are
+ * loss1 and α·(−loss2)); like MGDA itself it is scale-sensitive — as α → 0 the small d2 is the
+ * minimum-norm point and progress stalls — so α = 0 is taken to mean "loss1 alone" (direction
+ * ∇loss1), and `normalized` is the combiner for losses of different scales.
+ */
+class MgdaCombiner implements Combiner {
+  readonly linearWeight = null;
+  constructor(private readonly alpha: number) {}
+  combine(ev: Evaluation, out: Float64Array): number {
+    const { grad1, grad2 } = ev;
+    const alpha = this.alpha;
+    if (alpha === 0) {
+      out.set(grad1);
+      return 0;
+    }
+    // With d1 = g1, d2 = −α g2: γ* = d2·(d2 − d1) / ‖d1 − d2‖², clipped to [0, 1].
+    const g11 = dot(grad1, grad1);
+    const g22 = dot(grad2, grad2);
+    const g12 = dot(grad1, grad2);
+    const d22 = alpha * alpha * g22;
+    const d12 = -alpha * g12;
+    const diff = g11 - 2 * d12 + d22;
+    const gamma = diff > 0 ? Math.min(1, Math.max(0, (d22 - d12) / diff)) : 0.5;
+    const a = gamma;
+    const b = (1 - gamma) * alpha;
+    for (let i = 0; i < out.length; i++) out[i] = a * grad1[i]! - b * grad2[i]!;
+    return ratio(b, a);
+  }
+}
+
+/**
+ * `constraint`: a Lagrangian with a multiplier λ ≥ 0 learned by projected dual ascent (its own
+ * learning rate `dual_lr`), starting at λ = α.
+ * - `tau`: minimize loss1 subject to loss2 ≥ τ. Direction ∇loss1 − λ∇loss2; then
+ *   λ ← max(0, λ + dual_lr·(τ − loss2)): λ grows while the constraint is violated, shrinks to 0
+ *   once it holds with room to spare.
+ * - `epsilon`: maximize loss2 subject to loss1 ≤ ε. Direction λ∇loss1 − ∇loss2; then
+ *   λ ← max(0, λ + dual_lr·(loss1 − ε)).
+ * With `dual_restarts` (the default), λ is reset to 0 as soon as the constraint holds (Cooper's
+ * dual restarts). Without them λ only decays at dual_lr·(slack) per step once the constraint is
+ * met, and under Adam — whose steps have the same size whatever λ's — a still-positive λ keeps
+ * pushing: on the seed problem loss2 overshot τ = 5, 20, 50 to ≈ 12, 33, 87 whatever dual_lr
+ * (1e-2 to 1e-4), where with restarts it stays within a few hundredths of τ.
+ * The user sweeps τ (or ε) instead of α; λ is the `weight` logged at every step.
+ */
+class ConstraintCombiner implements Combiner {
+  readonly linearWeight = null;
+  private lambda: number;
+  private readonly dualLr: number;
+  private readonly tau: number | null;
+  private readonly epsilon: number | null;
+  private readonly restarts: boolean;
+  constructor(alpha: number, settings: CombineSettings) {
+    this.lambda = alpha;
+    this.dualLr = settings.dual_lr;
+    this.tau = settings.tau;
+    this.epsilon = settings.epsilon;
+    this.restarts = settings.dual_restarts;
+    if ((this.tau === null) === (this.epsilon === null)) throw new Error('combine constraint needs exactly one of combine.tau and combine.epsilon');
+  }
+  combine(ev: Evaluation, out: Float64Array): number {
+    const { grad1, grad2 } = ev;
+    const lambda = this.lambda;
+    if (this.tau !== null) {
+      for (let i = 0; i < out.length; i++) out[i] = grad1[i]! - lambda * grad2[i]!;
+      this.lambda = this.restarts && ev.loss2 >= this.tau ? 0 : Math.max(0, lambda + this.dualLr * (this.tau - ev.loss2));
+    } else {
+      for (let i = 0; i < out.length; i++) out[i] = lambda * grad1[i]! - grad2[i]!;
+      this.lambda = this.restarts && ev.loss1 <= this.epsilon! ? 0 : Math.max(0, lambda + this.dualLr * (ev.loss1 - this.epsilon!));
+    }
+    return lambda;
+  }
+}
+
+/** b/a with 0/0 = 0 and b/0 = Infinity: the weight of −∇loss2 relative to ∇loss1. */
+function ratio(b: number, a: number): number {
+  if (a !== 0) return b / a;
+  return b === 0 ? 0 : Infinity;
+}
+
+export function dot(u: Float64Array, v: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < u.length; i++) s += u[i]! * v[i]!;
+  return s;
+}
+
+function norm(v: Float64Array): number {
+  return Math.sqrt(dot(v, v));
 }

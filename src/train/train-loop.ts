@@ -3,7 +3,7 @@
  * Pure apart from the sink it is handed; it knows nothing about files, clocks or processes.
  */
 import { createEvaluation, type CombinedEvaluation, type GradientOracle } from '../engine/types.js';
-import { createCombiner, type CombinerName } from './combiner.js';
+import { createCombiner, dot, type CombineSettings } from './combiner.js';
 import { checkDivergence, type Divergence, type MonitorSettings } from './monitor.js';
 import { createOptimizer, type OptimizerSettings } from './optimizers.js';
 
@@ -17,9 +17,13 @@ export interface StepRow {
   grad_norm1: number;
   grad_norm2: number;
   param_norm: number;
+  /** Cosine between ∇loss1 and ∇loss2 (negative: the objectives conflict); NaN when either is zero. */
+  cos12: number;
+  /** The weight the combiner gave loss2 at this step (see combiner.ts): α, the method's, or λ. */
+  weight: number;
 }
 
-export const STEP_COLUMNS = ['step', 'loss1', 'loss2', 'total', 'grad_norm1', 'grad_norm2', 'param_norm'] as const;
+export const STEP_COLUMNS = ['step', 'loss1', 'loss2', 'total', 'grad_norm1', 'grad_norm2', 'param_norm', 'cos12', 'weight'] as const;
 
 export interface StepSink {
   /** Returns false when the caller should `await drain()` before writing more (backpressure). */
@@ -33,7 +37,7 @@ export interface TrainSettings {
   /** Log every k-th step; step 0, the last step and a diverging step are always logged. */
   readonly log_every: number;
   readonly optimizer: OptimizerSettings;
-  readonly combine: CombinerName;
+  readonly combine: CombineSettings;
   readonly monitor: MonitorSettings;
 }
 
@@ -59,6 +63,8 @@ export interface TrainOutcome {
   readonly interrupted: boolean;
   /** Whether each gradient was non-zero at some logged step; false for an objective that never pushed the parameters. */
   readonly gradNonzero: { readonly loss1: boolean; readonly loss2: boolean };
+  /** cos12 and weight at every logged row (in order), for the summary's diagnostics. */
+  readonly diagnostics: { readonly cos12: Float64Array; readonly weight: Float64Array };
 }
 
 export interface ProgressListener {
@@ -112,6 +118,10 @@ export async function train(
   const winLoss1 = new Float64Array(capacity);
   const winLoss2 = new Float64Array(capacity);
   let winRows = 0;
+  // Every logged row's cosine and weight (the summary's conflict fraction and medians).
+  const rowCapacity = Math.ceil(steps / logEvery) + 2;
+  const rowCos = new Float64Array(rowCapacity);
+  const rowWeight = new Float64Array(rowCapacity);
 
   let first: StepRow | null = null;
   let last: StepRow | null = null;
@@ -144,6 +154,8 @@ export async function train(
       minLoss1 = loss1;
       minLoss1Step = step;
     }
+    // The combiner runs before the row is written, so the row holds the weight used at this step.
+    const weight = linear !== null ? linear : combiner.combine(ev, direction);
     const diverged: Divergence | null = divergence === null ? checkDivergence(monitor, step, loss1, loss2, paramNorm) : null;
     if (diverged) {
       divergence = diverged;
@@ -157,7 +169,12 @@ export async function train(
       const g2 = norm(ev.grad2);
       if (g1 !== 0) grad1Nonzero = true;
       if (g2 !== 0) grad2Nonzero = true;
-      const row: StepRow = { step, loss1, loss2, total: loss1 - alpha * loss2, grad_norm1: g1, grad_norm2: g2, param_norm: paramNorm };
+      const cos12 = g1 > 0 && g2 > 0 ? Math.max(-1, Math.min(1, dot(ev.grad1, ev.grad2) / (g1 * g2))) : NaN;
+      const row: StepRow = { step, loss1, loss2, total: loss1 - alpha * loss2, grad_norm1: g1, grad_norm2: g2, param_norm: paramNorm, cos12, weight };
+      if (rows < rowCapacity) {
+        rowCos[rows] = cos12;
+        rowWeight[rows] = weight;
+      }
       first ??= row;
       last = row;
       rows++;
@@ -170,7 +187,6 @@ export async function train(
       if (!sink.write(row)) await sink.drain();
     }
     if (diverged && monitor.stop_on_diverge) break;
-    if (linear === null) combiner.combine(ev, direction);
     optimizer.step(params, direction);
     stepsRun++;
     if (stepsRun % progressEvery === 0) hooks.progress?.report(stepsRun);
@@ -192,6 +208,7 @@ export async function train(
     window: { from: windowFrom, step: winStep.subarray(0, winRows), loss1: winLoss1.subarray(0, winRows), loss2: winLoss2.subarray(0, winRows) },
     interrupted,
     gradNonzero: { loss1: grad1Nonzero, loss2: grad2Nonzero },
+    diagnostics: { cos12: rowCos.subarray(0, Math.min(rows, rowCapacity)), weight: rowWeight.subarray(0, Math.min(rows, rowCapacity)) },
   };
 }
 
