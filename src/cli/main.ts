@@ -89,6 +89,20 @@ export function buildProgram(argv: readonly string[]): Command {
       process.exitCode = await summarizeCommand(dir, opts);
     });
 
+  program
+    .command('plot')
+    .description('draw the charts of a results directory as SVG and PNG: loss curves, final losses and verdicts against α, the loss1/loss2 trade-off')
+    .argument('<dir>', 'a results directory written by run or sweep')
+    .option('--out <dir>', 'where to write the charts (default: <dir>/plots)')
+    .option('--runs <id>', "only this run, e.g. 'alpha=0.1,seed=2' (repeatable, or several separated by ;)", collect, [])
+    .option('--alpha <values>', 'only the runs with these α: 0,0.1 | logspace(-4,0,9)')
+    .option('--log-y', 'logarithmic loss axes (symlog where a loss reaches 0 or below)')
+    .option('--format <list>', 'svg | png | svg,png (default svg,png)')
+    .action(async (dir: string, opts: { out?: string; runs: string[]; alpha?: string; logY?: boolean; format?: string }) => {
+      const { plotCommand } = await import('./commands/plot.js');
+      process.exitCode = await plotCommand(dir, { ...opts, runs: opts.runs.length > 0 ? opts.runs : undefined });
+    });
+
   return program;
 }
 

@@ -87,7 +87,7 @@ function selectRuns(runs: readonly RunRecord[], options: PlotDataOptions): RunRe
     const ids = new Set(runs.map((r) => r.id));
     const unknown = options.runs.filter((id) => !ids.has(id));
     if (unknown.length > 0) {
-      throw new UserError(`--runs: no run ${unknown.map((id) => `"${id}"`).join(', ')} in this directory (runs: ${listSome(runs.map((r) => r.id))})`);
+      throw new UserError(`--runs: no run ${unknown.map((id) => `"${id}"`).join(', ')} in this directory (runs: ${listSome(runs.map((r) => r.id), '; ')})`);
     }
     const wanted = new Set(options.runs);
     selected = selected.filter((r) => wanted.has(r.id));
@@ -112,10 +112,10 @@ function sameAlpha(a: number, b: number): boolean {
   return a === b || Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b));
 }
 
-/** A list for an error message: all of it when short, else its start and how many in all. */
-function listSome(items: readonly string[]): string {
+/** A list for an error message: all of it when short, else its start and how many in all. Run ids hold commas, so they are listed with '; '. */
+function listSome(items: readonly string[], separator = ', '): string {
   const shown = 8;
-  return items.length <= shown ? items.join(', ') : `${items.slice(0, shown).join(', ')}, … (${items.length} in all)`;
+  return items.length <= shown ? items.join(separator) : `${items.slice(0, shown).join(separator)}${separator}… (${items.length} in all)`;
 }
 
 async function loadRun(run: RunRecord, maxPoints: number): Promise<PlotRun> {

@@ -1,0 +1,83 @@
+/**
+ * Scale choices for the charts' α and loss axes, computed from the data. Pure.
+ */
+
+export type AxisScale =
+  | { readonly type: 'linear'; readonly zero: boolean }
+  | { readonly type: 'log' }
+  | { readonly type: 'symlog'; readonly constant: number };
+
+export interface ComputedAxis {
+  readonly scale: AxisScale;
+  /** Explicit tick values, when the scale's own would be poor (symlog's are linear ticks, bunched at one end); null for the defaults. */
+  readonly ticks: readonly number[] | null;
+}
+
+/** α values a person can still read as tick labels, one per swept value. */
+const MAX_LABELLED_ALPHAS = 10;
+
+/**
+ * The α axis. When the positive α span two decades or more (`0,logspace(-4,0,9)`), a linear axis
+ * crams all but the largest into one corner, and a log axis cannot show α = 0 — the reference run
+ * that only minimizes loss1. A symlog axis does both: it is linear within `constant` of 0 and
+ * logarithmic beyond, so with constant = (smallest positive α) / 10, α = 0 sits about one decade
+ * left of the smallest α, as if the axis were broken there, and the decades after it are evenly
+ * spaced. Otherwise (e.g. linspace(0,1,25)) a plain linear axis from 0 is the clearest.
+ */
+export function computeAlphaAxis(alphas: readonly number[]): ComputedAxis {
+  const distinct = [...new Set(alphas.filter(Number.isFinite))].sort((a, b) => a - b);
+  const positive = distinct.filter((a) => a > 0);
+  const minPositive = positive[0];
+  const maxPositive = positive[positive.length - 1];
+  const spansDecades = minPositive !== undefined && maxPositive !== undefined && maxPositive / minPositive >= 100;
+  const few = distinct.length <= MAX_LABELLED_ALPHAS;
+  if (!spansDecades) return { scale: { type: 'linear', zero: true }, ticks: few ? distinct : null };
+  return {
+    scale: { type: 'symlog', constant: minPositive / 10 },
+    ticks: few ? distinct : [...(distinct[0] === 0 ? [0] : []), ...decades(minPositive, maxPositive)],
+  };
+}
+
+/**
+ * A loss axis. Linear unless `log`; then log when every value is positive, else symlog (loss1 is
+ * often exactly 0 at the end, and loss2 can be negative, which a log axis cannot place).
+ */
+export function computeLossAxis(values: readonly number[], log: boolean): ComputedAxis {
+  if (!log) return { scale: { type: 'linear', zero: false }, ticks: null };
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0 || finite.every((v) => v > 0)) return { scale: { type: 'log' }, ticks: null };
+  return computeSymlogAxis(finite);
+}
+
+/**
+ * A symlog axis: linear within `constant` of 0, logarithmic beyond. For values of one sign (loss1
+ * going to 0) the constant is the smallest nonzero |value|, so every decade the data reaches is
+ * shown — but at most 12 below the largest, or a stray 1e-300 would spend the axis on nothing.
+ * For values of both signs (loss2 starting slightly negative, then growing to hundreds) it is the
+ * magnitude of the smaller side, which then sits compact and linear near 0 while the larger side
+ * gets the decades.
+ */
+export function computeSymlogAxis(values: readonly number[]): ComputedAxis {
+  const finite = values.filter(Number.isFinite);
+  const largestPositive = Math.max(0, ...finite);
+  const largestNegative = Math.max(0, ...finite.map((v) => -v));
+  const largest = Math.max(largestPositive, largestNegative);
+  if (largest === 0) return { scale: { type: 'linear', zero: true }, ticks: null };
+  let constant: number;
+  if (largestPositive > 0 && largestNegative > 0) constant = Math.min(largestPositive, largestNegative);
+  else constant = Math.max(Math.min(...finite.map(Math.abs).filter((v) => v > 0)), largest * 1e-12);
+  const positive = largestPositive >= constant ? decades(constant, largestPositive) : [];
+  const negative = largestNegative >= constant ? decades(constant, largestNegative).map((v) => -v).reverse() : [];
+  return { scale: { type: 'symlog', constant }, ticks: [...negative, 0, ...positive] };
+}
+
+/** Powers of ten covering [lo, hi], every k-th so there are at most 6: tick values for a log-like axis. */
+export function decades(lo: number, hi: number): number[] {
+  const from = Math.ceil(Math.log10(lo) - 1e-9);
+  const to = Math.floor(Math.log10(hi) + 1e-9);
+  if (to < from) return [];
+  const every = Math.ceil((to - from + 1) / 6);
+  const out: number[] = [];
+  for (let e = to; e >= from; e -= every) out.unshift(Number(`1e${e}`));
+  return out;
+}
