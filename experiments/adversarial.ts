@@ -46,7 +46,7 @@ const SAMPLES = 512;
 /** The features, the width of the encoder's hidden layer, and of the representation z. */
 const FEATURES = 6;
 const HIDDEN = 8;
-const REPRESENTATION = 2;
+export const REPRESENTATION = 2;
 /**
  * The network, as PyTorch Linear layers (weight [out][in]): encoder1 and encoder2 (tanh after
  * each) map x to z, the task head maps z to one logit for y.
@@ -57,7 +57,7 @@ const LAYERS = [
   { name: 'head', inputs: REPRESENTATION, outputs: 1 },
 ] as const;
 type Layer = (typeof LAYERS)[number]['name'];
-type Param = `${Layer}.${'weight' | 'bias'}`;
+export type Param = `${Layer}.${'weight' | 'bias'}`;
 type Params = FunctionalLossArgs<FairData, Param>['params'];
 /** P(s = y): how much the label itself gives s away. */
 const S_AGREES_WITH_Y = 0.7;
@@ -77,7 +77,7 @@ const ADV_STEPS = 5;
 /** L2 penalty on the adversary's weights: keeps them finite if z ever separates s perfectly. */
 const ADV_L2 = 1e-3;
 
-interface FairData extends TensorRecord {
+export interface FairData extends TensorRecord {
   /** SAMPLES × 6 features: 4 driven by y, 2 proxies driven by s. */
   readonly x: tfjs.Tensor2D;
   /** SAMPLES × 1 task label in {0, 1}. */
@@ -95,22 +95,22 @@ interface AdversaryState {
 type Tf = FunctionalLossArgs['tf'];
 
 /** One tfjs seed per random draw, derived from the run's seed (equal seeds give equal draws). */
-function drawSeed(seed: number, draw: number): number {
+export function drawSeed(seed: number, draw: number): number {
   return seed * 1000 + draw;
 }
 
 /** A Linear layer as PyTorch computes it: h·Wᵀ + b (matMul's transposeB reads the [out][in] weight as is). */
-function linear(tf: Tf, params: Params, layer: Layer, h: tfjs.Tensor): tfjs.Tensor2D {
+export function linear<L extends string>(tf: Tf, params: Readonly<Record<`${L}.weight` | `${L}.bias`, tfjs.Tensor>>, layer: L, h: tfjs.Tensor): tfjs.Tensor2D {
   return tf.add(tf.matMul(h, params[`${layer}.weight`], false, true), params[`${layer}.bias`]) as tfjs.Tensor2D;
 }
 
 /** The representation z of the features x. */
-function encode(tf: Tf, params: Params, x: tfjs.Tensor): tfjs.Tensor2D {
+export function encode(tf: Tf, params: Params, x: tfjs.Tensor): tfjs.Tensor2D {
   return tf.tanh(linear(tf, params, 'encoder2', tf.tanh(linear(tf, params, 'encoder1', x))));
 }
 
 /** Mean logistic cross-entropy of labels t ∈ {0,1} given logits. */
-function logisticLoss(tf: Tf, t: tfjs.Tensor, logits: tfjs.Tensor): tfjs.Scalar {
+export function logisticLoss(tf: Tf, t: tfjs.Tensor, logits: tfjs.Tensor): tfjs.Scalar {
   return tf.losses.sigmoidCrossEntropy(t, logits) as tfjs.Scalar;
 }
 

@@ -164,6 +164,20 @@ describe('constraint', () => {
   });
 });
 
+describe('reversal', () => {
+  it('adversary parameters descend loss2; the shared ones get ∇1 − α∇2', () => {
+    const c = createCombiner({ ...DEFAULT_COMBINE, name: 'reversal' }, 0.5, Uint8Array.from([0, 0, 1]));
+    const out = new Float64Array(3);
+    expect(c.combine(ev([1, 2, 0], [4, -2, 3]), out)).toBe(0.5);
+    close(Array.from(out), [1 - 2, 2 + 1, 3]);
+  });
+
+  it('needs adversary parameters, and is the only combiner that accepts them', () => {
+    expect(() => createCombiner({ ...DEFAULT_COMBINE, name: 'reversal' }, 1)).toThrow(/needs an experiment that declares adversary parameters/);
+    expect(() => createCombiner({ ...DEFAULT_COMBINE, name: 'pcgrad' }, 1, Uint8Array.from([1]))).toThrow(/only combine reversal trains/);
+  });
+});
+
 describe('diagnostics', () => {
   it('conflict fraction and medians over the logged steps; a missing cosine is left out', () => {
     const d = computeDiagnostics([-0.5, 0.2, NaN, -0.1, 0.9], [1, 2, 3, 4, Infinity]);

@@ -35,6 +35,11 @@ export interface GradientOracle {
    */
   readonly bothGradientsEveryStep: boolean;
   /**
+   * 1 at the parameters of the experiment's adversary (a module's `adversary`), which the
+   * `reversal` combiner trains to minimize loss2; absent or null when it declares none.
+   */
+  readonly adversary?: Uint8Array | null;
+  /**
    * Losses and both gradients at `params`. `step` is the training step being evaluated (user
    * modules see it). For combiners that need both gradients every step.
    */

@@ -132,6 +132,10 @@ export function parseExperimentModule(ns: unknown, shown: string): ExperimentMod
       `${shown}: the experiment has both params and model; give exactly one: params (functional: the parameters by name) or model (a tf.LayersModel)`,
     );
   }
+  const adversary = mod['adversary'];
+  if (adversary !== undefined && (!Array.isArray(adversary) || adversary.length === 0 || !adversary.every((n) => typeof n === 'string' && n !== ''))) {
+    throw new UserError(`${shown}: the experiment's adversary must be a non-empty list of parameter names, got ${describeValue(adversary)}`);
+  }
   for (const key of ['name', 'description'] as const) {
     if (mod[key] !== undefined && typeof mod[key] !== 'string') {
       throw new UserError(`${shown}: the experiment's ${key} must be a string, got ${describeValue(mod[key])}`);

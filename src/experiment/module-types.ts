@@ -93,6 +93,12 @@ export interface LayersModelLossArgs<D extends TensorRecord = TensorRecord> exte
 interface ModuleBase<D extends TensorRecord> {
   readonly name?: string;
   readonly description?: string;
+  /**
+   * Names of the parameters (as `params()` or the state_dict names them) that form an adversary:
+   * a head that predicts something from a shared representation and is trained to *minimize*
+   * loss2 while the shared parameters maximize it (`--combine reversal`, a gradient-reversal layer).
+   */
+  readonly adversary?: readonly string[];
   /** The run's data, built once per run. */
   data(args: ModuleSetupArgs): D;
 }

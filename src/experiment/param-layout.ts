@@ -36,6 +36,21 @@ export function computeParamLayout(
   return { entries, size: offset };
 }
 
+/**
+ * 1 at every flat index of the named tensors, 0 elsewhere; or the names the layout lacks.
+ */
+export function computeParamMask(layout: ParamLayout, names: readonly string[]): { mask: Uint8Array } | { unknown: string[] } {
+  const known = new Map(layout.entries.map((e) => [e.name, e]));
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length > 0) return { unknown };
+  const mask = new Uint8Array(layout.size);
+  for (const n of names) {
+    const e = known.get(n)!;
+    mask.fill(1, e.offset, e.offset + e.size);
+  }
+  return { mask };
+}
+
 /** A state_dict as plain JSON: name → nested arrays in row-major order. */
 export type StateDict = Record<string, unknown>;
 

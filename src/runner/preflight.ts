@@ -9,6 +9,7 @@ import { UserError } from '../errors.js';
 import { readStateDictFile } from '../io/run-files.js';
 import type { RunConfig } from '../spec/types.js';
 import { resolveEngine } from '../engine/create-oracle.js';
+import { checkAdversary } from '../train/combiner.js';
 
 export interface PreflightReport {
   /** Things the user should know before the runs start (e.g. an objective without gradient). */
@@ -24,17 +25,25 @@ export async function preflight(runs: readonly RunConfig[]): Promise<PreflightRe
     await loadTf(backend);
   }
   const moduleLayouts = new Map<string, ParamLayout>();
+  const moduleAdversaries = new Map<string, boolean>();
   for (const run of runs) {
     if (run.experiment.kind !== 'module' || moduleLayouts.has(run.experiment.path)) continue;
     const { checkModule } = await import('../engine/tfjs/index.js');
     const check = await checkModule(run.experiment.path, run.backend);
     moduleLayouts.set(run.experiment.path, check.layout);
+    moduleAdversaries.set(run.experiment.path, check.adversary !== null);
     for (const k of check.disconnected) {
       warnings.push(
         `${k} of ${check.name} has no gradient with respect to any parameter: it will not be optimized whatever α is ` +
           `(usually it is built from detached values, e.g. tf.tensor(x.dataSync()))`,
       );
     }
+  }
+  // A combiner that cannot train the experiment's parameters (reversal needs an adversary; the
+  // others must not be handed one): once, before any run.
+  for (const run of runs) {
+    const problem = checkAdversary(run.combine.name, run.experiment.kind === 'module' && moduleAdversaries.get(run.experiment.path) === true);
+    if (problem) throw new UserError(`run ${run.id}: ${problem}`);
   }
   const checked = new Set<string>();
   for (const run of runs) {

@@ -7,13 +7,14 @@
  * - `fixed`: α;
  * - `normalized`, `pcgrad`, `mgda`: the α that `fixed` would need for a direction pointing the
  *   same way (the ratio of the coefficients of −∇loss2 and ∇loss1 in the direction);
- * - `constraint`: the Lagrange multiplier λ.
+ * - `constraint`: the Lagrange multiplier λ;
+ * - `reversal`: α (the weight the shared parameters give loss2).
  * None of them takes a logarithm or a ratio of the losses themselves (several multi-task methods
  * do, and break on a maximized, possibly negative, loss).
  */
 import type { Evaluation } from '../engine/types.js';
 
-export const COMBINERS = ['fixed', 'normalized', 'pcgrad', 'mgda', 'constraint'] as const;
+export const COMBINERS = ['fixed', 'normalized', 'pcgrad', 'mgda', 'constraint', 'reversal'] as const;
 export type CombinerName = (typeof COMBINERS)[number];
 
 export interface CombineSettings {
@@ -43,7 +44,25 @@ export interface Combiner {
   combine(ev: Evaluation, out: Float64Array): number;
 }
 
-export function createCombiner(settings: CombineSettings, alpha: number): Combiner {
+/**
+ * Why `settings` cannot train an experiment with (or without) adversary parameters, or null.
+ * Only `reversal` trains an adversary to minimize loss2; any other combiner would push it up its
+ * own loss like every other parameter.
+ */
+export function checkAdversary(name: CombinerName, hasAdversary: boolean): string | null {
+  if (name === 'reversal' && !hasAdversary) {
+    return "combine reversal needs an experiment that declares adversary parameters (a module's `adversary: ['head.weight', …]`)";
+  }
+  if (name !== 'reversal' && hasAdversary) {
+    return `the experiment declares adversary parameters, which only combine reversal trains (to minimize loss2); ${name} would make them maximize it — use --combine reversal`;
+  }
+  return null;
+}
+
+/** `adversary`: 1 at the parameters of the experiment's adversary (see checkAdversary). */
+export function createCombiner(settings: CombineSettings, alpha: number, adversary: Uint8Array | null = null): Combiner {
+  const problem = checkAdversary(settings.name, adversary !== null);
+  if (problem) throw new Error(problem);
   switch (settings.name) {
     case 'fixed':
       return new FixedCombiner(alpha);
@@ -55,6 +74,8 @@ export function createCombiner(settings: CombineSettings, alpha: number): Combin
       return new MgdaCombiner(alpha);
     case 'constraint':
       return new ConstraintCombiner(alpha, settings);
+    case 'reversal':
+      return new ReversalCombiner(alpha, adversary!);
   }
 }
 
@@ -208,6 +229,29 @@ class ConstraintCombiner implements Combiner {
       this.lambda = this.restarts && ev.loss1 <= this.epsilon! ? 0 : Math.max(0, lambda + this.dualLr * (ev.loss1 - this.epsilon!));
     }
     return lambda;
+  }
+}
+
+/**
+ * `reversal`, for experiments with an adversary (domain-adversarial training, adversarial
+ * debiasing): the adversary's parameters descend loss2 — it keeps getting better at its task —
+ * while the shared parameters get ∇loss1 − α∇loss2, i.e. they learn to defeat the adversary. This
+ * is a gradient-reversal layer (Ganin & Lempitsky, 2015) placed between the shared part and the
+ * adversary, without the adversary itself being pushed to fail. ∇loss1 does not move the
+ * adversary (in such experiments loss1 does not depend on it).
+ */
+class ReversalCombiner implements Combiner {
+  readonly linearWeight = null;
+  constructor(
+    private readonly alpha: number,
+    private readonly adversary: Uint8Array,
+  ) {}
+  combine(ev: Evaluation, out: Float64Array): number {
+    const { grad1, grad2 } = ev;
+    const alpha = this.alpha;
+    const adversary = this.adversary;
+    for (let i = 0; i < out.length; i++) out[i] = adversary[i] === 1 ? grad2[i]! : grad1[i]! - alpha * grad2[i]!;
+    return alpha;
   }
 }
 
