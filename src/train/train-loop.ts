@@ -102,7 +102,7 @@ export async function train(
   const combined: CombinedEvaluation = { loss1: NaN, loss2: NaN, direction: new Float64Array(n) };
   const direction = combined.direction;
   const optimizer = createOptimizer(settings.optimizer, n);
-  const combiner = createCombiner(settings.combine, settings.alpha);
+  const combiner = createCombiner(settings.combine, settings.alpha, oracle.adversary ?? null);
   const linear = combiner.linearWeight;
   const alwaysBoth = oracle.bothGradientsEveryStep;
   const { alpha, steps, log_every: logEvery, monitor } = settings;
