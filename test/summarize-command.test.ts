@@ -97,7 +97,8 @@ describe('summarize', () => {
     const runDir = (i: number) => join(tmp, 'runs', runIdOf(coords[i]!));
     expect(lineOf(text, `${runIdOf(coords[0]!)} `)).toContain('converged');
     expect(lineOf(text, `${runIdOf(coords[1]!)} `)).toContain('failed: engine crashed');
-    expect(lineOf(text, `${runIdOf(coords[5]!)} `)).toMatch(/converged\s+4\s+5\s/);
+    // Verdict, the loss1 and loss2 sparklines (16 cells off a terminal), then the finals.
+    expect(lineOf(text, `${runIdOf(coords[5]!)} `)).toMatch(/converged\s+[▁-█]{16}\s+[▁-█]{16}\s+4\s+5\s/);
     expect(text).toContain(`  - unfinished: ${runDir(2)}: no summary.json — still running, or stopped without a trace (killed) (1 row in steps.csv so far); a resume does it again`);
     expect(text).toContain(`  - missing: ${runDir(3)}: no run directory`);
     expect(text).toContain(`  - corrupt: ${join(runDir(4), 'summary.json')}: empty file`);

@@ -7,9 +7,11 @@ import chalk, { Chalk, type ChalkInstance } from 'chalk';
 import { stringifyJson } from '../io/json.js';
 import type { ResultsSet } from '../io/read-results.js';
 import type { WrittenTables } from '../io/write-tables.js';
+import type { PlotRun } from '../plot/plot-data.js';
 import { OUTCOMES, type Aggregates, type Outcome, type Spread } from '../summary/aggregate.js';
 import { isSummarized, type RunRecord } from '../summary/run-record.js';
 import { fmt } from '../summary/verdict.js';
+import { NON_FINITE_MARK, renderSparkline } from './sparkline.js';
 
 export interface RenderOptions {
   /** Color the verdicts; off when stdout is not a terminal or NO_COLOR is set. */
@@ -18,15 +20,21 @@ export interface RenderOptions {
   readonly width: number | null;
 }
 
+/** A run's loss curves (downsampled steps.csv) and where it diverged, for its sparklines. */
+export type RunCurve = Pick<PlotRun, 'points' | 'divergence'>;
+/** By run id. */
+export type RunCurves = ReadonlyMap<string, RunCurve>;
+
 /** The explanation column keeps at least this many characters, even on a narrow terminal. */
 const MIN_EXPLANATION = 20;
 const GAP = '  ';
 
-export function renderSummary(results: ResultsSet, aggregates: Aggregates, options: RenderOptions): string {
+/** With `curves`, the per-run table has a sparkline of loss1 and of loss2 beside each verdict. */
+export function renderSummary(results: ResultsSet, aggregates: Aggregates, options: RenderOptions, curves?: RunCurves): string {
   const c = chalkFor(options);
   const parts = [
     renderHeadline(results, c),
-    renderRunTable(results.runs, options),
+    renderRunTable(results.runs, options, curves),
     renderGroupTable(aggregates, options),
     renderNotes(results, options),
   ];
@@ -42,19 +50,20 @@ function renderHeadline(results: ResultsSet, c: ChalkInstance): string {
   return `${c.bold(results.dir)}${name}: ${total} ${total === 1 ? 'run' : 'runs'}${states ? ` — ${states}` : ''}\n`;
 }
 
-export function renderRunTable(runs: readonly RunRecord[], options: RenderOptions): string {
+export function renderRunTable(runs: readonly RunRecord[], options: RenderOptions, curves?: RunCurves): string {
   if (runs.length === 0) return '';
   const c = chalkFor(options);
-  const rows = runs.map((run): Cell[] => {
+  const outcomes = runs.map((run): Outcome | RunRecord['state'] => (!isSummarized(run) ? run.state : run.state === 'failed' ? 'failed' : run.summary.verdict));
+  const rows = runs.map((run, i): Cell[] => {
+    const outcome = outcomes[i]!;
     if (!isSummarized(run)) {
-      return [{ text: run.id }, { text: run.state, style: outcomeStyle(run.state, c) }, DASH, DASH, DASH, DASH, { text: shortProblem(run) }];
+      return [{ text: run.id }, { text: run.state, style: outcomeStyle(outcome, c) }, DASH, DASH, DASH, DASH, { text: shortProblem(run) }];
     }
     const s = run.summary;
     const steps = s.steps_run < s.steps_requested ? `${s.steps_run}/${s.steps_requested}` : String(s.steps_run);
-    const verdict: Outcome = run.state === 'failed' ? 'failed' : s.verdict;
     return [
       { text: run.id },
-      { text: verdict, style: outcomeStyle(verdict, c) },
+      { text: outcome, style: outcomeStyle(outcome, c) },
       numberCell(s.final?.loss1),
       numberCell(s.final?.loss2),
       numberCell(s.min_loss1?.value),
@@ -62,19 +71,60 @@ export function renderRunTable(runs: readonly RunRecord[], options: RenderOption
       { text: s.explanation },
     ];
   });
-  return renderTable(
-    [
-      { header: 'run' },
-      { header: 'verdict' },
-      { header: 'final loss1', right: true },
-      { header: 'final loss2', right: true },
-      { header: 'min loss1', right: true },
-      { header: 'steps', right: true },
-      { header: 'explanation', fit: true },
-    ],
-    rows,
-    options,
-  );
+  const columns: Column[] = [
+    { header: 'run' },
+    { header: 'verdict' },
+    { header: 'final loss1', right: true },
+    { header: 'final loss2', right: true },
+    { header: 'min loss1', right: true },
+    { header: 'steps', right: true },
+    { header: 'explanation', fit: true },
+  ];
+  if (!curves) return renderTable(columns, rows, options);
+
+  // Beside the verdict, colored like it: the run's shape and its verdict read together.
+  const width = sparklineWidth(options.width, columns, rows);
+  const withSparks = rows.map((row, i) => {
+    const style = outcomeStyle(outcomes[i]!, c);
+    const sparks = renderRunSparklines(runs[i]!, curves.get(runs[i]!.id), width).map((text): Cell => (text === null ? DASH : { text, style }));
+    return [...row.slice(0, 2), ...sparks, ...row.slice(2)];
+  });
+  const table = renderTable([...columns.slice(0, 2), { header: 'loss1' }, { header: 'loss2' }, ...columns.slice(2)], withSparks, options);
+  const legend = `loss1, loss2: each run's losses over its requested steps, each on its own scale (log when it spans decades); ${NON_FINITE_MARK} non-finite or diverged`;
+  return `${table}${c.dim(legend)}\n`;
+}
+
+/** Sparkline cells: at most 24, at least 8; 16 off a terminal. */
+const SPARK_MAX = 24;
+const SPARK_MIN = 8;
+const SPARK_DEFAULT = 16;
+
+/**
+ * As wide as the terminal leaves room for beside the other columns and MIN_EXPLANATION characters
+ * of explanation, between SPARK_MIN and SPARK_MAX cells. Below SPARK_MIN the lines wrap, as the
+ * table's do anyway on a terminal too narrow for its numbers.
+ */
+export function sparklineWidth(terminalWidth: number | null, columns: readonly Column[], rows: readonly (readonly Cell[])[]): number {
+  if (terminalWidth === null) return SPARK_DEFAULT;
+  const used = columns.reduce((sum, col, i) => (col.fit ? sum : sum + Math.max(col.header.length, ...rows.map((r) => r[i]?.text.length ?? 0)) + GAP.length), 0);
+  const room = Math.floor((terminalWidth - used - MIN_EXPLANATION) / 2) - GAP.length;
+  return Math.min(SPARK_MAX, Math.max(SPARK_MIN, room));
+}
+
+/**
+ * The loss1 and loss2 sparklines of a run, null where there is nothing to draw (no steps.csv,
+ * unreadable, no rows). They span the steps the run was asked for, so a run that stopped early
+ * (diverged) ends in blank cells, with ✕ at its divergence step.
+ */
+function renderRunSparklines(run: RunRecord, curve: RunCurve | undefined, width: number): [string | null, string | null] {
+  if (!curve || curve.points.length === 0) return [null, null];
+  const points = curve.points;
+  const lastStep = points[points.length - 1]!.step;
+  const requested = run.summary ? run.summary.steps_requested - 1 : lastStep;
+  const domain = { from: points[0]!.step, to: Math.max(requested, lastStep) };
+  const markStep = curve.divergence?.step ?? null;
+  const line = (loss: 'loss1' | 'loss2') => renderSparkline(points.map((p) => ({ step: p.step, value: p[loss] })), { width, domain, markStep });
+  return [line('loss1'), line('loss2')];
 }
 
 export function renderGroupTable(aggregates: Aggregates, options: RenderOptions): string {

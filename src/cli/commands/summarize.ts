@@ -1,21 +1,42 @@
 /**
  * `mo-train summarize DIR`: read the results directory, aggregate per α over seeds, print the
- * tables (or JSON), write summary.csv and by-alpha.csv next to sweep.json.
+ * tables (or JSON), write summary.csv and by-alpha.csv next to sweep.json. The per-run table has a
+ * sparkline of each run's loss1 and loss2; `--plot` adds text charts of the loss curves.
  */
+import { join } from 'node:path';
 import chalk from 'chalk';
 import { UserError } from '../../errors.js';
 import { readResults, type ResultsSet } from '../../io/read-results.js';
-import { runDirOf } from '../../io/run-files.js';
+import { streamStepsRows } from '../../io/stream-steps.js';
+import { Downsampler } from '../../plot/downsample.js';
+import { DEFAULT_MAX_POINTS, loadPlotData, type PlotData } from '../../plot/plot-data.js';
+import { NUMBER_LIST_FORMS, parseNumberList } from '../../spec/parse-values.js';
+import { runDirOf, runFiles } from '../../io/run-files.js';
 import { SWEEP_FORMAT_VERSION } from '../../io/sweep-files.js';
+import type { RunRecord } from '../../summary/run-record.js';
 import type { RunSummary } from '../../summary/run-summary.js';
 import { writeSummaryTables, type WrittenTables } from '../../io/write-tables.js';
 import { computeAggregates } from '../../summary/aggregate.js';
 import { computeGroupTable, computeRunTable } from '../../summary/tables.js';
-import { renderSummary, renderSummaryJson, type RenderOptions } from '../render-summary.js';
+import { renderSummary, renderSummaryJson, type RenderOptions, type RunCurve, type RunCurves } from '../render-summary.js';
 
 export interface SummarizeOptions {
   json?: boolean;
+  /** Text charts of the loss curves after the tables. */
+  plot?: boolean;
+  /** With plot: chart only these run ids. */
+  runs?: string[];
+  /** With plot: chart only the runs with these α (a value list: `0,0.1`, `logspace(…)`). */
+  alpha?: string;
 }
+
+/**
+ * Rows of steps.csv kept per run for its sparklines: the downsampler keeps up to 7 rows per bucket
+ * (first, last, each loss's min and max, a non-finite one), so 400 rows are ~56 buckets, two or
+ * more per cell of a 24-cell sparkline. Reading steps.csv costs the same whatever this is; it only
+ * bounds memory on a 1000-run sweep (400 points × 1000 runs).
+ */
+export const SPARKLINE_MAX_POINTS = 400;
 
 /** Where the command writes, so tests can capture it; defaults to the process's streams. */
 export interface SummarizeOutput {
@@ -37,12 +58,26 @@ export function processOutput(): SummarizeOutput {
 
 /**
  * Returns the exit code: 0 when it could summarize — failed, missing or corrupt runs are results
- * it reports, not errors — and 2 when DIR is not a results directory or the CSVs cannot be written.
+ * it reports, not errors — and 2 when DIR is not a results directory, the CSVs cannot be written,
+ * or --plot/--runs/--alpha are misused (then before anything is printed or written).
  */
 export async function summarizeCommand(dir: string, options: SummarizeOptions, output: SummarizeOutput = processOutput()): Promise<number> {
-  let results;
   try {
-    results = await readResults(dir);
+    const alpha = parseAlphaFilter(options);
+    const results = await readResults(dir);
+    // Loaded before anything is printed or written, so a bad --runs/--alpha is a usage error alone.
+    let charts: PlotData | null = null;
+    const chartWidth = output.render.width ?? 80;
+    if (options.plot) {
+      const filters = { ...(options.runs ? { runs: options.runs } : {}), ...(alpha ? { alpha } : {}) };
+      // Enough rows for two or more downsampling buckets per column of the chart.
+      charts = await loadPlotData(dir, { ...filters, maxPoints: Math.max(DEFAULT_MAX_POINTS, 14 * chartWidth) });
+    }
+    const unfiltered = options.runs === undefined && alpha === undefined;
+    const curves = options.json ? undefined : charts && unfiltered ? curvesById(charts) : await readCurves(results.runs);
+    const code = printSummary(dir, results, options, output, curves);
+    if (charts) output.out(`\n${await renderCharts(charts, output.render.color, chartWidth)}`);
+    return code;
   } catch (err) {
     if (err instanceof UserError) {
       output.err(`mo-train: ${err.message}\n`);
@@ -50,7 +85,56 @@ export async function summarizeCommand(dir: string, options: SummarizeOptions, o
     }
     throw err;
   }
-  return printSummary(dir, results, options, output);
+}
+
+/** --alpha as numbers; UserError for a bad list, or for filters without --plot or --plot with --json. */
+function parseAlphaFilter(options: SummarizeOptions): number[] | undefined {
+  if (options.plot && options.json) throw new UserError('--plot draws charts for a person at a terminal; it does not go with --json (leave one out)');
+  const filters = [options.runs !== undefined && options.runs.length > 0 ? '--runs' : null, options.alpha !== undefined ? '--alpha' : null].filter((f) => f !== null);
+  if (filters.length > 0 && !options.plot) throw new UserError(`${filters.join(' and ')} ${filters.length === 1 ? 'chooses' : 'choose'} the runs --plot draws; add --plot`);
+  if (options.alpha === undefined) return undefined;
+  const parsed = parseNumberList(options.alpha);
+  if (!parsed.ok) throw new UserError(`--alpha: ${parsed.error} (allowed: ${NUMBER_LIST_FORMS})`);
+  return parsed.values;
+}
+
+/**
+ * Every run's loss curves for its sparklines: steps.csv streamed through the plot downsampler, as
+ * loadPlotData does for each run, but over the records already read — loadPlotData would read the
+ * whole directory a second time (a second of a 1000-run sweep). A run whose steps.csv is absent or
+ * unreadable gets no points, and its cells show "-"; the summary never fails for one.
+ */
+async function readCurves(runs: readonly RunRecord[]): Promise<RunCurves> {
+  const curves = new Map<string, RunCurve>();
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < runs.length; i = next++) {
+      const run = runs[i]!;
+      if (run.state === 'missing') continue;
+      const divergence = run.summary?.divergence ?? null;
+      const downsampler = new Downsampler({
+        maxPoints: SPARKLINE_MAX_POINTS,
+        ...(run.rows !== null ? { expectedRows: run.rows } : {}),
+        ...(divergence ? { keepSteps: [divergence.step] } : {}),
+      });
+      const read = await streamStepsRows(join(run.path, runFiles.steps), (step, loss1, loss2) => downsampler.push(step, loss1, loss2));
+      // Like loadPlotData: a file with a bad row is not drawn in part, it is not drawn.
+      curves.set(run.id, { points: read.kind === 'read' ? downsampler.finish() : [], divergence });
+    }
+  };
+  // A few files at once, to overlap reading one with parsing another.
+  await Promise.all(Array.from({ length: Math.min(4, runs.length) }, worker));
+  return curves;
+}
+
+function curvesById(data: PlotData): RunCurves {
+  return new Map(data.runs.map((run) => [run.id, run]));
+}
+
+/** asciichart is only loaded when charts are drawn. */
+async function renderCharts(data: PlotData, color: boolean, width: number): Promise<string> {
+  const { renderLossCharts, CHART_HEIGHT } = await import('../render-loss-charts.js');
+  return renderLossCharts(data, { color, width, height: CHART_HEIGHT });
 }
 
 /**
@@ -75,7 +159,7 @@ export function summarizeFinishedSweep(dir: string, name: string, summaries: rea
   return printSummary(dir, results, {}, processOutput());
 }
 
-function printSummary(dir: string, results: ResultsSet, options: SummarizeOptions, output: SummarizeOutput): number {
+function printSummary(dir: string, results: ResultsSet, options: SummarizeOptions, output: SummarizeOutput, curves?: RunCurves): number {
   const aggregates = computeAggregates(results.runs);
 
   let files: WrittenTables | null = null;
@@ -90,7 +174,7 @@ function printSummary(dir: string, results: ResultsSet, options: SummarizeOption
   if (options.json) {
     output.out(renderSummaryJson(results, aggregates, files));
   } else {
-    output.out(renderSummary(results, aggregates, output.render));
+    output.out(renderSummary(results, aggregates, output.render, curves));
     if (files) output.out(`\nwrote ${files.summaryCsv} and ${files.byAlphaCsv}\n`);
   }
   if (writeError) {
