@@ -235,8 +235,9 @@ function buildLossCurves(ctx: Context): Chart {
   }
   layers.push({
     transform: [{ filter: "datum.kind === 'diverged' && isValid(datum.value)" }],
-    mark: { type: 'point', shape: 'cross', angle: 45, filled: true, size: 140, color: '#d62728', stroke: 'white', strokeWidth: 0.5 },
-    encoding: { x, y: y('value'), ...(ctx.interactive ? { tooltip: [...runTooltip(['step', 'loss1', 'loss2', 'reason'])] } : {}) },
+    mark: { type: 'point', shape: 'cross', angle: 45, filled: true, size: 140, color: '#d62728', opacity: 1, stroke: 'white', strokeWidth: 0.5 },
+    // The marker's accessible name says what it is (SVG readers, and the tests, find it by that).
+    encoding: { x, y: y('value'), description: { field: 'label' }, ...(ctx.interactive ? { tooltip: [...runTooltip(['step', 'loss1', 'loss2', 'reason'])] } : {}) },
   } as Layer);
   const seedsNote = band
     ? `the band spans the seeds' min–max (binned over ${BAND_BINS} step ranges), the line is their median, one per verdict`
@@ -260,7 +261,7 @@ function buildLossCurves(ctx: Context): Chart {
           header: { labelFontSize: 13, labelExpr: "datum.value === 'loss1' ? 'loss1 — minimized' : 'loss2 — maximized'" },
         },
       },
-      spec: { width: 330, height: ctx.panels.length > 6 ? 70 : 110, layer: layers },
+      spec: { width: 300, height: ctx.panels.length > 6 ? 70 : 110, layer: layers },
       resolve: { scale: { y: 'independent' } },
       config: CONFIG,
     } as TopLevelSpec,
@@ -268,19 +269,27 @@ function buildLossCurves(ctx: Context): Chart {
 }
 
 /**
- * The y scale of the loss-curve cells. loss1 and loss2 share one encoding (they are the two
- * columns of one facet), but need different symlog constants and ticks — loss1 runs down to 1e-13
- * or exactly 0, loss2 from a little below 0 up to hundreds — so with --log-y those are expressions
- * choosing by the cell's column (`parent.loss`).
+ * The y scale of the loss-curve cells. All cells share one encoding (one facet), but with --log-y
+ * each needs its own symlog constant and ticks — loss1 runs down to 1e-13 or exactly 0, loss2 from
+ * a little below 0 up to hundreds, and a run that blew up reaches 1e13 in its row only — so those
+ * are expressions that look the cell up by its row and column (`parent.panel`, `parent.loss`).
  */
 function lossCurveScale(ctx: Context): { scale: Scale; axis: Record<string, unknown> } {
   if (!ctx.logY) return { scale: { type: 'linear', zero: false }, axis: { title: 'loss', labelExpr: LOSS_TICK_LABEL } };
-  const [axis1, axis2] = (['loss1', 'loss2'] as const).map((loss) => computeSymlogAxis(ctx.data.runs.flatMap((r) => r.points.map((p) => p[loss]))));
-  const constant = (a: ComputedAxis | undefined) => (a?.scale.type === 'symlog' ? a.scale.constant : 1);
-  const ticks = (a: ComputedAxis | undefined) => JSON.stringify(a?.ticks ?? [0]);
+  const constants: Record<string, number> = {};
+  const ticks: Record<string, readonly number[]> = {};
+  for (const panel of ctx.panels) {
+    for (const loss of ['loss1', 'loss2'] as const) {
+      const axis = computeSymlogAxis(panel.runs.flatMap((r) => r.points.map((p) => p[loss])));
+      const key = `${panel.label}|${loss}`;
+      constants[key] = axis.scale.type === 'symlog' ? axis.scale.constant : 1;
+      ticks[key] = axis.ticks ?? [0];
+    }
+  }
+  const cell = "[parent.panel + '|' + parent.loss]";
   return {
-    scale: { type: 'symlog', constant: { expr: `parent.loss === 'loss1' ? ${constant(axis1)} : ${constant(axis2)}` } },
-    axis: { title: 'loss', values: { expr: `parent.loss === 'loss1' ? ${ticks(axis1)} : ${ticks(axis2)}` }, labelExpr: EXPLICIT_TICK_LABEL },
+    scale: { type: 'symlog', constant: { expr: `${JSON.stringify(constants)}${cell}` } },
+    axis: { title: 'loss', values: { expr: `${JSON.stringify(ticks)}${cell}` }, labelExpr: EXPLICIT_TICK_LABEL },
   };
 }
 
@@ -294,7 +303,8 @@ function computeDivergenceMarker(run: PlotRun): Row | null {
     if (Number.isFinite(p.loss1)) loss1 = p.loss1;
     if (Number.isFinite(p.loss2)) loss2 = p.loss2;
   }
-  return { step: run.divergence.step, loss1, loss2, reason: `at step ${run.divergence.step}: ${run.divergence.reason}` };
+  const reason = `at step ${run.divergence.step}: ${run.divergence.reason}`;
+  return { step: run.divergence.step, loss1, loss2, reason, label: `${run.id} diverged ${reason}` };
 }
 
 /**
@@ -365,7 +375,8 @@ function buildFinalVsAlpha(ctx: Context): Chart {
   // they are marked along the top edge of each panel instead.
   for (const { run, panel } of runs) {
     if (run.outcome !== 'diverged') continue;
-    rows.push({ kind: 'diverged', run: run.id, alpha: panel.alpha, variant: panel.variant, seed: run.seed, verdict: run.outcome, reason: run.divergence ? `at step ${run.divergence.step}: ${run.divergence.reason}` : 'diverged' });
+    const reason = run.divergence ? `at step ${run.divergence.step}: ${run.divergence.reason}` : '';
+    rows.push({ kind: 'diverged', run: run.id, alpha: panel.alpha, variant: panel.variant, seed: run.seed, verdict: run.outcome, reason, label: `${run.id} diverged ${reason}`.trim() });
   }
   const x = { field: 'alpha', type: 'quantitative', scale: axisScale(ctx.alphaAxis), axis: axisOf(ctx.alphaAxis, 'α (weight of loss2)') } as const;
   const multiVariant = ctx.panels.some((p) => p.variant !== '');
@@ -400,7 +411,7 @@ function buildFinalVsAlpha(ctx: Context): Chart {
         transform: [{ filter: "datum.kind === 'diverged'" }],
         mark: { type: 'point', shape: 'triangle-down', filled: true, size: 90, color: '#d62728', yOffset: -8 },
         // y in pixels from the top of the panel, not a loss value.
-        encoding: { x, y: { value: 0 }, ...(ctx.interactive ? { tooltip: [...runTooltip(['reason'])] } : {}) },
+        encoding: { x, y: { value: 0 }, description: { field: 'label' }, ...(ctx.interactive ? { tooltip: [...runTooltip(['reason'])] } : {}) },
       } as Layer,
     ];
     return { width: 330, height: 260, title: { text: `final ${loss} (${loss === 'loss1' ? 'minimized' : 'maximized'})`, anchor: 'middle', fontSize: 13, fontWeight: 'normal' }, layer: layers } as const;
@@ -413,7 +424,13 @@ function buildFinalVsAlpha(ctx: Context): Chart {
     description,
     spec: {
       $schema: SCHEMA,
-      title: { text: `Final losses against α — ${ctx.data.name}`, subtitle: `dots: runs by verdict · ◇ line: median over seeds · bar: min–max${divergedNote ? ' · ▼: diverged' : ''}${ctx.alphaAxis.scale.type === 'symlog' ? ' · α axis logarithmic beyond the smallest α, linear to 0' : ''}` },
+      title: {
+        text: `Final losses against α — ${ctx.data.name}`,
+        subtitle: [
+          `dots: runs by verdict · ◇ line: median over seeds · bar: min–max${divergedNote ? ' · ▼: diverged' : ''}`,
+          ...(ctx.alphaAxis.scale.type === 'symlog' ? ['α axis logarithmic beyond the smallest α, linear down to 0'] : []),
+        ],
+      },
       data: { values: rows },
       hconcat: [view('loss1'), view('loss2')],
       spacing: 30,
@@ -446,7 +463,7 @@ function buildTradeoff(ctx: Context): Chart {
   const axis2 = computeLossAxis(rows.map((r) => r.loss2 as number), ctx.logY);
   const x = { field: 'loss2', type: 'quantitative', scale: axisScale(axis2), axis: axisOf(axis2, 'final loss2 — maximized, higher is better →') } as const;
   const y = { field: 'loss1', type: 'quantitative', scale: axisScale(axis1), axis: axisOf(axis1, 'final loss1 — minimized, lower is better ↓') } as const;
-  const hiddenNote = hidden > 0 ? `; ${hidden} ${hidden === 1 ? 'run' : 'runs'} without a final loss (diverged, failed or unfinished) not shown` : '';
+  const hiddenNote = hidden > 0 ? ` · not shown: ${hidden} ${hidden === 1 ? 'run' : 'runs'} without a final loss (diverged, failed, unfinished)` : '';
   const layers: Layer[] = [
     {
       transform: [{ filter: "datum.kind === 'median'" }],
@@ -476,8 +493,11 @@ function buildTradeoff(ctx: Context): Chart {
     description: `One point per run: its final loss2 (maximized, right is better) against its final loss1 (minimized, down is better), colored by verdict; the dashed path joins the median of each α in order, labelled by α${hiddenNote}. Pick α where the path reaches far right while staying low and the runs are stable.`,
     spec: {
       $schema: SCHEMA,
-      title: { text: `Trade-off: final loss1 vs final loss2 — ${ctx.data.name}`, subtitle: `one point per run, by verdict · dashed path: median of each α, in order of α · best is bottom right${hiddenNote}` },
-      width: 700,
+      title: {
+        text: `Trade-off: final loss1 vs final loss2 — ${ctx.data.name}`,
+        subtitle: ['one point per run, colored by verdict · dashed path: the median of each α, in order of α', `best is bottom right: loss1 low, loss2 high${hiddenNote}`],
+      },
+      width: 640,
       height: 420,
       data: { values: rows },
       layer: layers,

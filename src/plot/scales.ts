@@ -66,16 +66,25 @@ export function computeSymlogAxis(values: readonly number[]): ComputedAxis {
   let constant: number;
   if (largestPositive > 0 && largestNegative > 0) constant = Math.min(largestPositive, largestNegative);
   else constant = Math.max(Math.min(...finite.map(Math.abs).filter((v) => v > 0)), largest * 1e-12);
-  const positive = largestPositive >= constant ? decades(constant, largestPositive) : [];
-  const negative = largestNegative >= constant ? decades(constant, largestNegative).map((v) => -v).reverse() : [];
+  // Ticks from the decade the constant is in: the linear part near 0 gets one too.
+  const from = 10 ** Math.floor(Math.log10(constant));
+  const positive = largestPositive > 0 ? decades(from, largestPositive) : [];
+  const negative = largestNegative > 0 ? decades(from, largestNegative).map((v) => -v).reverse() : [];
   return { scale: { type: 'symlog', constant }, ticks: [...negative, 0, ...positive] };
 }
 
-/** Powers of ten covering [lo, hi], every k-th so there are at most 6: tick values for a log-like axis. */
+/**
+ * Tick values for a log-like axis over [lo, hi]: powers of ten, every k-th so there are at most 6;
+ * over less than two decades, 1-2-5 steps, so a short range still gets a few ticks.
+ */
 export function decades(lo: number, hi: number): number[] {
   const from = Math.ceil(Math.log10(lo) - 1e-9);
   const to = Math.floor(Math.log10(hi) + 1e-9);
-  if (to < from) return [];
+  if (to - from < 2) {
+    const steps: number[] = [];
+    for (let e = from - 1; e <= to; e++) for (const m of [1, 2, 5]) steps.push(Number(`${m}e${e}`));
+    return steps.filter((v) => v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9));
+  }
   const every = Math.ceil((to - from + 1) / 6);
   const out: number[] = [];
   for (let e = to; e >= from; e -= every) out.unshift(Number(`1e${e}`));
