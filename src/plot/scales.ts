@@ -45,7 +45,14 @@ export function computeAlphaAxis(alphas: readonly number[]): ComputedAxis {
 export function computeLossAxis(values: readonly number[], log: boolean): ComputedAxis {
   if (!log) return { scale: { type: 'linear', zero: false }, ticks: null };
   const finite = values.filter(Number.isFinite);
-  if (finite.length === 0 || finite.every((v) => v > 0)) return { scale: { type: 'log' }, ticks: null };
+  if (finite.length === 0) return { scale: { type: 'log' }, ticks: null };
+  // Vega's own log ticks draw a grid line at every 2…9 × 10^k: labelled decades read cleaner.
+  // Over the whole decades, as Vega rounds ("nices") a log domain out to them.
+  if (finite.every((v) => v > 0)) {
+    const lo = 10 ** Math.floor(Math.log10(Math.min(...finite)));
+    const hi = 10 ** Math.ceil(Math.log10(Math.max(...finite)));
+    return { scale: { type: 'log' }, ticks: decades(lo, hi) };
+  }
   return computeSymlogAxis(finite);
 }
 
