@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { columnOf, computeColumns, computeScale, followEnvelope, LOG_DECADES } from '../src/cli/series-columns.js';
+import { columnOf, computeColumns, computeEnvelopePicks, computeScale, LOG_DECADES } from '../src/cli/series-columns.js';
 import { renderSparkline, SPARK_LEVELS } from '../src/cli/sparkline.js';
 
 /** values[i] logged at step i. */
@@ -81,7 +81,7 @@ describe('renderSparkline', () => {
   });
 });
 
-describe('followEnvelope', () => {
+describe('computeEnvelopePicks', () => {
   it.each([
     // The first column draws the end nearer the first value, then each the end farther from the one before.
     { name: 'a rise takes the leading edge', ranges: [[0, 2], [2, 4], [4, 6]], first: 0, want: [0, 4, 6] },
@@ -91,7 +91,7 @@ describe('followEnvelope', () => {
     { name: 'a flat range is drawn as it is', ranges: [[3, 3], [3, 3]], first: 9, want: [3, 3] },
     { name: 'an empty column stays empty', ranges: [[1, 1], null, [2, 2]], first: 1, want: [1, null, 2] },
   ])('$name', ({ ranges, first, want }) => {
-    expect(followEnvelope(ranges.map((r) => (r === null ? null : { min: r[0]!, max: r[1]! })), first)).toEqual(want);
+    expect(computeEnvelopePicks(ranges.map((r) => (r === null ? null : { min: r[0]!, max: r[1]! })), first)).toEqual(want);
   });
 });
 

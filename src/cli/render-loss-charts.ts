@@ -8,7 +8,7 @@ import * as asciichart from 'asciichart';
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { PlotData, PlotRun } from '../plot/plot-data.js';
 import { fmt } from '../summary/verdict.js';
-import { columnOf, computeColumns, computeScale, followEnvelope, type Scale, type StepDomain } from './series-columns.js';
+import { columnOf, computeColumns, computeEnvelopePicks, computeScale, type Scale, type StepDomain } from './series-columns.js';
 
 export interface ChartOptions {
   /** Color the series (a color per seed) and the legend. */
@@ -89,7 +89,7 @@ function renderChart(group: RunGroup, loss: Loss, options: ChartOptions, c: Chal
   const labelOf = (y: number) => `${y === height && clipped ? '≤' : ''}${fmt(scale.valueAt(1 - y / height))}`;
   const labels = Array.from({ length: height + 1 }, (_, y) => labelOf(y));
   const labelWidth = Math.max(...labels.map((l) => l.length));
-  // A line is the label, a space, the axis, then one column per value and a spare one.
+  // A line is the label, a space, then one column per value, the first on the axis; two to spare.
   const plotWidth = Math.max(MIN_PLOT_WIDTH, options.width - labelWidth - 3);
 
   const sameRow = (a: number, b: number) => Math.round(a * height) === Math.round(b * height);
@@ -134,7 +134,7 @@ function columnValues(
   const columns = computeColumns(series, width, { domain });
   const first = series.find((p) => Number.isFinite(p.value));
   if (first === undefined) return [];
-  const picks = followEnvelope(
+  const picks = computeEnvelopePicks(
     columns.map((col) => (col.min === null || col.max === null ? null : { min: scale.position(col.min), max: scale.position(col.max) })),
     scale.position(first.value),
     same,

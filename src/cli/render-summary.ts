@@ -104,7 +104,7 @@ const SPARK_DEFAULT = 16;
  * of explanation, between SPARK_MIN and SPARK_MAX cells. Below SPARK_MIN the lines wrap, as the
  * table's do anyway on a terminal too narrow for its numbers.
  */
-export function sparklineWidth(terminalWidth: number | null, columns: readonly Column[], rows: readonly (readonly Cell[])[]): number {
+function sparklineWidth(terminalWidth: number | null, columns: readonly Column[], rows: readonly (readonly Cell[])[]): number {
   if (terminalWidth === null) return SPARK_DEFAULT;
   const used = columns.reduce((sum, col, i) => (col.fit ? sum : sum + Math.max(col.header.length, ...rows.map((r) => r[i]?.text.length ?? 0)) + GAP.length), 0);
   const room = Math.floor((terminalWidth - used - MIN_EXPLANATION) / 2) - GAP.length;

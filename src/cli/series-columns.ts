@@ -5,7 +5,7 @@
  * The curves come downsampled (src/plot/downsample.ts keeps each bucket's lowest and highest
  * rows), so a column still knows the whole range its steps went through; what it cannot do is
  * draw that range, having one glyph. Which one value to draw is what makes the verdicts look
- * different — see `followEnvelope`.
+ * different — see `computeEnvelopePicks`.
  */
 
 export interface SeriesPoint {
@@ -128,7 +128,7 @@ export function computeScale(values: readonly number[]): Scale | null {
  * ▁▂▃▄▅); a settled one has min ≈ max and is a flat line. `same` says when two values draw the
  * same (the same sparkline level): then there is no zig-zag to draw.
  */
-export function followEnvelope(
+export function computeEnvelopePicks(
   ranges: readonly ({ readonly min: number; readonly max: number } | null)[],
   first: number,
   same: (a: number, b: number) => boolean = (a, b) => a === b,

@@ -17,7 +17,7 @@
  * two decades of where loss1 started, about where the verdict's 1% settle tolerance stops calling
  * it settled.
  */
-import { computeColumns, computeScale, followEnvelope, type SeriesPoint, type StepDomain } from './series-columns.js';
+import { computeColumns, computeEnvelopePicks, computeScale, type SeriesPoint, type StepDomain } from './series-columns.js';
 
 /** Bottom to top. */
 export const SPARK_LEVELS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'] as const;
@@ -45,7 +45,7 @@ export function renderSparkline(series: readonly SeriesPoint[], options: Sparkli
   // A constant series is a flat line along the bottom, like a chart of it would be.
   const level = (v: number) => (scale === null || scale.kind === 'constant' ? 0 : Math.min(top, Math.floor(scale.position(v) * SPARK_LEVELS.length)));
   const firstFinite = series.find((p) => Number.isFinite(p.value));
-  const picks = followEnvelope(
+  const picks = computeEnvelopePicks(
     columns.map((c) => (c.min === null || c.max === null ? null : { min: level(c.min), max: level(c.max) })),
     firstFinite ? level(firstFinite.value) : 0,
   );
