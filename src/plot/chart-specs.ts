@@ -248,7 +248,7 @@ function buildLossCurves(ctx: Context): Chart {
     description: `loss1 and loss2 against training step, one row per α, each loss on its own scale; ${seedsNote}; ✕ marks the step where a run diverged.`,
     spec: {
       $schema: SCHEMA,
-      title: { text: `Loss curves per α — ${ctx.data.name}`, subtitle: `${seedsNote}; ✕ = diverged` },
+      title: { text: `Loss curves per α — ${ctx.data.name}`, subtitle: `${seedsNote}${rows.some((r) => r.kind === 'diverged') ? '; ✕ = diverged' : ''}` },
       data: { values: rows },
       transform: [fold],
       facet: {

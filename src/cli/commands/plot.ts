@@ -26,6 +26,12 @@ export interface PlotOutput {
 }
 
 export const PLOT_FORMATS = ['svg', 'png'] as const;
+
+/**
+ * Points per run curve: a loss-curve panel is 300 px wide, 600 px in the PNG, so 600 points are one
+ * per pixel there — finer would not show, and the SVG of 100 runs stays a few megabytes.
+ */
+export const PLOT_MAX_POINTS = 600;
 type PlotFormat = (typeof PLOT_FORMATS)[number];
 
 /** Returns the exit code: 0 written; 2 for bad input (not a results directory, unknown run, bad α or format) or an output that cannot be written. */
@@ -38,7 +44,7 @@ export async function plotCommand(
     const formats = parseFormats(options.format);
     const alpha = options.alpha === undefined ? undefined : parseAlphas(options.alpha);
     const runs = options.runs?.flatMap((value) => value.split(';')).map((id) => id.trim()).filter((id) => id !== '');
-    const data = await loadPlotData(dir, { ...(runs ? { runs } : {}), ...(alpha ? { alpha } : {}) });
+    const data = await loadPlotData(dir, { maxPoints: PLOT_MAX_POINTS, ...(runs ? { runs } : {}), ...(alpha ? { alpha } : {}) });
     for (const run of data.runs) if (run.stepsProblem) output.err(`mo-train: ${run.stepsProblem}; ${run.id} has no loss curve\n`);
     if (formats.includes('png') && chartFonts().source === 'none') {
       output.err('mo-train: no DejaVu Sans font found (apt-get install fonts-dejavu-core, or npm install dejavu-fonts-ttf); PNG text uses whatever fonts the system has\n');
