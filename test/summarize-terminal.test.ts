@@ -159,6 +159,10 @@ describe('summarize --plot: the loss curves as text charts', () => {
     expect(chartHeaders(one.stdout)).toEqual(['alpha=0,seed=1 (converged) — y: loss1, log scale; x: step 0 → 59999', 'alpha=0,seed=1 (converged) — y: loss2; x: step 0 → 59999']);
     // The tables still cover every run.
     for (const id of SMALL_SWEEP_IDS) expect(one.stdout).toMatch(new RegExp(`^${id.replace(/\./g, '\\.')} `, 'm'));
+    // Several ids in one flag, separated by ';', as `mo-train plot` takes them.
+    const two = await cli(['summarize', sweep, '--plot', '--runs', 'alpha=0,seed=1; alpha=0.1,seed=0'], { cwd: work });
+    expect(two.code, two.stderr).toBe(0);
+    expect(chartHeaders(two.stdout).map((h) => h.split(' — ')[0])).toEqual(['alpha=0,seed=1 (converged)', 'alpha=0,seed=1 (converged)', 'alpha=0.1,seed=0 (oscillating)', 'alpha=0.1,seed=0 (oscillating)']);
   });
 
   it('states the divergence step under the charts of a diverged run', async () => {

@@ -85,7 +85,7 @@ export function buildProgram(argv: readonly string[]): Command {
     .argument('<dir>', 'a results directory written by run or sweep')
     .option('--json', 'print JSON for machines instead of tables')
     .option('--plot', 'also draw the loss curves as text charts: loss1 and loss2 over steps, one chart each per α')
-    .option('--runs <id>', 'with --plot: chart only this run, e.g. alpha=0.1,seed=2 (repeatable)', (id: string, ids?: string[]) => [...(ids ?? []), id])
+    .option('--runs <id>', "with --plot: chart only this run, e.g. 'alpha=0.1,seed=2' (repeatable, or several separated by ;)", (id: string, ids?: string[]) => [...(ids ?? []), id])
     .option('--alpha <values>', 'with --plot: chart only the runs with these α: 0,0.1 | logspace(-4,0,9)')
     .action(async (dir: string, opts: { json?: boolean; plot?: boolean; runs?: string[]; alpha?: string }) => {
       const { summarizeCommand } = await import('./commands/summarize.js');

@@ -24,7 +24,7 @@ export interface SummarizeOptions {
   json?: boolean;
   /** Text charts of the loss curves after the tables. */
   plot?: boolean;
-  /** With plot: chart only these run ids. */
+  /** With plot: chart only these run ids; each flag one id (ids contain commas), or several separated by ';', as for `plot`. */
   runs?: string[];
   /** With plot: chart only the runs with these α (a value list: `0,0.1`, `logspace(…)`). */
   alpha?: string;
@@ -64,16 +64,17 @@ export function processOutput(): SummarizeOutput {
 export async function summarizeCommand(dir: string, options: SummarizeOptions, output: SummarizeOutput = processOutput()): Promise<number> {
   try {
     const alpha = parseAlphaFilter(options);
+    const runs = options.runs?.flatMap((value) => value.split(';')).map((id) => id.trim()).filter((id) => id !== '');
     const results = await readResults(dir);
     // Loaded before anything is printed or written, so a bad --runs/--alpha is a usage error alone.
     let charts: PlotData | null = null;
     const chartWidth = output.render.width ?? 80;
     if (options.plot) {
-      const filters = { ...(options.runs ? { runs: options.runs } : {}), ...(alpha ? { alpha } : {}) };
+      const filters = { ...(runs ? { runs } : {}), ...(alpha ? { alpha } : {}) };
       // Enough rows for two or more downsampling buckets per column of the chart.
       charts = await loadPlotData(dir, { ...filters, maxPoints: Math.max(DEFAULT_MAX_POINTS, 14 * chartWidth) });
     }
-    const unfiltered = options.runs === undefined && alpha === undefined;
+    const unfiltered = runs === undefined && alpha === undefined;
     const curves = options.json ? undefined : charts && unfiltered ? curvesById(charts) : await readCurves(results.runs);
     const code = printSummary(dir, results, options, output, curves);
     if (charts) output.out(`\n${await renderCharts(charts, output.render.color, chartWidth)}`);
