@@ -64,8 +64,8 @@ describe('summarize', () => {
       expect(line).toContain(` ${fmt(run.loss2)} `);
     }
     // Per-α rows: α, runs, counts, loss1 and loss2 median [min – max].
-    expect(text).toMatch(/^\s+0 {2}\s*2 {2}2 converged\s+2 \[1 – 3\]\s+4 \[2 – 6\]$/m);
-    expect(text).toMatch(/^\s*0\.1 {2}\s*2 {2}1 converged, 1 drifting\s+0\.625 \[0\.5 – 0\.75\]\s+20 \[10 – 30\]$/m);
+    expect(text).toMatch(/^\s+0 {2}\s*2 {2}2 converged\s+2 \[1 – 3\]\s+4 \[2 – 6\]\s+0%$/m);
+    expect(text).toMatch(/^\s*0\.1 {2}\s*2 {2}1 converged, 1 drifting\s+0\.625 \[0\.5 – 0\.75\]\s+20 \[10 – 30\]\s+0%$/m);
     expect(text).toContain('runs that finished without diverging');
     expect(text).toContain(`wrote ${join(tmp, 'summary.csv')} and ${join(tmp, 'by-alpha.csv')}`);
 

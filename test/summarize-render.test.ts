@@ -51,11 +51,28 @@ describe('renderRunTable', () => {
 describe('renderGroupTable', () => {
   it('counts verdicts per α and gives median [min – max] of the runs that finished without diverging', () => {
     const text = renderGroupTable(computeAggregates(RUNS), PLAIN);
-    expect(text).toMatch(/^α\s+runs\s+verdicts\s+loss1 median \[min – max\]\s+loss2 median \[min – max\]$/m);
+    expect(text).toMatch(/^α\s+runs\s+verdicts\s+loss1 median \[min – max\]\s+loss2 median \[min – max\]\s+conflict$/m);
     // α=0: loss1 finals 0.0123…, 0.5, 1e-7, 2 → median (0.0123 + 0.5) / 2.
-    expect(text).toMatch(/^0\s+4 {2}3 converged, 1 oscillating\s+0\.2562 \[1\.00e-7 – 2\]\s+2\.5 \[2 – 2\.00e\+6\]$/m);
-    expect(text).toMatch(/^1\s+2 {2}1 diverged, 1 corrupt\s+-\s+-$/m);
+    expect(text).toMatch(/^0\s+4 {2}3 converged, 1 oscillating\s+0\.2562 \[1\.00e-7 – 2\]\s+2\.5 \[2 – 2\.00e\+6\]\s+0%$/m);
+    expect(text).toMatch(/^1\s+2 {2}1 diverged, 1 corrupt\s+-\s+-\s+0%$/m);
     expect(text).toContain('over the runs that finished without diverging');
+    // With fixed, the weight given loss2 is α: no column for it.
+    expect(text).not.toContain('weight given loss2');
+  });
+
+  it('gives the conflict share and, when a combiner chose its own weight, the weight given loss2', () => {
+    const withDiagnostics = (run: RunRecord, conflict: number, weight: number): RunRecord => ({
+      ...run,
+      summary: { ...run.summary!, diagnostics: { rows_with_cosine: 10, conflict_fraction: conflict, cos12_median: 0, weight_median: weight, weight_final: weight } },
+    });
+    const runs = [
+      withDiagnostics(finished({ coords: { alpha: 0.5, seed: 0 }, loss1: 1, loss2: 1 }), 0.25, 2),
+      withDiagnostics(finished({ coords: { alpha: 0.5, seed: 1 }, loss1: 1, loss2: 1 }), 0.35, 4),
+      withDiagnostics(finished({ coords: { alpha: 0.5, seed: 2 }, loss1: 1, loss2: 1 }), 0.3, 3),
+    ];
+    const text = renderGroupTable(computeAggregates(runs), PLAIN);
+    expect(text).toMatch(/\s+conflict\s+weight given loss2$/m);
+    expect(text).toMatch(/^0\.5\s+3 {2}3 converged\s+1 \[1 – 1\]\s+1 \[1 – 1\]\s+30% {2}3 \[2 – 4\]$/m);
   });
 });
 

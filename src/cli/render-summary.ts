@@ -131,12 +131,17 @@ export function renderGroupTable(aggregates: Aggregates, options: RenderOptions)
   if (aggregates.groups.length === 0) return '';
   const c = chalkFor(options);
   const keys = ['alpha', ...aggregates.axis_keys];
+  const hasConflict = aggregates.groups.some((g) => g.conflict !== null);
+  // The weight column only says something when a combiner chose its own (with fixed it is α).
+  const hasWeight = aggregates.groups.some((g) => g.weight !== null && (g.weight.min !== g.coords['alpha'] || g.weight.max !== g.coords['alpha']));
   const rows = aggregates.groups.map((g): Cell[] => [
     ...keys.map((k) => ({ text: g.coords[k] === undefined ? '-' : String(g.coords[k]), right: true })),
     { text: String(g.runs) },
     renderCounts(g.counts, c),
     spreadCell(g.loss1, g.runs),
     spreadCell(g.loss2, g.runs),
+    ...(hasConflict ? [g.conflict ? { text: `${Math.round(g.conflict.median * 100)}%`, right: true } : DASH] : []),
+    ...(hasWeight ? [spreadCell(g.weight, g.runs)] : []),
   ]);
   const table = renderTable(
     [
@@ -145,11 +150,18 @@ export function renderGroupTable(aggregates: Aggregates, options: RenderOptions)
       { header: 'verdicts' },
       { header: 'loss1 median [min – max]' },
       { header: 'loss2 median [min – max]' },
+      ...(hasConflict ? [{ header: 'conflict', right: true }] : []),
+      ...(hasWeight ? [{ header: 'weight given loss2' }] : []),
     ],
     rows,
     options,
   );
-  return `${table}${c.dim('loss columns: the final logged loss over the runs that finished without diverging; diverged, failed, missing, unfinished and corrupt runs are left out.')}\n`;
+  const notes = [
+    'loss columns: the final logged loss over the runs that finished without diverging; diverged, failed, missing, unfinished and corrupt runs are left out.',
+    ...(hasConflict ? ['conflict: median share of logged steps where ∇loss1 and ∇loss2 pointed against each other (cos12 < 0).'] : []),
+    ...(hasWeight ? ["weight given loss2: each run's median over its steps (the α fixed would need; λ for constraint)."] : []),
+  ];
+  return `${table}${notes.map((n) => `${c.dim(n)}\n`).join('')}`;
 }
 
 /** e.g. `3 converged, 1 drifting`, each colored like its verdict. */

@@ -34,6 +34,12 @@ export interface GroupAggregate {
    */
   readonly loss1: Spread | null;
   readonly loss2: Spread | null;
+  /**
+   * Over the group's finished runs with gradient diagnostics: the fraction of logged steps whose
+   * gradients conflicted (cos12 < 0), and the median weight the combiner gave loss2.
+   */
+  readonly conflict: Spread | null;
+  readonly weight: Spread | null;
 }
 
 export interface Aggregates {
@@ -73,12 +79,15 @@ function computeGroup(members: readonly RunRecord[], groupKeys: readonly string[
   const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   for (const run of members) counts[outcomeOf(run)] += 1;
   const settled = members.filter(isSettledFinish);
+  const diagnosed = members.flatMap((r) => (r.state === 'finished' && r.summary.diagnostics ? [r.summary.diagnostics] : []));
   return {
     coords,
     runs: members.length,
     counts,
     loss1: computeSpread(settled.map((r) => r.summary.final.loss1)),
     loss2: computeSpread(settled.map((r) => r.summary.final.loss2)),
+    conflict: computeSpread(diagnosed.map((d) => d.conflict_fraction ?? NaN)),
+    weight: computeSpread(diagnosed.map((d) => d.weight_median ?? NaN)),
   };
 }
 
