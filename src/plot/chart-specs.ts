@@ -139,7 +139,8 @@ function runTooltip(fields: readonly ('step' | 'loss1' | 'loss2' | 'reason')[]) 
  * runs of a verdict (shift-click for several), a click on a run picks it. Everything else fades.
  */
 const VERDICT_PICK: SelectionParameter = { name: 'verdictPick', select: { type: 'point', fields: ['verdict'] }, bind: 'legend' };
-const SELECTIONS: SelectionParameter[] = [VERDICT_PICK, { name: 'runPick', select: { type: 'point', fields: ['run'], on: 'click' } }];
+const RUN_PICK: SelectionParameter = { name: 'runPick', select: { type: 'point', fields: ['run'], on: 'click' } };
+const SELECTIONS: SelectionParameter[] = [VERDICT_PICK, RUN_PICK];
 const selectedOpacity = (on: number, off: number) => ({
   condition: { test: { and: [{ param: 'verdictPick' }, { param: 'runPick' }] }, value: on },
   value: off,
@@ -214,6 +215,9 @@ function buildLossCurves(ctx: Context): Chart {
     : [
         {
           transform: curves,
+          // The legend binding sits on the first layer with the color legend: when the layers'
+          // legends merge, Vega-Lite keeps that layer's, and a binding on another is lost.
+          ...(ctx.interactive ? { params: [VERDICT_PICK] } : {}),
           mark: { type: 'line', strokeWidth: 1.1, clip: true },
           encoding: {
             x,
@@ -228,7 +232,7 @@ function buildLossCurves(ctx: Context): Chart {
     // Invisible points under the pointer: a line is one mark, so it cannot say which step is hovered.
     layers.push({
       transform: curves,
-      params: SELECTIONS,
+      params: [RUN_PICK],
       mark: { type: 'point', opacity: 0, size: 40 },
       encoding: { x, y: y('value'), color: colorByVerdict(ctx, 'line'), tooltip: [...runTooltip(['step', 'loss1', 'loss2'])] },
     } as Layer);
