@@ -93,6 +93,16 @@ export function buildProgram(argv: readonly string[]): Command {
     });
 
   program
+    .command('report')
+    .description('write one self-contained report.html of a results directory: reading, interactive charts, stability tables, settings')
+    .argument('<dir>', 'a results directory written by run or sweep')
+    .option('--out <file>', 'where to write it (default: <dir>/report.html)')
+    .action(async (dir: string, opts: { out?: string }) => {
+      const { reportCommand } = await import('./commands/report.js');
+      process.exitCode = await reportCommand(dir, opts);
+    });
+
+  program
     .command('plot')
     .description('draw the charts of a results directory as SVG and PNG: loss curves, final losses and verdicts against α, the loss1/loss2 trade-off')
     .argument('<dir>', 'a results directory written by run or sweep')

@@ -1,0 +1,106 @@
+/**
+ * The sweep's settings as label/value rows for the report: the grid, the resolved settings every
+ * run shares (a run's config.json minus its own coordinates), how and when it was made. Both files
+ * come from the results directory, so they are read loosely — a field that is absent or of another
+ * shape is left out, never an error: the settings are informational. Pure.
+ */
+import { z } from 'zod';
+
+export interface SettingRow {
+  readonly label: string;
+  readonly value: string;
+}
+
+export interface Settings {
+  /** What a reader needs to interpret the results: grid, experiment, steps, optimizer. */
+  readonly main: readonly SettingRow[];
+  /** Everything else: thresholds, engine, versions, the command line. */
+  readonly more: readonly SettingRow[];
+}
+
+// Each field on its own: one of another shape leaves out that field, not the rest.
+const sweepFields = {
+  created: z.string(),
+  mo_train_version: z.string(),
+  node: z.string(),
+  argv: z.array(z.string()),
+  cwd: z.string(),
+  grid: z.looseObject({
+    alpha: z.array(z.unknown()).optional(),
+    seeds: z.array(z.unknown()).optional(),
+    axes: z.array(z.looseObject({ key: z.string(), values: z.array(z.unknown()) })).optional(),
+  }),
+  module: z.looseObject({ path: z.string(), sha256: z.string() }),
+};
+
+type SweepFields = { -readonly [K in keyof typeof sweepFields]?: z.infer<(typeof sweepFields)[K]> };
+
+function parseSweepFields(document: unknown): SweepFields {
+  const out: Record<string, unknown> = {};
+  if (!isRecord(document)) return out;
+  for (const [key, schema] of Object.entries(sweepFields)) {
+    const parsed = schema.safeParse(document[key]);
+    if (parsed.success) out[key] = parsed.data;
+  }
+  return out as SweepFields;
+}
+
+/** The keys of config.json shown as rows, in this order; `id` and `coords` differ per run, and alpha and seed are on the grid. */
+const MAIN_CONFIG_KEYS = ['experiment', 'steps', 'optimizer'] as const;
+const MORE_CONFIG_KEYS = ['log_every', 'combine', 'monitor', 'verdict', 'engine', 'backend', 'init'] as const;
+
+export function computeSettings(sweepDocument: unknown, runConfig: unknown): Settings {
+  const s = parseSweepFields(sweepDocument);
+  const c = isRecord(runConfig) ? runConfig : {};
+  const swept = new Set((s.grid?.axes ?? []).map((a) => a.key));
+
+  const main: SettingRow[] = [];
+  if (s.grid?.alpha) main.push({ label: 'α', value: s.grid.alpha.map(formatValue).join(', ') });
+  if (s.grid?.seeds) main.push({ label: 'seeds', value: s.grid.seeds.map(formatValue).join(', ') });
+  for (const axis of s.grid?.axes ?? []) main.push({ label: `${axis.key} (swept)`, value: axis.values.map(formatValue).join(', ') });
+  for (const key of MAIN_CONFIG_KEYS) pushConfig(main, c, key, swept);
+
+  const more: SettingRow[] = [];
+  for (const key of MORE_CONFIG_KEYS) pushConfig(more, c, key, swept);
+  if (s.module) more.push({ label: 'module', value: `${s.module.path} (sha256 ${s.module.sha256.slice(0, 12)}…)` });
+  if (s.argv) more.push({ label: 'command', value: `mo-train ${s.argv.map(quoteArg).join(' ')}` });
+  if (s.cwd !== undefined) more.push({ label: 'working directory', value: s.cwd });
+  if (s.created !== undefined) more.push({ label: 'created', value: s.created });
+  const versions = [s.mo_train_version && `mo-train ${s.mo_train_version}`, s.node && `node ${s.node}`].filter(Boolean);
+  if (versions.length > 0) more.push({ label: 'versions', value: versions.join(', ') });
+  return { main, more };
+}
+
+/**
+ * A config.json key as a row. The experiment of a declarative sweep is its definition (layers,
+ * losses…), of a module sweep the module's path. A key that is swept differs between runs: the
+ * first run's value would mislead, so it is marked.
+ */
+function pushConfig(rows: SettingRow[], config: Readonly<Record<string, unknown>>, key: string, swept: ReadonlySet<string>): void {
+  let value = config[key];
+  if (value === undefined) return;
+  if (key === 'experiment' && isRecord(value)) value = value.kind === 'declarative' ? value.definition : value.kind === 'module' ? value.path : value;
+  const sweptBelow = [...swept].filter((k) => k === key || k.startsWith(`${key}.`));
+  const note = sweptBelow.length > 0 ? ` (first run; ${sweptBelow.join(', ')} swept)` : '';
+  rows.push({ label: key, value: `${formatValue(value)}${note}` });
+}
+
+/**
+ * Objects as `{name: adam, lr: 0.001}`, numbers to 6 significant digits (linspace(0,1,25) gives
+ * 0.041666666666666664), the rest as text.
+ */
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(Number.isFinite(value) ? Number(value.toPrecision(6)) : value);
+  if (value === null || typeof value !== 'object') return String(value);
+  if (Array.isArray(value)) return `[${value.map(formatValue).join(', ')}]`;
+  return `{${Object.entries(value).map(([k, v]) => `${k}: ${formatValue(v)}`).join(', ')}}`;
+}
+
+function quoteArg(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,79 @@
+/**
+ * The report's two tables as HTML: the stability table (one row per run, sortable) and the per-α
+ * table (one row per group of seeds). Every cell that sorts by a number carries it in full
+ * precision in `data-sort`; the text shows it rounded. Pure.
+ */
+import { OUTCOMES, type Outcome, type Spread } from '../summary/aggregate.js';
+import type { RunRecord } from '../summary/run-record.js';
+import { fmt } from '../summary/verdict.js';
+import type { AxisValue } from '../spec/types.js';
+import type { GroupClass, GroupReading } from './compute-reading.js';
+import { html, joinHtml, type Html } from './html.js';
+
+/** Sort rank of an outcome: good to bad, then the runs without a result. */
+const OUTCOME_RANK: Readonly<Record<Outcome, number>> = Object.fromEntries(OUTCOMES.map((o, i) => [o, i])) as Record<Outcome, number>;
+
+export function renderOutcome(outcome: Outcome): Html {
+  return html`<span class="verdict v-${outcome}">${outcome}</span>`;
+}
+
+/**
+ * @param stepsHref the URL of a run's steps.csv relative to the report
+ * @param axisKeys swept keys other than alpha and seed: a column each
+ */
+export function renderRunTable(runs: readonly RunRecord[], axisKeys: readonly string[], stepsHref: (id: string) => string): Html {
+  const rows = runs.map((run) => {
+    const s = run.summary;
+    const outcome: Outcome = run.state === 'failed' ? 'failed' : run.state === 'finished' ? run.summary.verdict : run.state;
+    const steps = s ? (s.steps_run < s.steps_requested ? `${s.steps_run}/${s.steps_requested}` : String(s.steps_run)) : '';
+    // A missing run has no directory; any other has at least started a steps.csv.
+    const link = run.state === 'missing' ? '' : html`<a href="${stepsHref(run.id)}">steps.csv</a>`;
+    return html`<tr>
+<td class="id">${run.id}</td>${axisCell(run.coords.alpha)}${axisCell(run.coords.seed)}${axisKeys.map((k) => axisCell(run.coords[k]))}
+<td data-sort="${OUTCOME_RANK[outcome]}">${renderOutcome(outcome)}</td>${numberCell(s?.final?.loss1)}${numberCell(s?.final?.loss2)}${numberCell(s?.min_loss1?.value)}
+<td class="num" data-sort="${s?.steps_run ?? ''}">${steps}</td><td class="why">${s?.explanation ?? run.problem}</td><td>${link}</td>
+</tr>`;
+  });
+  return html`<table class="sortable runs" id="run-table">
+<thead><tr><th>run</th><th data-type="number">α</th><th data-type="number">seed</th>${axisKeys.map((k) => html`<th>${k}</th>`)}<th data-type="number">verdict</th><th data-type="number">final loss1</th><th data-type="number">final loss2</th><th data-type="number">min loss1</th><th data-type="number">steps</th><th>explanation</th><th>data</th></tr></thead>
+<tbody>${rows}</tbody>
+</table>`;
+}
+
+const CLASS_TEXT: Readonly<Record<GroupClass, string>> = {
+  baseline: 'loss2 not optimized (reference)',
+  traded: 'loss1 low, loss2 grew, stable',
+  'loss2-flat': 'loss1 low, loss2 did not grow',
+  'loss1-high': 'loss1 not low',
+  unstable: 'unstable',
+  'no-result': 'no finished run',
+};
+
+/** @param best the group the reading recommends, highlighted */
+export function renderGroupTable(groups: readonly GroupReading[], axisKeys: readonly string[], best: GroupReading | null): Html {
+  const rows = groups.map((g) => {
+    const counts = OUTCOMES.filter((o) => g.group.counts[o] > 0).map((o) => html`<span class="verdict v-${o}">${g.group.counts[o]} ${o}</span>`);
+    return html`<tr${g === best ? html` class="best"` : ''}>${axisCell(g.group.coords.alpha)}${axisKeys.map((k) => axisCell(g.group.coords[k]))}<td class="num">${g.group.runs}</td>
+<td>${joinHtml(counts, ' ')}</td>${spreadCell(g.group.loss1, g.group.runs)}${spreadCell(g.group.loss2, g.group.runs)}<td class="class-${g.kind}">${CLASS_TEXT[g.kind]}</td></tr>`;
+  });
+  return html`<table class="sortable groups" id="group-table">
+<thead><tr><th data-type="number">α</th>${axisKeys.map((k) => html`<th>${k}</th>`)}<th data-type="number">runs</th><th>verdicts</th><th data-type="number">final loss1: median [min – max]</th><th data-type="number">final loss2: median [min – max]</th><th>reading</th></tr></thead>
+<tbody>${rows}</tbody>
+</table>`;
+}
+
+function axisCell(v: AxisValue | undefined): Html {
+  if (v === undefined) return html`<td></td>`;
+  return typeof v === 'number' ? html`<td class="num" data-sort="${String(v)}">${String(v)}</td>` : html`<td>${String(v)}</td>`;
+}
+
+function numberCell(x: number | undefined): Html {
+  return x === undefined ? html`<td class="num" data-sort=""></td>` : html`<td class="num" data-sort="${String(x)}">${fmt(x)}</td>`;
+}
+
+/** Sorted by the median; the range and, when some runs are left out, how many it is over. */
+function spreadCell(s: Spread | null, runs: number): Html {
+  if (!s) return html`<td class="num" data-sort=""></td>`;
+  const range = s.n === 1 ? fmt(s.median) : `${fmt(s.median)} [${fmt(s.min)} – ${fmt(s.max)}]`;
+  return html`<td class="num" data-sort="${String(s.median)}">${s.n < runs ? `${range} (${s.n} of ${runs})` : range}</td>`;
+}

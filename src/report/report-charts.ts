@@ -1,0 +1,24 @@
+/**
+ * Which charts the report shows, on which scales. Pure.
+ *
+ * Final loss1 spans decades across α (the seed sweep: 0 at α = 0, 1e-4 at 0.01, 0.08 at 0.1): on a
+ * linear axis every low value sits on zero and one swinging run sets the scale, so the trade-off
+ * and the final losses are drawn on log axes. The loss curves stay linear: there a swing of loss1
+ * between 0 and 8 is what a reader looks for, and a log axis would blow up noise far below it.
+ */
+import { buildCharts, type Chart, type ChartId } from '../plot/chart-specs.js';
+import type { PlotData } from '../plot/plot-data.js';
+
+const LOG_CHARTS: ReadonlySet<ChartId> = new Set(['tradeoff', 'final-vs-alpha']);
+
+/**
+ * The order the charts are shown in: first the two that answer the question (which α keeps loss1
+ * low while loss2 grows, and is it stable), then the per-α finals, then every curve.
+ */
+const ORDER: readonly ChartId[] = ['tradeoff', 'verdicts-by-alpha', 'final-vs-alpha', 'loss-curves'];
+
+export function buildReportCharts(data: PlotData): Chart[] {
+  const log = new Map(buildCharts(data, { interactive: true, logY: true }).map((c) => [c.id, c]));
+  const charts = buildCharts(data, { interactive: true }).map((c) => (LOG_CHARTS.has(c.id) ? (log.get(c.id) ?? c) : c));
+  return charts.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
+}
