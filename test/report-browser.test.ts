@@ -280,6 +280,13 @@ describe('mo-train report', () => {
     expect(text).toContain(`href="sweep/runs/${encodeURIComponent(RUN_IDS[0]!)}/steps.csv"`);
   });
 
+  it('says so when the file cannot be written: exit 2, one line, nothing left behind', async () => {
+    const r = await cli(['report', 'sweep', '--out', 'nope/r.html'], { cwd: work });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('mo-train: cannot write nope/r.html (ENOENT)\n');
+    expect(existsSync(join(work, 'nope'))).toBe(false);
+  });
+
   it.each([
     ['a directory that does not exist', ['report', 'nope'], /^mo-train: nope: no such directory/],
     ['a directory that is not a results directory', ['report', '.'], /not a results directory/],

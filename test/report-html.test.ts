@@ -92,6 +92,11 @@ describe('computeReading', () => {
     expect(reading.sentences.join(' ')).toContain('loss2 has no gradient in 2 of 2 runs');
   });
 
+  it('has nothing to recommend without runs on the grid', () => {
+    const reading = computeReading([], computeAggregates([]));
+    expect(reading).toMatchObject({ sentences: ['0 runs, none placed on the α grid (see the stability table).'], answer: 'No run here has a result to read.', best: null });
+  });
+
   it('does not call loss1 low above 1% of its value at step 0', () => {
     const runs = [finished({ coords: { alpha: 0.1, seed: 0 }, loss1: 0.3, loss2: 60, start, loss2_behaviour: 'growing' })];
     const reading = computeReading(runs, computeAggregates(runs));

@@ -58,6 +58,7 @@ const UNFINISHED: readonly Outcome[] = ['missing', 'unfinished', 'corrupt'];
 export function computeReading(runs: readonly RunRecord[], aggregates: Aggregates): Reading {
   const keys = ['alpha', ...aggregates.axis_keys];
   const groups = aggregates.groups.map((g) => readGroup(g, runs.filter((r) => compareCoords(r.coords, g.coords, keys) === 0 && keys.every((k) => (r.coords[k] === undefined) === (g.coords[k] === undefined))), keys));
+  if (groups.length === 0) return { sentences: [`${runs.length} ${runs.length === 1 ? 'run' : 'runs'}, none placed on the α grid (see the stability table).`], answer: 'No run here has a result to read.', best: null, groups };
   const sentences = [describeSweep(runs, aggregates)];
   // The original question's bug (loss2 cut off the graph): every α then trains the same thing.
   const detached = runs.filter((r) => r.summary?.no_gradient.includes('loss2')).length;

@@ -13,8 +13,9 @@ import { html, joinHtml, type Html } from './html.js';
 /** Sort rank of an outcome: good to bad, then the runs without a result. */
 const OUTCOME_RANK: Readonly<Record<Outcome, number>> = Object.fromEntries(OUTCOMES.map((o, i) => [o, i])) as Record<Outcome, number>;
 
-export function renderOutcome(outcome: Outcome): Html {
-  return html`<span class="verdict v-${outcome}">${outcome}</span>`;
+/** A verdict (or state) badge in its chart color. */
+function renderOutcome(outcome: Outcome, text: string = outcome): Html {
+  return html`<span class="verdict v-${outcome}">${text}</span>`;
 }
 
 /**
@@ -52,7 +53,7 @@ const CLASS_TEXT: Readonly<Record<GroupClass, string>> = {
 /** @param best the group the reading recommends, highlighted */
 export function renderGroupTable(groups: readonly GroupReading[], axisKeys: readonly string[], best: GroupReading | null): Html {
   const rows = groups.map((g) => {
-    const counts = OUTCOMES.filter((o) => g.group.counts[o] > 0).map((o) => html`<span class="verdict v-${o}">${g.group.counts[o]} ${o}</span>`);
+    const counts = OUTCOMES.filter((o) => g.group.counts[o] > 0).map((o) => renderOutcome(o, `${g.group.counts[o]} ${o}`));
     return html`<tr${g === best ? html` class="best"` : ''}>${axisCell(g.group.coords.alpha)}${axisKeys.map((k) => axisCell(g.group.coords[k]))}<td class="num">${g.group.runs}</td>
 <td>${joinHtml(counts, ' ')}</td>${spreadCell(g.group.loss1, g.group.runs)}${spreadCell(g.group.loss2, g.group.runs)}<td class="class-${g.kind}">${CLASS_TEXT[g.kind]}</td></tr>`;
   });

@@ -2,7 +2,7 @@
  * `mo-train report DIR [--out FILE]`: one self-contained report.html of a results directory —
  * the reading, interactive charts, the stability tables, the settings. Read → compute → write.
  */
-import { dirname, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { readResults } from '../../io/read-results.js';
@@ -31,7 +31,7 @@ export interface ReportOutput {
 const POINT_BUDGET = 50_000;
 const MAX_POINTS_PER_RUN = 1000;
 
-export function computeMaxPoints(runs: number): number {
+function computeMaxPoints(runs: number): number {
   return Math.min(MAX_POINTS_PER_RUN, Math.max(MIN_MAX_POINTS, Math.floor(POINT_BUDGET / Math.max(1, runs))));
 }
 
@@ -41,7 +41,7 @@ export async function reportCommand(
   options: ReportOptions,
   output: ReportOutput = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
 ): Promise<number> {
-  const outFile = options.out ?? `${dir.replace(/[\\/]+$/, '')}${sep}report.html`;
+  const outFile = options.out ?? join(dir, 'report.html');
   let page: string;
   try {
     const results = await readResults(dir);
