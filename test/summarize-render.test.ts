@@ -61,10 +61,10 @@ describe('renderGroupTable', () => {
   });
 
   it('gives the conflict share and, when a combiner chose its own weight, the weight given loss2', () => {
-    const withDiagnostics = (run: RunRecord, conflict: number, weight: number): RunRecord => ({
-      ...run,
-      summary: { ...run.summary!, diagnostics: { rows_with_cosine: 10, conflict_fraction: conflict, cos12_median: 0, weight_median: weight, weight_final: weight } },
-    });
+    const withDiagnostics = (run: RunRecord, conflict: number, weight: number): RunRecord => {
+      if (run.summary === null) throw new Error('a finished run has a summary');
+      return { ...run, summary: { ...run.summary, diagnostics: { rows_with_cosine: 10, conflict_fraction: conflict, cos12_median: 0, weight_median: weight, weight_final: weight } } } as RunRecord;
+    };
     const runs = [
       withDiagnostics(finished({ coords: { alpha: 0.5, seed: 0 }, loss1: 1, loss2: 1 }), 0.25, 2),
       withDiagnostics(finished({ coords: { alpha: 0.5, seed: 1 }, loss1: 1, loss2: 1 }), 0.35, 4),

@@ -44,7 +44,7 @@ function addSpecOptions(cmd: Command, mode: 'run' | 'sweep'): Command {
     .option('--engine <name>', 'auto | fused | tfjs (default auto: fused for declarative experiments)')
     .option('--backend <name>', 'tfjs backend: cpu | wasm | tensorflow (default cpu)')
     .option('--init <file>', 'initial parameters from a PyTorch state_dict dumped to JSON')
-    .option('--combine <name>', 'how the two gradients are combined: fixed (default)')
+    .option('--combine <name>', 'how the two gradients become one direction: fixed (default), normalized, pcgrad, mgda, constraint (with --set combine.tau=… or combine.epsilon=…), reversal')
     .option('--set <key=values>', 'set or sweep any setting, e.g. optimizer.lr=1e-3,1e-2 (repeatable)', collect, [])
     .option('--name <name>', 'name of the results directory (default: the experiment name)')
     .option('--out <dir>', 'results directory (default: results/<name>-<time>); must be new or empty')
