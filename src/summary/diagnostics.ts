@@ -3,7 +3,6 @@
  * two objectives pulled against each other, and what weight the combiner actually gave loss2.
  * Pure.
  */
-import { computeSpread } from './aggregate.js';
 export interface GradientDiagnostics {
   /** Logged steps where both gradients were non-zero (the cosine exists). */
   readonly rows_with_cosine: number;
@@ -16,14 +15,37 @@ export interface GradientDiagnostics {
 }
 
 export function computeDiagnostics(cos12: ArrayLike<number>, weight: ArrayLike<number>): GradientDiagnostics {
-  const cosines = Array.from(cos12).filter(Number.isFinite);
-  const conflicts = cosines.filter((c) => c < 0).length;
+  const cosines = sortedFinite(cos12);
+  let conflicts = 0;
+  while (conflicts < cosines.length && cosines[conflicts]! < 0) conflicts++;
   return {
     rows_with_cosine: cosines.length,
     conflict_fraction: cosines.length > 0 ? conflicts / cosines.length : null,
-    cos12_median: computeSpread(cosines)?.median ?? null,
+    cos12_median: medianOfSorted(cosines),
     // Over the finite weights (mgda's is Infinity on a step that follows loss2 alone).
-    weight_median: computeSpread(Array.from(weight))?.median ?? null,
+    weight_median: medianOfSorted(sortedFinite(weight)),
     weight_final: weight.length > 0 ? weight[weight.length - 1]! : null,
   };
+}
+
+/**
+ * The finite values, sorted, in a Float64Array: a run logs up to one row per step, and sorting
+ * 500,000 of them as a plain array with a comparator took ~0.5 s of a 2.5 s run (measured); a
+ * typed array sorts numerically in native code in a few milliseconds.
+ */
+function sortedFinite(values: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(values.length);
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Number.isFinite(v)) out[n++] = v;
+  }
+  return out.subarray(0, n).sort();
+}
+
+function medianOfSorted(v: Float64Array): number | null {
+  const n = v.length;
+  if (n === 0) return null;
+  const mid = n >> 1;
+  return n % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
 }

@@ -3,7 +3,7 @@
  * Pure apart from the sink it is handed; it knows nothing about files, clocks or processes.
  */
 import { createEvaluation, type CombinedEvaluation, type GradientOracle } from '../engine/types.js';
-import { createCombiner, dot, type CombineSettings } from './combiner.js';
+import { createCombiner, type CombineSettings } from './combiner.js';
 import { checkDivergence, type Divergence, type MonitorSettings } from './monitor.js';
 import { createOptimizer, type OptimizerSettings } from './optimizers.js';
 
@@ -165,11 +165,24 @@ export async function train(
       logged = true;
     }
     if (logged) {
-      const g1 = norm(ev.grad1);
-      const g2 = norm(ev.grad2);
+      // Both norms and the inner product in one pass over the gradients (a logged step's cost).
+      const grad1 = ev.grad1;
+      const grad2 = ev.grad2;
+      let s11 = 0;
+      let s22 = 0;
+      let s12 = 0;
+      for (let i = 0; i < n; i++) {
+        const a = grad1[i]!;
+        const b = grad2[i]!;
+        s11 += a * a;
+        s22 += b * b;
+        s12 += a * b;
+      }
+      const g1 = Math.sqrt(s11);
+      const g2 = Math.sqrt(s22);
       if (g1 !== 0) grad1Nonzero = true;
       if (g2 !== 0) grad2Nonzero = true;
-      const cos12 = g1 > 0 && g2 > 0 ? Math.max(-1, Math.min(1, dot(ev.grad1, ev.grad2) / (g1 * g2))) : NaN;
+      const cos12 = g1 > 0 && g2 > 0 ? Math.max(-1, Math.min(1, s12 / (g1 * g2))) : NaN;
       const row: StepRow = { step, loss1, loss2, total: loss1 - alpha * loss2, grad_norm1: g1, grad_norm2: g2, param_norm: paramNorm, cos12, weight };
       if (rows < rowCapacity) {
         rowCos[rows] = cos12;
