@@ -47,7 +47,7 @@ describe('mo-train run', () => {
     const runDir = join(work, 'r1', 'runs', 'alpha=0.1,seed=3');
     expect(readdirSync(runDir).sort()).toEqual(['config.json', 'final-params.json', 'steps.csv', 'summary.json']);
     const rows = readCsv(join(runDir, 'steps.csv'));
-    expect(Object.keys(rows[0]!)).toEqual(['step', 'loss1', 'loss2', 'total', 'grad_norm1', 'grad_norm2', 'param_norm', 'cos12', 'weight']);
+    expect(Object.keys(rows[0]!)).toEqual(['step', 'loss1', 'loss2', 'total', 'grad_norm1', 'grad_norm2', 'param_norm', 'weight', 'cos12']);
     expect(rows).toHaveLength(2000);
     expect(rows.map((x) => Number(x.step))).toEqual(Array.from({ length: 2000 }, (_, i) => i));
     const summary = readJson(join(runDir, 'summary.json'));

@@ -15,7 +15,9 @@ const awkward = [0, -0, 1, -1, 0.1, 1 / 3, -2.5e-310, 5e-324, 1.7976931348623157
 function rows(count: number): StepRow[] {
   return Array.from({ length: count }, (_, i) => {
     const v = (k: number) => awkward[(i * 7 + k) % awkward.length]! * (i % 3 === 0 ? 1 : Math.PI ** (i % 11));
-    return { step: i, loss1: v(0), loss2: v(1), total: v(2), grad_norm1: v(3), grad_norm2: v(4), param_norm: v(5), cos12: v(6), weight: v(7) };
+    const row = { step: i, loss1: v(0), loss2: v(1), total: v(2), grad_norm1: v(3), grad_norm2: v(4), param_norm: v(5), cos12: v(6), weight: v(7) };
+    // Every fifth row: all finite but the cosine (NaN: a zero gradient), a path of its own.
+    return i % 5 === 4 ? { step: i, loss1: i / 7, loss2: -i / 3, total: 1 / (i + 1), grad_norm1: 0, grad_norm2: 9, param_norm: Math.PI * i, cos12: NaN, weight: 0.01 } : row;
   });
 }
 

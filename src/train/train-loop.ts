@@ -23,7 +23,7 @@ export interface StepRow {
   weight: number;
 }
 
-export const STEP_COLUMNS = ['step', 'loss1', 'loss2', 'total', 'grad_norm1', 'grad_norm2', 'param_norm', 'cos12', 'weight'] as const;
+export const STEP_COLUMNS = ['step', 'loss1', 'loss2', 'total', 'grad_norm1', 'grad_norm2', 'param_norm', 'weight', 'cos12'] as const;
 
 export interface StepSink {
   /** Returns false when the caller should `await drain()` before writing more (backpressure). */
