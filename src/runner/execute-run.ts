@@ -63,6 +63,10 @@ export async function executeRun(config: RunConfig, runDir: string, hooks: Execu
     // steps.csv's flush and fsync run on the thread pool while final-params.json is written and
     // fsynced: both are durable before summary.json says the run is finished.
     const stepsDurable = writer.close();
+    // Awaited below, but not at once: without a handler attached now, a failure (ENOSPC on the
+    // last write) during the await in between is an unhandled rejection, which kills the worker
+    // instead of failing the run (seen as a flaky disk-full test).
+    stepsDurable.catch(() => {});
     if (outcome.interrupted || (hooks.shouldStop !== undefined && (await hooks.shouldStop()))) {
       await stepsDurable;
       writeInterruptedMarker(runDir, { status: 'interrupted', id: config.id, steps_run: outcome.stepsRun });
