@@ -3,7 +3,7 @@
  * Pure apart from the sink it is handed; it knows nothing about files, clocks or processes.
  */
 import { createEvaluation, type CombinedEvaluation, type GradientOracle } from '../engine/types.js';
-import { createCombiner, type CombineSettings } from './combiner.js';
+import { computeGram, createCombiner, type CombineSettings } from './combiner.js';
 import { checkDivergence, type Divergence, type MonitorSettings } from './monitor.js';
 import { createOptimizer, type OptimizerSettings } from './optimizers.js';
 
@@ -166,7 +166,7 @@ export async function train(
       logged = true;
     }
     if (logged) {
-      gradientProducts(ev.grad1, ev.grad2, products);
+      computeGram(ev.grad1, ev.grad2, products);
       const g1 = Math.sqrt(products[0]!);
       const g2 = Math.sqrt(products[1]!);
       const s12 = products[2]!;
@@ -213,28 +213,6 @@ export async function train(
     gradNonzero: { loss1: grad1Nonzero, loss2: grad2Nonzero },
     diagnostics: { cos12: rowCos.subarray(0, Math.min(rows, rowCapacity)), weight: rowWeight.subarray(0, Math.min(rows, rowCapacity)) },
   };
-}
-
-/**
- * ‖g1‖², ‖g2‖² and g1·g2 in one pass, into `out`. A function of its own, not a loop inside
- * train(): a small function is optimized after a few calls, while a loop in train()'s body runs
- * unoptimized until the whole of train() is — measured, that cost a fresh worker's first runs
- * ~15 ms each.
- */
-function gradientProducts(g1: Float64Array, g2: Float64Array, out: Float64Array): void {
-  let s11 = 0;
-  let s22 = 0;
-  let s12 = 0;
-  for (let i = 0; i < g1.length; i++) {
-    const a = g1[i]!;
-    const b = g2[i]!;
-    s11 += a * a;
-    s22 += b * b;
-    s12 += a * b;
-  }
-  out[0] = s11;
-  out[1] = s22;
-  out[2] = s12;
 }
 
 function norm(v: Float64Array): number {
