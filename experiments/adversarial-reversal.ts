@@ -23,7 +23,7 @@
  *   α = 1    0.22–0.30 / 0.64–0.69   converged / oscillating
  *   α = 2    0.32–0.35 / 0.70–0.71   oscillating / drifting: s hidden (chance is ln 2 = 0.693),
  *                                    the encoder and adversary still circling each other
- * About 5 ms a step (four Linear layers on 512 samples, two tapes).
+ * About 3.5 ms a step on the cpu backend (a 1,000-step run took 3.5 s, start-up of tfjs included).
  *
  * Run:  mo-train sweep --module experiments/adversarial-reversal.ts --combine reversal --alpha 0,0.5,1,2 --seeds 0-2 --steps 2000 --lr 1e-2
  */

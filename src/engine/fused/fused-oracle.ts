@@ -6,6 +6,7 @@
  *
  * Layout (PyTorch state_dict order): fc1.weight [out][in], fc1.bias [out], fc2.weight, …
  */
+import { evaluateParamLoss } from '../param-loss.js';
 import type { DeclarativeExperiment, LossName } from '../../experiment/declarative.js';
 import { materializeDeclarative, type MaterializedData } from '../../experiment/declarative.js';
 import type { ParamLayout } from '../../experiment/param-layout.js';
@@ -130,7 +131,7 @@ export class FusedOracle implements GradientOracle {
       this.backward(p, dir);
     } else if (this.out1) {
       out.loss1 = this.outputLoss(exp.loss1, last);
-      out.loss2 = paramLoss(exp.loss2, p, paramGrad2);
+      out.loss2 = evaluateParamLoss(exp.loss2, p, paramGrad2);
       this.backward(p, dir);
       if (per) {
         per.grad1.set(dir);
@@ -138,7 +139,7 @@ export class FusedOracle implements GradientOracle {
       }
       for (let i = 0; i < dir.length; i++) dir[i] = dir[i]! - alpha * paramGrad2[i]!;
     } else if (this.out2) {
-      out.loss1 = paramLoss(exp.loss1, p, paramGrad1);
+      out.loss1 = evaluateParamLoss(exp.loss1, p, paramGrad1);
       out.loss2 = this.outputLoss(exp.loss2, outGrad2);
       if (per) {
         per.grad1.set(paramGrad1);
@@ -149,8 +150,8 @@ export class FusedOracle implements GradientOracle {
       this.backward(p, dir);
       for (let i = 0; i < dir.length; i++) dir[i] = paramGrad1[i]! + dir[i]!;
     } else {
-      out.loss1 = paramLoss(exp.loss1, p, paramGrad1);
-      out.loss2 = paramLoss(exp.loss2, p, paramGrad2);
+      out.loss1 = evaluateParamLoss(exp.loss1, p, paramGrad1);
+      out.loss2 = evaluateParamLoss(exp.loss2, p, paramGrad2);
       if (per) {
         per.grad1.set(paramGrad1);
         per.grad2.set(paramGrad2);
@@ -204,7 +205,7 @@ export class FusedOracle implements GradientOracle {
 
   /** The loss value; its gradient with respect to every parameter into `grad`. */
   private objective(loss: LossName, p: Float64Array, grad: Float64Array): number {
-    if (!usesOutput(loss)) return paramLoss(loss, p, grad);
+    if (!usesOutput(loss)) return evaluateParamLoss(loss, p, grad);
     const value = this.outputLoss(loss, this.delta[this.delta.length - 1]!);
     this.backward(p, grad);
     return value;
@@ -358,26 +359,3 @@ function multiplyBySlope(act: number, d: Float64Array, a: Float64Array, slope: n
   }
 }
 
-function paramLoss(loss: LossName, p: Float64Array, grad: Float64Array): number {
-  let v = 0;
-  switch (loss) {
-    case 'param_sum':
-      for (let i = 0; i < p.length; i++) v += p[i]!;
-      grad.fill(1);
-      return v;
-    case 'l2':
-      for (let i = 0; i < p.length; i++) {
-        v += p[i]! * p[i]!;
-        grad[i] = 2 * p[i]!;
-      }
-      return v;
-    case 'l1':
-      for (let i = 0; i < p.length; i++) {
-        v += Math.abs(p[i]!);
-        grad[i] = Math.sign(p[i]!);
-      }
-      return v;
-    default:
-      throw new Error(`not a parameter loss: ${loss}`);
-  }
-}

@@ -11,6 +11,7 @@
  * plus an addN and its gradient — 37 kernels a step for the seed network's 6 weights, more than
  * its whole forward pass.
  */
+import { evaluateParamLoss } from '../param-loss.js';
 import type * as tfjs from '@tensorflow/tfjs';
 import { materializeDeclarative, type Activation, type DeclarativeExperiment, type LossName } from '../../experiment/declarative.js';
 import type { Tf } from './load-tf.js';
@@ -91,7 +92,7 @@ export function createDeclarativeProblem(tf: Tf, exp: DeclarativeExperiment, see
     usesOutput,
     output,
     outputLoss: (name: ObjectiveName, out: tfjs.Tensor) => outputLosses[name]!(out),
-    paramLoss: (name: ObjectiveName, values: Float32Array, grad: Float64Array) => paramLoss(exp[name], values, grad),
+    paramLoss: (name: ObjectiveName, values: Float32Array, grad: Float64Array) => evaluateParamLoss(exp[name], values, grad),
     dispose: () => {
       for (const t of kept) if (!t.isDisposed) t.dispose();
     },
@@ -110,34 +111,6 @@ function activation(tf: Tf, name: Activation, leakySlope: number): (h: tfjs.Tens
       return (h) => tf.leakyRelu(h, leakySlope);
     case 'linear':
       return (h) => h;
-  }
-}
-
-/**
- * A parameter-only loss at the float32 parameters the network sees, summed in float64; its
- * gradient into `grad`. |p| has PyTorch's subgradient 0 at p = 0 (Math.sign).
- */
-function paramLoss(loss: LossName, p: Float32Array, grad: Float64Array): number {
-  let v = 0;
-  switch (loss) {
-    case 'param_sum':
-      for (let i = 0; i < p.length; i++) v += p[i]!;
-      grad.fill(1);
-      return v;
-    case 'l2':
-      for (let i = 0; i < p.length; i++) {
-        v += p[i]! * p[i]!;
-        grad[i] = 2 * p[i]!;
-      }
-      return v;
-    case 'l1':
-      for (let i = 0; i < p.length; i++) {
-        v += Math.abs(p[i]!);
-        grad[i] = Math.sign(p[i]!);
-      }
-      return v;
-    default:
-      throw new Error(`not a parameter loss: ${loss}`);
   }
 }
 
