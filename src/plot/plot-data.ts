@@ -70,15 +70,23 @@ const CONCURRENT_READS = 4;
 /** Throws UserError when `dir` is not a results directory or a filter names what is not in it. */
 export async function loadPlotData(dir: string, options: PlotDataOptions = {}): Promise<PlotData> {
   const [results, sweep] = await Promise.all([readResults(dir), readSweepDocument(dir)]);
-  const records = selectRuns(results.runs, options);
-  const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS;
+  const runs = await loadPlotRuns(selectRuns(results.runs, options), options.maxPoints ?? DEFAULT_MAX_POINTS);
+  return { dir, name: results.sweep?.name ?? basename(dir), runs, sweep };
+}
+
+/**
+ * The runs of records already read (readResults): each steps.csv streamed and downsampled, a few
+ * files at once. For a caller that has the records (summarize's sparklines), so that the
+ * directory is not read a second time.
+ */
+export async function loadPlotRuns(records: readonly RunRecord[], maxPoints: number): Promise<PlotRun[]> {
   const runs: PlotRun[] = new Array<PlotRun>(records.length);
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < records.length; i = next++) runs[i] = await loadRun(records[i]!, maxPoints);
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENT_READS, records.length) }, worker));
-  return { dir, name: results.sweep?.name ?? basename(dir), runs, sweep };
+  return runs;
 }
 
 function selectRuns(runs: readonly RunRecord[], options: PlotDataOptions): RunRecord[] {

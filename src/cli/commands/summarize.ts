@@ -3,22 +3,19 @@
  * tables (or JSON), write summary.csv and by-alpha.csv next to sweep.json. The per-run table has a
  * sparkline of each run's loss1 and loss2; `--plot` adds text charts of the loss curves.
  */
-import { join } from 'node:path';
 import chalk from 'chalk';
 import { UserError } from '../../errors.js';
 import { readResults, type ResultsSet } from '../../io/read-results.js';
-import { streamStepsRows } from '../../io/stream-steps.js';
-import { Downsampler } from '../../plot/downsample.js';
-import { DEFAULT_MAX_POINTS, loadPlotData, type PlotData } from '../../plot/plot-data.js';
+import { DEFAULT_MAX_POINTS, loadPlotData, loadPlotRuns, type PlotData, type PlotRun } from '../../plot/plot-data.js';
 import { NUMBER_LIST_FORMS, parseNumberList } from '../../spec/parse-values.js';
-import { runDirOf, runFiles } from '../../io/run-files.js';
+import { runDirOf } from '../../io/run-files.js';
 import { SWEEP_FORMAT_VERSION } from '../../io/sweep-files.js';
 import type { RunRecord } from '../../summary/run-record.js';
 import type { RunSummary } from '../../summary/run-summary.js';
 import { writeSummaryTables, type WrittenTables } from '../../io/write-tables.js';
 import { computeAggregates } from '../../summary/aggregate.js';
 import { computeGroupTable, computeRunTable } from '../../summary/tables.js';
-import { renderSummary, renderSummaryJson, type RenderOptions, type RunCurve, type RunCurves } from '../render-summary.js';
+import { renderSummary, renderSummaryJson, type RenderOptions, type RunCurves } from '../render-summary.js';
 
 export interface SummarizeOptions {
   json?: boolean;
@@ -75,7 +72,7 @@ export async function summarizeCommand(dir: string, options: SummarizeOptions, o
       charts = await loadPlotData(dir, { ...filters, maxPoints: Math.max(DEFAULT_MAX_POINTS, 14 * chartWidth) });
     }
     const unfiltered = runs === undefined && alpha === undefined;
-    const curves = options.json ? undefined : charts && unfiltered ? curvesById(charts) : await readCurves(results.runs);
+    const curves = options.json ? undefined : charts && unfiltered ? curvesById(charts.runs) : await readCurves(results.runs);
     const code = printSummary(dir, results, options, output, curves);
     if (charts) output.out(`\n${await renderCharts(charts, output.render.color, chartWidth)}`);
     return code;
@@ -100,36 +97,16 @@ function parseAlphaFilter(options: SummarizeOptions): number[] | undefined {
 }
 
 /**
- * Every run's loss curves for its sparklines: steps.csv streamed through the plot downsampler, as
- * loadPlotData does for each run, but over the records already read — loadPlotData would read the
- * whole directory a second time (a second of a 1000-run sweep). A run whose steps.csv is absent or
- * unreadable gets no points, and its cells show "-"; the summary never fails for one.
+ * Every run's loss curves for its sparklines, over the records already read (loadPlotData would
+ * read the whole directory a second time). A run whose steps.csv is absent or unreadable gets no
+ * points, and its cells show "-"; the summary never fails for one.
  */
 async function readCurves(runs: readonly RunRecord[]): Promise<RunCurves> {
-  const curves = new Map<string, RunCurve>();
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < runs.length; i = next++) {
-      const run = runs[i]!;
-      if (run.state === 'missing') continue;
-      const divergence = run.summary?.divergence ?? null;
-      const downsampler = new Downsampler({
-        maxPoints: SPARKLINE_MAX_POINTS,
-        ...(run.rows !== null ? { expectedRows: run.rows } : {}),
-        ...(divergence ? { keepSteps: [divergence.step] } : {}),
-      });
-      const read = await streamStepsRows(join(run.path, runFiles.steps), (step, loss1, loss2) => downsampler.push(step, loss1, loss2));
-      // Like loadPlotData: a file with a bad row is not drawn in part, it is not drawn.
-      curves.set(run.id, { points: read.kind === 'read' ? downsampler.finish() : [], divergence });
-    }
-  };
-  // A few files at once, to overlap reading one with parsing another.
-  await Promise.all(Array.from({ length: Math.min(4, runs.length) }, worker));
-  return curves;
+  return curvesById(await loadPlotRuns(runs, SPARKLINE_MAX_POINTS));
 }
 
-function curvesById(data: PlotData): RunCurves {
-  return new Map(data.runs.map((run) => [run.id, run]));
+function curvesById(runs: readonly PlotRun[]): RunCurves {
+  return new Map(runs.map((run) => [run.id, run]));
 }
 
 /** asciichart is only loaded when charts are drawn. */
