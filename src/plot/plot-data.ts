@@ -5,8 +5,8 @@
  */
 import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
-import { readResults } from '../io/read-results.js';
-import { readSweepDocument } from '../io/read-sweep-document.js';
+import { readResults, SWEEP_FILE, type ResultsSet } from '../io/read-results.js';
+import { readJsonDocument } from '../io/json.js';
 import { runFiles } from '../io/run-files.js';
 import { streamStepsRows } from '../io/stream-steps.js';
 import { outcomeOf } from '../summary/aggregate.js';
@@ -69,8 +69,15 @@ const CONCURRENT_READS = 4;
 
 /** Throws UserError when `dir` is not a results directory or a filter names what is not in it. */
 export async function loadPlotData(dir: string, options: PlotDataOptions = {}): Promise<PlotData> {
-  const [results, sweep] = await Promise.all([readResults(dir), readSweepDocument(dir)]);
-  const runs = await loadPlotRuns(selectRuns(results.runs, options), options.maxPoints ?? DEFAULT_MAX_POINTS);
+  return computePlotData(dir, await readResults(dir), options);
+}
+
+/** loadPlotData for a caller that has already read the directory (the report needs both). */
+export async function computePlotData(dir: string, results: ResultsSet, options: PlotDataOptions = {}): Promise<PlotData> {
+  const [runs, sweep] = await Promise.all([
+    loadPlotRuns(selectRuns(results.runs, options), options.maxPoints ?? DEFAULT_MAX_POINTS),
+    readJsonDocument(join(dir, SWEEP_FILE)),
+  ]);
   return { dir, name: results.sweep?.name ?? basename(dir), runs, sweep };
 }
 

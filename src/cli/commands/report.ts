@@ -6,10 +6,11 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { readResults } from '../../io/read-results.js';
-import { readRunConfigDocument } from '../../io/read-run-config-document.js';
+import { readJsonDocument } from '../../io/json.js';
+import { runFiles } from '../../io/run-files.js';
 import { readVegaBundles } from '../../io/read-vega-bundles.js';
 import { MIN_MAX_POINTS } from '../../plot/downsample.js';
-import { loadPlotData } from '../../plot/plot-data.js';
+import { computePlotData } from '../../plot/plot-data.js';
 import { buildReportCharts } from '../../report/report-charts.js';
 import { renderReport } from '../../report/render-report.js';
 
@@ -45,13 +46,13 @@ export async function reportCommand(
   let page: string;
   try {
     const results = await readResults(dir);
-    const plot = await loadPlotData(dir, { maxPoints: computeMaxPoints(results.runs.length) });
+    const plot = await computePlotData(dir, results, { maxPoints: computeMaxPoints(results.runs.length) });
     const firstRun = results.runs.find((r) => r.state !== 'missing');
     page = renderReport({
       results,
       name: plot.name,
       sweepDocument: plot.sweep,
-      runConfig: firstRun ? await readRunConfigDocument(firstRun.path) : null,
+      runConfig: firstRun ? await readJsonDocument(join(firstRun.path, runFiles.config)) : null,
       charts: buildReportCharts(plot),
       bundles: readVegaBundles(),
       resultsHref: hrefFrom(dirname(resolve(outFile)), resolve(dir)),
