@@ -33,6 +33,7 @@ import { DEFAULT_MONITOR } from '../src/train/monitor.js';
 import { defaultOptimizerSettings, type OptimizerName } from '../src/train/optimizers.js';
 import { train } from '../src/train/train-loop.js';
 import { DEFAULT_COMBINE } from '../src/train/combiner.js';
+import { recordingOracle } from './fixtures/oracle-checks.js';
 
 let tf: Tf;
 beforeAll(async () => {
@@ -177,23 +178,6 @@ describe('the combined direction is ∇loss1 − α∇loss2', () => {
 // ---------------------------------------------------------------------------------------------
 // Training: the same declarative run through train() with each engine.
 
-/** Delegates to `oracle`, recording the losses of every combined evaluation (logged or not). */
-function recording(oracle: GradientOracle, losses: number[][]): GradientOracle {
-  return {
-    engine: oracle.engine,
-    layout: oracle.layout,
-    initial: oracle.initial,
-    disconnected: oracle.disconnected,
-    bothGradientsEveryStep: oracle.bothGradientsEveryStep,
-    evaluate: (p, out, step) => oracle.evaluate(p, out, step),
-    evaluateCombined: (p, alpha, out, step, per) => {
-      oracle.evaluateCombined(p, alpha, out, step, per);
-      losses.push([out.loss1, out.loss2]);
-    },
-    dispose: () => oracle.dispose(),
-  };
-}
-
 async function trajectory(engine: 'tfjs' | 'fused', exp: DeclarativeExperiment, seed: number, optimizer: OptimizerName, lr: number, alpha: number, steps: number): Promise<number[][]> {
   const inner = engine === 'tfjs' ? createTfjsOracle(tf, createDeclarativeProblem(tf, exp, seed)) : new FusedOracle(exp, seed);
   return trajectoryOf(inner, optimizer, lr, alpha, steps);
@@ -202,7 +186,7 @@ async function trajectory(engine: 'tfjs' | 'fused', exp: DeclarativeExperiment, 
 /** [loss1, loss2] of every step of a run through train(), from the oracle's initial parameters; disposes the oracle. */
 async function trajectoryOf(inner: GradientOracle, optimizer: OptimizerName, lr: number, alpha: number, steps: number): Promise<number[][]> {
   const losses: number[][] = [];
-  const oracle = recording(inner, losses);
+  const oracle = recordingOracle(inner, (_step, out) => losses.push([out.loss1, out.loss2]));
   try {
     const outcome = await train(
       oracle,

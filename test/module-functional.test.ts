@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTf, type Tf } from '../src/engine/tfjs/load-tf.js';
 import { createModuleProblem } from '../src/engine/tfjs/module-problem.js';
 import { createTfjsOracle } from '../src/engine/tfjs/tfjs-oracle.js';
-import { createEvaluation, type GradientOracle } from '../src/engine/types.js';
+import { createEvaluation } from '../src/engine/types.js';
 import { UserError } from '../src/errors.js';
 import { loadExperimentModule } from '../src/experiment/load-module.js';
 import { isFunctionalModule, type FunctionalModule } from '../src/experiment/module-types.js';
@@ -29,6 +29,7 @@ import { DEFAULT_VERDICT } from '../src/summary/verdict.js';
 import { DEFAULT_MONITOR } from '../src/train/monitor.js';
 import { defaultOptimizerSettings } from '../src/train/optimizers.js';
 import { DEFAULT_COMBINE } from '../src/train/combiner.js';
+import { worstCentralDifference } from './fixtures/oracle-checks.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = (name: string): string => join(here, 'fixtures', 'modules', name);
@@ -65,24 +66,6 @@ function errorOf(f: () => unknown): Error {
     throw new Error(`threw a non-Error: ${String(err)}`);
   }
   throw new Error('expected an error');
-}
-
-/** Largest |central difference − gradient| / max(1, |gradient|) over every parameter and both objectives. */
-function worstCentralDifference(oracle: GradientOracle, h: number): number {
-  const p = Float64Array.from(oracle.initial);
-  const [ev, plus, minus] = [createEvaluation(p.length), createEvaluation(p.length), createEvaluation(p.length)];
-  oracle.evaluate(p, ev, 0);
-  let worst = 0;
-  for (let k = 0; k < p.length; k++) {
-    const q = Float64Array.from(p);
-    q[k] = p[k]! + h;
-    oracle.evaluate(q, plus, 0);
-    q[k] = p[k]! - h;
-    oracle.evaluate(q, minus, 0);
-    worst = Math.max(worst, Math.abs((plus.loss1 - minus.loss1) / (2 * h) - ev.grad1[k]!) / Math.max(1, Math.abs(ev.grad1[k]!)));
-    worst = Math.max(worst, Math.abs((plus.loss2 - minus.loss2) / (2 * h) - ev.grad2[k]!) / Math.max(1, Math.abs(ev.grad2[k]!)));
-  }
-  return worst;
 }
 
 describe('the layout of a functional module', () => {

@@ -34,6 +34,7 @@ import { DEFAULT_MONITOR, type MonitorSettings } from '../src/train/monitor.js';
 import { defaultOptimizerSettings, type OptimizerName } from '../src/train/optimizers.js';
 import { train, type StepRow, type TrainOutcome } from '../src/train/train-loop.js';
 import { DEFAULT_COMBINE } from '../src/train/combiner.js';
+import { recordingOracle, worstCentralDifference } from './fixtures/oracle-checks.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const refDir = join(here, '..', '..', 'shared', 'reference');
@@ -445,26 +446,6 @@ function sharedLayerModule(): LayersModelModule {
   };
 }
 
-/** Largest |central difference − gradient| / max(1, |gradient|) over every parameter and both objectives. */
-function worstCentralDifference(oracle: GradientOracle, h: number): number {
-  const p = Float64Array.from(oracle.initial);
-  const ev = createEvaluation(p.length);
-  const plus = createEvaluation(p.length);
-  const minus = createEvaluation(p.length);
-  oracle.evaluate(p, ev, 0);
-  let worst = 0;
-  for (let k = 0; k < p.length; k++) {
-    const q = Float64Array.from(p);
-    q[k] = p[k]! + h;
-    oracle.evaluate(q, plus, 0);
-    q[k] = p[k]! - h;
-    oracle.evaluate(q, minus, 0);
-    worst = Math.max(worst, Math.abs((plus.loss1 - minus.loss1) / (2 * h) - ev.grad1[k]!) / Math.max(1, Math.abs(ev.grad1[k]!)));
-    worst = Math.max(worst, Math.abs((plus.loss2 - minus.loss2) / (2 * h) - ev.grad2[k]!) / Math.max(1, Math.abs(ev.grad2[k]!)));
-  }
-  return worst;
-}
-
 describe('module losses', () => {
   it('calls each loss once per step, with the step given, whether or not the per-objective gradients are asked for', async () => {
     const calls: { loss: 'loss1' | 'loss2'; step: number }[] = [];
@@ -589,7 +570,7 @@ describe('module losses', () => {
     const mod = await loadExperimentModule(example('adversarial.ts'));
     const losses = async (logEvery: number): Promise<number[][]> => {
       const seen: number[][] = [];
-      const oracle = recording(createTfjsOracle(tf, createModuleProblem(tf, mod, 0)), seen);
+      const oracle = recordingOracle(createTfjsOracle(tf, createModuleProblem(tf, mod, 0)), (step, out) => seen.push([step, out.loss1, out.loss2]));
       try {
         await train(
           oracle,
@@ -611,23 +592,6 @@ describe('module losses', () => {
     expect(new Set(everyStep.map((r) => r[2])).size).toBeGreaterThan(30);
   });
 });
-
-/** Delegates to `oracle`, recording [step, loss1, loss2] of every combined evaluation. */
-function recording(oracle: GradientOracle, seen: number[][]): GradientOracle {
-  return {
-    engine: oracle.engine,
-    layout: oracle.layout,
-    initial: oracle.initial,
-    disconnected: oracle.disconnected,
-    bothGradientsEveryStep: oracle.bothGradientsEveryStep,
-    evaluate: (p, out, step) => oracle.evaluate(p, out, step),
-    evaluateCombined: (p, alpha, out, step, per) => {
-      oracle.evaluateCombined(p, alpha, out, step, per);
-      seen.push([step, out.loss1, out.loss2]);
-    },
-    dispose: () => oracle.dispose(),
-  };
-}
 
 describe('module problems', () => {
   it('names weights like nn.Sequential (stable across models in one process) and stores Dense kernels transposed', async () => {
