@@ -10,6 +10,7 @@ import { computeDiagnostics } from '../src/summary/diagnostics.js';
 import { createCombiner, DEFAULT_COMBINE, type CombineSettings, type CombinerName } from '../src/train/combiner.js';
 import { DEFAULT_MONITOR } from '../src/train/monitor.js';
 import { defaultOptimizerSettings } from '../src/train/optimizers.js';
+import { StrideSample } from '../src/train/stride-sample.js';
 import { train, type StepRow, type TrainSettings } from '../src/train/train-loop.js';
 
 function ev(g1: number[], g2: number[], loss1 = 1, loss2 = 1): Evaluation {
@@ -178,9 +179,27 @@ describe('reversal', () => {
   });
 });
 
+describe('StrideSample', () => {
+  it('keeps every value while they fit, then evenly spaced ones, never more than its capacity', () => {
+    const small = new StrideSample(8);
+    for (let i = 0; i < 5; i++) small.push(i);
+    expect(Array.from(small.values())).toEqual([0, 1, 2, 3, 4]);
+    const long = new StrideSample(8);
+    for (let i = 0; i < 1000; i++) long.push(i);
+    // 1000 values: the stride doubled to 128 — every 128th value, from the first.
+    expect(Array.from(long.values())).toEqual([0, 128, 256, 384, 512, 640, 768, 896]);
+  });
+});
+
 describe('diagnostics', () => {
-  it('conflict fraction and medians over the logged steps; a missing cosine is left out', () => {
-    const d = computeDiagnostics([-0.5, 0.2, NaN, -0.1, 0.9], [1, 2, 3, 4, Infinity]);
+  it('conflict fraction from the counts, medians from the samples (non-finite values left out)', () => {
+    const d = computeDiagnostics({
+      rowsWithCosine: 4,
+      conflicts: 2,
+      cos12: Float64Array.from([-0.5, 0.2, -0.1, 0.9]),
+      weight: Float64Array.from([1, 2, 3, 4, Infinity]),
+      weightFinal: Infinity,
+    });
     expect(d.rows_with_cosine).toBe(4);
     expect(d.conflict_fraction).toBeCloseTo(0.5, 12);
     expect(d.cos12_median).toBeCloseTo(0.05, 12);
@@ -269,5 +288,7 @@ describe('on the seed problem', () => {
     // The constraint is violated throughout: λ grows every step by dual_lr·(τ − loss2).
     expect(rows[1]!.weight).toBeCloseTo(0.5 + 0.01 * (1e6 - rows[0]!.loss2), 6);
     expect(outcome.diagnostics.weight).toHaveLength(200);
+    expect(outcome.diagnostics.weightFinal).toBe(rows.at(-1)!.weight);
+    expect(outcome.diagnostics.conflicts).toBe(rows.filter((r) => r.cos12 < 0).length);
   });
 });

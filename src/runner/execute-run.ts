@@ -113,7 +113,7 @@ export async function executeRun(config: RunConfig, runDir: string, hooks: Execu
       loss2_behaviour: judgement.loss2,
       divergence: outcome.divergence,
       no_gradient: noGradient,
-      diagnostics: computeDiagnostics(outcome.diagnostics.cos12, outcome.diagnostics.weight),
+      diagnostics: computeDiagnostics(outcome.diagnostics),
       warnings,
       error: null,
       wall_time_s: (performance.now() - t0) / 1000,

@@ -1,39 +1,38 @@
 /**
- * Gradient diagnostics of a run, from the cosine and weight of every logged step: how often the
- * two objectives pulled against each other, and what weight the combiner actually gave loss2.
- * Pure.
+ * Gradient diagnostics of a run, from what the training loop counted and sampled at its logged
+ * steps: how often the two objectives pulled against each other, and what weight the combiner
+ * actually gave loss2. Pure.
  */
+import type { DiagnosticRows } from '../train/train-loop.js';
+
 export interface GradientDiagnostics {
   /** Logged steps where both gradients were non-zero (the cosine exists). */
   readonly rows_with_cosine: number;
   /** Of those, the fraction with cos12 < 0: the gradients conflict. */
   readonly conflict_fraction: number | null;
+  /** Medians over the logged steps (exact up to DIAGNOSTIC_SAMPLES rows, from an even sample beyond). */
   readonly cos12_median: number | null;
   /** The weight given loss2 (α, the method's, or λ), median over logged steps and at the last one. */
   readonly weight_median: number | null;
   readonly weight_final: number | null;
 }
 
-export function computeDiagnostics(cos12: ArrayLike<number>, weight: ArrayLike<number>): GradientDiagnostics {
-  const cosines = sortedFinite(cos12);
-  let conflicts = 0;
-  while (conflicts < cosines.length && cosines[conflicts]! < 0) conflicts++;
+export function computeDiagnostics(rows: DiagnosticRows): GradientDiagnostics {
   return {
-    rows_with_cosine: cosines.length,
-    conflict_fraction: cosines.length > 0 ? conflicts / cosines.length : null,
-    cos12_median: medianOfSorted(cosines),
+    rows_with_cosine: rows.rowsWithCosine,
+    conflict_fraction: rows.rowsWithCosine > 0 ? rows.conflicts / rows.rowsWithCosine : null,
+    cos12_median: medianOfSorted(sortedFinite(rows.cos12)),
     // Over the finite weights (mgda's is Infinity on a step that follows loss2 alone).
-    weight_median: medianOfSorted(sortedFinite(weight)),
-    weight_final: weight.length > 0 ? weight[weight.length - 1]! : null,
+    weight_median: medianOfSorted(sortedFinite(rows.weight)),
+    weight_final: rows.weightFinal,
   };
 }
 
 /**
- * The finite values, sorted, in a Float64Array: a run logs up to one row per step, and sorting
- * 500,000 of them as a plain array with a comparator took ~0.5 s of a 2.5 s run (measured); a
- * typed array sorts numerically in native code in a few milliseconds.
+ * The finite values, sorted, in a Float64Array: sorting 500,000 of them as a plain array with a
+ * comparator took ~0.5 s of a 2.5 s run (measured); a typed array sorts numerically in native code.
  */
-function sortedFinite(values: ArrayLike<number>): Float64Array {
+function sortedFinite(values: Float64Array): Float64Array {
   const out = new Float64Array(values.length);
   let n = 0;
   for (let i = 0; i < values.length; i++) {

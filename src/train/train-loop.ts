@@ -4,6 +4,7 @@
  */
 import { createEvaluation, type CombinedEvaluation, type GradientOracle } from '../engine/types.js';
 import { computeGram, createCombiner, type CombineSettings } from './combiner.js';
+import { StrideSample } from './stride-sample.js';
 import { checkDivergence, type Divergence, type MonitorSettings } from './monitor.js';
 import { createOptimizer, type OptimizerSettings } from './optimizers.js';
 
@@ -24,6 +25,9 @@ export interface StepRow {
 }
 
 export const STEP_COLUMNS = ['step', 'loss1', 'loss2', 'total', 'grad_norm1', 'grad_norm2', 'param_norm', 'weight', 'cos12'] as const;
+
+/** Samples kept for the diagnostics' medians: exact up to this many logged rows (1 MiB for both). */
+export const DIAGNOSTIC_SAMPLES = 65_536;
 
 export interface StepSink {
   /** Returns false when the caller should `await drain()` before writing more (backpressure). */
@@ -63,8 +67,19 @@ export interface TrainOutcome {
   readonly interrupted: boolean;
   /** Whether each gradient was non-zero at some logged step; false for an objective that never pushed the parameters. */
   readonly gradNonzero: { readonly loss1: boolean; readonly loss2: boolean };
-  /** cos12 and weight at every logged row (in order), for the summary's diagnostics. */
-  readonly diagnostics: { readonly cos12: Float64Array; readonly weight: Float64Array };
+  /** For the summary's diagnostics: counts over every logged row, and bounded samples of the cosine and the weight. */
+  readonly diagnostics: DiagnosticRows;
+}
+
+export interface DiagnosticRows {
+  /** Logged rows where both gradients were non-zero (the cosine exists), and those with cos12 < 0. */
+  readonly rowsWithCosine: number;
+  readonly conflicts: number;
+  /** Evenly spaced samples (every row up to DIAGNOSTIC_SAMPLES) of the finite cosines and of the weights. */
+  readonly cos12: Float64Array;
+  readonly weight: Float64Array;
+  /** The weight at the last logged row; null when nothing was logged. */
+  readonly weightFinal: number | null;
 }
 
 export interface ProgressListener {
@@ -118,10 +133,12 @@ export async function train(
   const winLoss1 = new Float64Array(capacity);
   const winLoss2 = new Float64Array(capacity);
   let winRows = 0;
-  // Every logged row's cosine and weight (the summary's conflict fraction and medians).
-  const rowCapacity = Math.ceil(steps / logEvery) + 2;
-  const rowCos = new Float64Array(rowCapacity);
-  const rowWeight = new Float64Array(rowCapacity);
+  // The summary's conflict fraction (counted) and medians (from bounded samples: a run may log
+  // up to MAX_STEPS rows, which would not fit in memory).
+  const cosSample = new StrideSample(DIAGNOSTIC_SAMPLES);
+  const weightSample = new StrideSample(DIAGNOSTIC_SAMPLES);
+  let rowsWithCosine = 0;
+  let conflicts = 0;
   const products = new Float64Array(3);
 
   let first: StepRow | null = null;
@@ -174,10 +191,12 @@ export async function train(
       if (g2 !== 0) grad2Nonzero = true;
       const cos12 = g1 > 0 && g2 > 0 ? Math.max(-1, Math.min(1, s12 / (g1 * g2))) : NaN;
       const row: StepRow = { step, loss1, loss2, total: loss1 - alpha * loss2, grad_norm1: g1, grad_norm2: g2, param_norm: paramNorm, cos12, weight };
-      if (rows < rowCapacity) {
-        rowCos[rows] = cos12;
-        rowWeight[rows] = weight;
+      if (!Number.isNaN(cos12)) {
+        rowsWithCosine++;
+        if (cos12 < 0) conflicts++;
+        cosSample.push(cos12);
       }
+      weightSample.push(weight);
       first ??= row;
       last = row;
       rows++;
@@ -211,7 +230,7 @@ export async function train(
     window: { from: windowFrom, step: winStep.subarray(0, winRows), loss1: winLoss1.subarray(0, winRows), loss2: winLoss2.subarray(0, winRows) },
     interrupted,
     gradNonzero: { loss1: grad1Nonzero, loss2: grad2Nonzero },
-    diagnostics: { cos12: rowCos.subarray(0, Math.min(rows, rowCapacity)), weight: rowWeight.subarray(0, Math.min(rows, rowCapacity)) },
+    diagnostics: { rowsWithCosine, conflicts, cos12: cosSample.values(), weight: weightSample.values(), weightFinal: last ? last.weight : null },
   };
 }
 
