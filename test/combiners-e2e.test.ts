@@ -89,6 +89,15 @@ describe('reversal', () => {
     expect(existsSync(join(tmp, 'out', 'runs'))).toBe(false);
   });
 
+  it('names adversary parameters the module does not have, before anything runs', async () => {
+    const tmp = makeTempDir('reversal-unknown-');
+    const r = await cli(['run', '--module', join(root, 'test', 'fixtures', 'modules', 'bad-adversary.ts'), '--combine', 'reversal', '--steps', '10', '--out', join(tmp, 'out')], { cwd: tmp });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('bad-adversary.ts: adversary names "fc9.weight", which are not parameters; allowed: fc1.weight');
+    expect(existsSync(join(tmp, 'out', 'runs'))).toBe(false);
+  });
+
   it('is required for an experiment with adversary parameters (any other combiner would make the adversary ascend its loss)', async () => {
     const tmp = makeTempDir('reversal-required-');
     const r = await cli(['run', '--module', reversalModule, '--alpha', '1', '--steps', '10', '--out', join(tmp, 'out')], { cwd: tmp });

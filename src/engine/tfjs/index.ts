@@ -6,7 +6,7 @@
 import { basename, extname } from 'node:path';
 import { UserError } from '../../errors.js';
 import { displayPath, loadExperimentModule } from '../../experiment/load-module.js';
-import { computeParamMask, type ParamLayout } from '../../experiment/param-layout.js';
+import type { ParamLayout } from '../../experiment/param-layout.js';
 import type { RunConfig } from '../../spec/types.js';
 import { createEvaluation, type BackendName, type GradientOracle } from '../types.js';
 import { createDeclarativeProblem } from './declarative-problem.js';
@@ -31,22 +31,8 @@ export async function createTfjsOracleForRun(config: RunConfig, initial?: Float6
   } else {
     const mod = await loadExperimentModule(source.path);
     problem = inModule(source.path, () => createModuleProblem(tf, mod, config.seed, initial, source.path));
-    const oracle = createTfjsOracle(tf, problem);
-    if (!mod.adversary) return oracle;
-    return Object.assign(oracle, { adversary: adversaryMask(oracle.layout, mod.adversary, source.path) });
   }
   return createTfjsOracle(tf, problem);
-}
-
-/** The module's `adversary` names as a mask over the flat parameters; a name it lacks is a UserError. */
-function adversaryMask(layout: ParamLayout, names: readonly string[], path: string): Uint8Array {
-  const result = computeParamMask(layout, names);
-  if ('unknown' in result) {
-    throw new UserError(
-      `${displayPath(path)}: adversary names ${result.unknown.map((n) => `"${n}"`).join(', ')}, which are not parameters; allowed: ${layout.entries.map((e) => e.name).join(', ')}`,
-    );
-  }
-  return result.mask;
 }
 
 export interface ModuleCheck {
@@ -76,7 +62,7 @@ export async function checkModule(path: string, backend: BackendName): Promise<M
         name: mod.name ?? basename(path, extname(path)),
         layout: oracle.layout,
         disconnected: [...oracle.disconnected],
-        adversary: mod.adversary ? (adversaryMask(oracle.layout, mod.adversary, path), [...mod.adversary]) : null,
+        adversary: oracle.adversary ? [...mod.adversary!] : null,
       };
     });
   } finally {

@@ -51,6 +51,8 @@ interface ProblemBase {
   readonly layout: ParamLayout;
   /** The starting parameters, flat in layout order. */
   readonly initial: Float64Array;
+  /** A module's adversary parameters as a mask over the flat parameters (GradientOracle.adversary). */
+  readonly adversary?: Uint8Array;
   /** Frees the problem's tensors (data, model, state) and undoes anything it patched. */
   dispose(): void;
 }
@@ -270,6 +272,7 @@ export function createTfjsOracle(tf: Tf, problem: TfjsProblem): GradientOracle {
     engine: 'tfjs',
     layout,
     initial: problem.initial,
+    adversary: problem.adversary ?? null,
     disconnected,
     // Only a network with two output losses has a combined tape; everything else runs one tape per loss.
     bothGradientsEveryStep: !(problem.kind === 'network' && problem.usesOutput.loss1 && problem.usesOutput.loss2),
