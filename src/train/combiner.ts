@@ -96,8 +96,8 @@ class FixedCombiner implements Combiner {
  * step does not flip the balance. α is then the relative weight of the two *directions*, whatever
  * the scales of the losses: multiplying loss2 by 1000 leaves the trajectory unchanged. The
  * direction has norm between |1 − α| and 1 + α (as the gradients point), so with sgd the learning
- * rate is a step length. An objective
- * whose gradient has been zero so far (n̂ = 0) contributes nothing.
+ * rate is a step length. An objective whose gradient has been zero so far (n̂ = 0) contributes
+ * nothing.
  */
 class NormalizedCombiner implements Combiner {
   readonly linearWeight = null;
