@@ -281,9 +281,15 @@ describe('on the seed problem', () => {
     }
   });
 
-  it('the rows carry cos12 (−1…1) and the weight applied; a constraint logs its λ', async () => {
+  it('the rows carry cos12 (the cosine between the two gradients) and the weight applied; a constraint logs its λ', async () => {
     const { rows, outcome } = await run(settings({ alpha: 0.5, steps: 200, combine: { ...DEFAULT_COMBINE, name: 'constraint', tau: 1e6 } }));
-    for (const r of rows) if (!Number.isNaN(r.cos12)) expect(Math.abs(r.cos12)).toBeLessThanOrEqual(1);
+    // Step 0's cosine, computed here from the engine's gradients at the initial parameters.
+    const oracle = new FusedOracle(SEED_EXPERIMENT, 0);
+    const e: Evaluation = { loss1: NaN, loss2: NaN, grad1: new Float64Array(oracle.layout.size), grad2: new Float64Array(oracle.layout.size) };
+    oracle.evaluate(Float64Array.from(oracle.initial), e, 0);
+    const g1 = Array.from(e.grad1);
+    const g2 = Array.from(e.grad2);
+    expect(rows[0]!.cos12).toBeCloseTo(dot(g1, g2) / Math.sqrt(dot(g1, g1) * dot(g2, g2)), 12);
     expect(rows[0]!.weight).toBe(0.5);
     // The constraint is violated throughout: λ grows every step by dual_lr·(τ − loss2).
     expect(rows[1]!.weight).toBeCloseTo(0.5 + 0.01 * (1e6 - rows[0]!.loss2), 6);
