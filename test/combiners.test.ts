@@ -196,6 +196,7 @@ describe('diagnostics', () => {
     const d = computeDiagnostics({
       rowsWithCosine: 4,
       conflicts: 2,
+      measuredEvery: 1,
       cos12: Float64Array.from([-0.5, 0.2, -0.1, 0.9]),
       weight: Float64Array.from([1, 2, 3, 4, Infinity]),
       weightFinal: Infinity,

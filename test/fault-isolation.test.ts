@@ -4,7 +4,7 @@
  * recorded as failed with the cause in its summary.json, the other runs finish (on a fresh worker
  * where the old one died), the sweep exits 1 with the list, and a resume redoes only that run.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -126,5 +126,24 @@ describe.concurrent('a run whose module fails', () => {
     expect(summaryOf(dir, 'alpha=0,seed=1').wall_time_s).toBeGreaterThan(wallTimeAbove);
     // The failed run is a result in the tables too.
     expect(r.stdout).toMatch(/alpha=0,seed=1 +failed/);
+  });
+});
+
+describe('a run whose code throws partway', () => {
+  it('records the step it failed at, the steps it ran and the rows it wrote; summarize checks out', async () => {
+    const args = ['sweep', '--module', join(modulesDir, 'throws-at-step.ts'), '--alpha', '0', '--seeds', '1', '--steps', '10', '--out', 'throws-partway'];
+    const r = await cli(args, { cwd: work });
+    expect(r.code).toBe(1);
+    const dir = join(work, 'throws-partway');
+    const s = summaryOf(dir, 'alpha=0,seed=1');
+    // Steps 0, 1 and 2 were taken and logged; step 3 threw.
+    expect(s).toMatchObject({ status: 'failed', steps_run: 3, rows_logged: 3 });
+    // The message points at the line of the module that threw.
+    expect(s.explanation).toBe('failed at step 3: loss1 threw: simulated failure in loss1 at step 3 (at line 14:61)');
+    expect(s.error.step).toBe(3);
+    expect(readFileSync(join(dir, 'runs', 'alpha=0,seed=1', 'steps.csv'), 'utf8').trim().split('\n')).toHaveLength(4);
+    const summary = await cli(['summarize', dir, '--json'], { cwd: work });
+    expect(summary.stderr).not.toMatch(/corrupt|rows_logged/);
+    expect(summary.stdout).toContain('failed at step 3: loss1 threw: simulated failure');
   });
 });

@@ -8,7 +8,7 @@ import {
   parseSweepRecord,
   type StepsTail,
 } from '../src/summary/parse-results.js';
-import { computeWindowStats } from '../src/summary/verdict.js';
+import { computeWindowStats } from '../src/train/window-stats.js';
 import { makeSummary } from './fixtures/results/build-results.js';
 
 const H = 'step,loss1,loss2,total,grad_norm1,grad_norm2,param_norm\n';
@@ -101,7 +101,7 @@ describe('parseRunSummary', () => {
   });
 
   it('accepts the window statistics the verdict code computes', () => {
-    const window = computeWindowStats({ step: [90, 95, 99], loss1: [1, 0.9, 0.95], loss2: [2, 2.5, 3] });
+    const window = computeWindowStats([90, 95, 99], [1, 0.9, 0.95], [2, 2.5, 3]);
     const r = parseRunSummary(parseJson(stringifyJson({ ...good, window })));
     expect(r.ok).toBe(true);
     if (r.ok) expect(r.value.window).toEqual(window);

@@ -6,7 +6,7 @@ import { FusedOracle } from '../src/engine/fused/fused-oracle.js';
 import { SEED_EXPERIMENT } from '../src/experiment/declarative.js';
 import { DEFAULT_MONITOR } from '../src/train/monitor.js';
 import { defaultOptimizerSettings } from '../src/train/optimizers.js';
-import { train, type StepRow, type TrainSettings } from '../src/train/train-loop.js';
+import { DIAGNOSTIC_SAMPLES, diagnosticStride, train, TrainingFailure, type StepRow, type TrainSettings } from '../src/train/train-loop.js';
 import type { CombinedEvaluation, Evaluation } from '../src/engine/types.js';
 import { DEFAULT_COMBINE } from '../src/train/combiner.js';
 
@@ -77,13 +77,45 @@ describe('train', () => {
     expect(Number.isFinite(rows.at(-1)!.loss1)).toBe(false);
   });
 
-  it('tracks the minimum loss1 and the window', async () => {
+  it('tracks the minimum loss1, and the window over every step whatever is logged', async () => {
     const oracle = new FusedOracle(SEED_EXPERIMENT, 0);
     const rows: StepRow[] = [];
-    const outcome = await train(oracle, Float64Array.from(oracle.initial), settings({ steps: 100, log_every: 2 }), { write: (r) => (rows.push(r), true), drain: async () => {} }, 90);
-    expect(Array.from(outcome.window.step)).toEqual([90, 92, 94, 96, 98, 99]);
+    const outcome = await train(oracle, Float64Array.from(oracle.initial), settings({ steps: 100, log_every: 7 }), { write: (r) => (rows.push(r), true), drain: async () => {} }, 90);
+    expect(outcome.window).toMatchObject({ from_step: 90, to_step: 99, steps: 10, rows: 3 }); // rows at 91, 98 and 99
     const logged = Math.min(...rows.map((r) => r.loss1));
     expect(outcome.minLoss1).toBeLessThanOrEqual(logged);
+    // The same statistics as the window's ten rows written out in full.
+    const full: StepRow[] = [];
+    await train(oracle, Float64Array.from(oracle.initial), settings({ steps: 100 }), { write: (r) => (full.push(r), true), drain: async () => {} }, 90);
+    const tail = full.filter((r) => r.step >= 90);
+    expect(tail).toHaveLength(10);
+    const mean = tail.reduce((a, r) => a + r.loss1, 0) / tail.length;
+    expect(outcome.window!.loss1_mean).toBeCloseTo(mean, 12);
+    expect(outcome.window!.loss1_min).toBe(Math.min(...tail.map((r) => r.loss1)));
+    expect(outcome.window!.loss2_last).toBe(tail.at(-1)!.loss2);
+  });
+
+  it.each([
+    [10_000, 1],
+    [131_071, 1],
+    [131_072, 2],
+    [10_000_000, 152],
+  ])('a run of %i steps measures its diagnostics every %i steps, whatever it logs', (steps, every) => {
+    expect(diagnosticStride(steps)).toBe(every);
+    expect(Math.ceil(steps / every)).toBeGreaterThanOrEqual(Math.min(steps, DIAGNOSTIC_SAMPLES));
+  });
+
+  it('a throw at a step fails the run with that step and the rows written before it', async () => {
+    const oracle = new FusedOracle(SEED_EXPERIMENT, 0);
+    const evaluate = oracle.evaluateCombined.bind(oracle);
+    oracle.evaluateCombined = (p, a, out, step, per) => {
+      if (step === 50) throw new Error('boom in the loss');
+      evaluate(p, a, out, step, per);
+    };
+    const failure = await train(oracle, Float64Array.from(oracle.initial), settings({ steps: 100, log_every: 7 }), { write: () => true, drain: async () => {} }, 90).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(TrainingFailure);
+    expect(failure).toMatchObject({ step: 50, rowsLogged: 8, message: 'boom in the loss' }); // rows 0, 7, …, 49
+    expect((failure as TrainingFailure).cause).toBeInstanceOf(Error);
   });
 
   it('waits for the sink to drain when it asks to', async () => {
@@ -136,7 +168,8 @@ describe('train', () => {
     const outcome = await train(
       oracle,
       Float64Array.from(fused.initial),
-      settings({ steps: 60, alpha: 0, log_every: 1000, optimizer: { ...defaultOptimizerSettings('sgd'), lr: 0.2 } }),
+      // So long a run that the diagnostics too are measured only every 1000th step (it stops at the divergence).
+      settings({ steps: 1000 * DIAGNOSTIC_SAMPLES, alpha: 0, log_every: 1000, optimizer: { ...defaultOptimizerSettings('sgd'), lr: 0.2 } }),
       { write: (r) => (rows.push(r), true), drain: async () => {} },
       0,
     );

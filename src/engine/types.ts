@@ -46,7 +46,7 @@ export interface GradientOracle {
   evaluate(params: Float64Array, out: Evaluation, step: number): void;
   /**
    * Losses and the gradient of loss1 − α·loss2 computed as one objective (one backward pass),
-   * into `out.direction`. With `perObjective` (the logged steps), also ∇loss1 and ∇loss2 for the
+   * into `out.direction`. With `perObjective` (the logged and measured steps), also ∇loss1 and ∇loss2 for the
    * gradient norms — while `direction` is computed exactly as without, so a run's trajectory does
    * not depend on which steps are logged.
    */

@@ -15,7 +15,7 @@ import { openStepsWriter } from '../io/steps-writer.js';
 import type { RunConfig } from '../spec/types.js';
 import { SUMMARY_FORMAT_VERSION, type RunSummary } from '../summary/run-summary.js';
 import { judgeStability, windowStart } from '../summary/verdict.js';
-import { train, type ProgressListener } from '../train/train-loop.js';
+import { train, TrainingFailure, type ProgressListener } from '../train/train-loop.js';
 
 export interface ExecuteHooks {
   /** Steps done so far; called at most every `progressIntervalMs`. */
@@ -84,9 +84,7 @@ export async function executeRun(config: RunConfig, runDir: string, hooks: Execu
     const judgement = judgeStability(
       {
         start: outcome.first ? { loss1: outcome.first.loss1, loss2: outcome.first.loss2 } : { loss1: NaN, loss2: NaN },
-        step: outcome.window.step,
-        loss1: outcome.window.loss1,
-        loss2: outcome.window.loss2,
+        window: outcome.window,
         divergence: outcome.divergence,
       },
       config.verdict,
@@ -161,23 +159,29 @@ function startingParams(config: RunConfig, oracle: GradientOracle): Float64Array
   return result.params;
 }
 
-/** A run that errored is a result, not a crash: recorded with its message (and stack for internal errors). */
+/**
+ * A run that errored is a result, not a crash: recorded with its message (and stack for internal
+ * errors) and, when it failed in a training step, that step and what the run had done until then.
+ */
 export function failedSummary(config: RunConfig, err: unknown, wallTime: number, engine: string): RunSummary {
-  const e = err instanceof Error ? err : new Error(String(err));
+  const atStep = err instanceof TrainingFailure ? err : null;
+  const cause = atStep ? atStep.cause : err;
+  const e = cause instanceof Error ? cause : new Error(String(cause));
   const userError = e instanceof UserError;
+  const firstLine = e.message.split('\n')[0];
   return {
     format_version: SUMMARY_FORMAT_VERSION,
     id: config.id,
     status: 'failed',
     verdict: 'failed',
-    explanation: `failed: ${e.message.split('\n')[0]}`,
+    explanation: atStep ? `failed at step ${atStep.step}: ${firstLine}` : `failed: ${firstLine}`,
     alpha: config.alpha,
     seed: config.seed,
     coords: config.coords,
     engine,
     steps_requested: config.steps,
-    steps_run: 0,
-    rows_logged: 0,
+    steps_run: atStep ? atStep.step : 0,
+    rows_logged: atStep ? atStep.rowsLogged : 0,
     start: null,
     final: null,
     min_loss1: null,
@@ -188,7 +192,11 @@ export function failedSummary(config: RunConfig, err: unknown, wallTime: number,
     no_gradient: [],
     diagnostics: null,
     warnings: [],
-    error: userError || !e.stack ? { message: e.message } : { message: e.message, stack: e.stack },
+    error: {
+      message: e.message,
+      ...(userError || !e.stack ? {} : { stack: e.stack }),
+      ...(atStep ? { step: atStep.step } : {}),
+    },
     wall_time_s: wallTime,
   };
 }

@@ -35,7 +35,7 @@ export interface GroupAggregate {
   readonly loss1: Spread | null;
   readonly loss2: Spread | null;
   /**
-   * Over the group's finished runs with gradient diagnostics: the fraction of logged steps whose
+   * Over the group's finished runs with gradient diagnostics: the fraction of measured steps whose
    * gradients conflicted (cos12 < 0), and the median weight the combiner gave loss2.
    */
   readonly conflict: Spread | null;

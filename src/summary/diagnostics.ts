@@ -1,18 +1,21 @@
 /**
- * Gradient diagnostics of a run, from what the training loop counted and sampled at its logged
- * steps: how often the two objectives pulled against each other, and what weight the combiner
- * actually gave loss2. Pure.
+ * Gradient diagnostics of a run, from what the training loop counted and sampled at its measured
+ * steps (every step, or every k-th on runs over 131,071 steps; never dependent on log_every): how
+ * often the two objectives pulled against each other, and what weight the combiner actually gave
+ * loss2. Pure.
  */
 import type { DiagnosticRows } from '../train/train-loop.js';
 
 export interface GradientDiagnostics {
-  /** Logged steps where both gradients were non-zero (the cosine exists). */
+  /** Measured steps where both gradients were non-zero (the cosine exists). */
   readonly rows_with_cosine: number;
+  /** Steps were measured every `measured_every` steps (1: every step); absent in older summaries, which counted logged rows. */
+  readonly measured_every?: number;
   /** Of those, the fraction with cos12 < 0: the gradients conflict. */
   readonly conflict_fraction: number | null;
-  /** Medians over the logged steps (exact up to DIAGNOSTIC_SAMPLES rows, from an even sample beyond). */
+  /** Medians over the measured steps (exact up to DIAGNOSTIC_SAMPLES steps, from an even sample beyond). */
   readonly cos12_median: number | null;
-  /** The weight given loss2 (α, the method's, or λ), median over logged steps and at the last one. */
+  /** The weight given loss2 (α, the method's, or λ), median over measured steps and at the last logged one. */
   readonly weight_median: number | null;
   readonly weight_final: number | null;
 }
@@ -20,6 +23,7 @@ export interface GradientDiagnostics {
 export function computeDiagnostics(rows: DiagnosticRows): GradientDiagnostics {
   return {
     rows_with_cosine: rows.rowsWithCosine,
+    measured_every: rows.measuredEvery,
     conflict_fraction: rows.rowsWithCosine > 0 ? rows.conflicts / rows.rowsWithCosine : null,
     cos12_median: medianOfSorted(sortedFinite(rows.cos12)),
     // Over the finite weights (mgda's is Infinity on a step that follows loss2 alone).

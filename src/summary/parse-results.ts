@@ -75,16 +75,20 @@ const windowStats = z.object({
   from_step: anyNumber,
   to_step: anyNumber,
   rows: count,
+  // Absent from summaries written before the window was accumulated from every step.
+  steps: count.optional(),
   loss1_mean: anyNumber,
   loss1_min: anyNumber,
   loss1_max: anyNumber,
   loss1_trend: anyNumber,
+  loss1_residual: anyNumber.optional(),
   loss2_last: anyNumber,
   loss2_mean: anyNumber,
   loss2_min: anyNumber,
   loss2_max: anyNumber,
   loss2_trend: anyNumber,
   loss2_rate: anyNumber,
+  loss2_weight_max: anyNumber.optional(),
 });
 
 // `satisfies` keeps this in step with the RunSummary interface: a field added there and not here
@@ -114,6 +118,7 @@ const runSummarySchema = z.object({
   diagnostics: z
     .object({
       rows_with_cosine: count,
+      measured_every: count.optional(),
       conflict_fraction: anyNumber.nullable(),
       cos12_median: anyNumber.nullable(),
       weight_median: anyNumber.nullable(),
@@ -122,7 +127,7 @@ const runSummarySchema = z.object({
     .nullable()
     .default(null),
   warnings: z.array(z.string()),
-  error: z.object({ message: z.string(), stack: z.string().optional() }).nullable(),
+  error: z.object({ message: z.string(), stack: z.string().optional(), step: count.optional() }).nullable(),
   wall_time_s: anyNumber,
 }) satisfies z.ZodType<RunSummary>;
 

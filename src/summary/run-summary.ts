@@ -8,6 +8,10 @@ import type { Loss1Behaviour, Loss2Behaviour, Verdict, WindowStats } from './ver
 
 export const SUMMARY_FORMAT_VERSION = 1;
 
+/** Window statistics as read back: summaries written before they were accumulated from every step lack these three. */
+export type StoredWindowStats = Omit<WindowStats, 'steps' | 'loss1_residual' | 'loss2_weight_max'> &
+  Partial<Pick<WindowStats, 'steps' | 'loss1_residual' | 'loss2_weight_max'>>;
+
 export interface RunSummary {
   readonly format_version: number;
   readonly id: string;
@@ -30,16 +34,21 @@ export interface RunSummary {
   readonly final: { readonly step: number; readonly loss1: number; readonly loss2: number; readonly total: number } | null;
   /** Over every step, logged or not. */
   readonly min_loss1: { readonly value: number; readonly step: number } | null;
-  readonly window: WindowStats | null;
+  readonly window: StoredWindowStats | null;
   readonly loss1_behaviour: Loss1Behaviour | null;
   readonly loss2_behaviour: Loss2Behaviour | null;
   readonly divergence: { readonly step: number; readonly reason: string; readonly detail: string } | null;
   /** Objectives that never had a gradient: no path to any parameter, or zero at every step. */
   readonly no_gradient: readonly ('loss1' | 'loss2')[];
-  /** Conflict between the gradients and the weight applied, over the logged steps; null for a failed run. */
+  /** Conflict between the gradients and the weight applied, over the measured steps; null for a failed run. */
   readonly diagnostics: GradientDiagnostics | null;
   readonly warnings: readonly string[];
-  readonly error: { readonly message: string; readonly stack?: string } | null;
+  /**
+   * Why a failed run failed; `step`: the training step it was taking when it threw (that many
+   * updates were applied), absent when it failed outside a step (loading, a dead worker) and in
+   * summaries of earlier versions.
+   */
+  readonly error: { readonly message: string; readonly stack?: string; readonly step?: number } | null;
   /** Seconds the run took; varies from run to run, unlike everything else here. */
   readonly wall_time_s: number;
 }

@@ -1,6 +1,7 @@
 /**
- * Stability verdicts, judged from the logged rows of the last window of a run (so anyone can
- * recompute them from steps.csv). Pure.
+ * Stability verdicts, judged from the statistics of the last window of a run, accumulated from
+ * every step it took there (train/window-stats.ts) — so a verdict does not depend on how much of
+ * the run was written to steps.csv. Pure.
  *
  * - `diverged`: the monitor saw a non-finite value or a threshold crossed (decided during the run).
  * - `oscillating`: loss1 keeps swinging in the last window instead of settling or trending.
@@ -9,7 +10,14 @@
  * - `converged`: loss1 settled (its range over the window within `settle_tol` of its scale) and
  *   loss2 not growing.
  * - `failed`: the run itself errored (decided by the runner).
+ *
+ * When nothing maximized loss2 in the window (α = 0, or a combiner that gave it weight 0), its
+ * movement is a side effect of training loss1 and the run is judged by loss1 alone.
  */
+import type { WindowStats } from '../train/window-stats.js';
+
+export type { WindowStats };
+
 export const VERDICTS = ['converged', 'oscillating', 'drifting', 'diverged', 'failed'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
@@ -33,24 +41,6 @@ export function windowStart(steps: number, settings: VerdictSettings): number {
 export type Loss1Behaviour = 'settled' | 'oscillating' | 'falling' | 'rising';
 export type Loss2Behaviour = 'steady' | 'growing' | 'falling' | 'swinging';
 
-export interface WindowStats {
-  readonly from_step: number;
-  readonly to_step: number;
-  readonly rows: number;
-  readonly loss1_mean: number;
-  readonly loss1_min: number;
-  readonly loss1_max: number;
-  /** Least-squares rise over the window (slope × span); negative when falling. */
-  readonly loss1_trend: number;
-  readonly loss2_last: number;
-  readonly loss2_mean: number;
-  readonly loss2_min: number;
-  readonly loss2_max: number;
-  readonly loss2_trend: number;
-  /** loss2_trend per step. */
-  readonly loss2_rate: number;
-}
-
 export interface Judgement {
   readonly verdict: Exclude<Verdict, 'failed'>;
   readonly loss1: Loss1Behaviour | null;
@@ -62,23 +52,22 @@ export interface Judgement {
 
 export interface JudgeInput {
   readonly start: { readonly loss1: number; readonly loss2: number };
-  readonly step: ArrayLike<number>;
-  readonly loss1: ArrayLike<number>;
-  readonly loss2: ArrayLike<number>;
+  /** The last window's statistics, from every step the run took in it (null: it took none). */
+  readonly window: WindowStats | null;
   readonly divergence: { readonly step: number; readonly detail: string } | null;
 }
 
 export function judgeStability(input: JudgeInput, settings: VerdictSettings): Judgement {
-  const stats = input.step.length > 0 ? computeWindowStats(input) : null;
+  const stats = input.window;
   if (input.divergence) {
     return { verdict: 'diverged', loss1: null, loss2: null, explanation: `diverged: ${input.divergence.detail}`, window: stats };
   }
-  if (!stats) return { verdict: 'converged', loss1: null, loss2: null, explanation: 'no logged rows in the last window', window: null };
+  if (!stats) return { verdict: 'converged', loss1: null, loss2: null, explanation: 'no steps in the last window', window: null };
 
-  const span = `the last ${stats.to_step - stats.from_step + 1} steps`;
+  const span = `the last ${stats.steps} ${stats.steps === 1 ? 'step' : 'steps'}`;
   const scale1 = Math.max(Math.abs(input.start.loss1), Math.abs(stats.loss1_mean), Number.MIN_VALUE);
   const range1 = stats.loss1_max - stats.loss1_min;
-  const loss1 = behaviourOfLoss1(input, stats, range1 <= settings.settle_tol * scale1);
+  const loss1 = behaviourOfLoss1(stats, range1 <= settings.settle_tol * scale1);
 
   const scale2 = Math.max(Math.abs(input.start.loss2), Math.abs(stats.loss2_mean), 1);
   const range2 = stats.loss2_max - stats.loss2_min;
@@ -92,9 +81,12 @@ export function judgeStability(input: JudgeInput, settings: VerdictSettings): Ju
       : 'falling';
 
   const l1 = `loss1 ${describeLoss1(loss1, stats)}`;
-  const l2 = `loss2 ${describeLoss2(loss2, stats)}`;
+  // Nothing maximized loss2 in the window (α = 0, or a combiner that gave it weight 0): whatever it
+  // did was a side effect of training loss1, so the run is judged by loss1 alone.
+  const maximized = stats.loss2_weight_max > 0;
+  const l2 = maximized || loss2 === 'steady' ? `loss2 ${describeLoss2(loss2, stats)}` : `loss2 ${describeLoss2(loss2, stats)} as a side effect (nothing maximized it: its weight was 0)`;
   if (loss1 === 'oscillating') return { verdict: 'oscillating', loss1, loss2, explanation: `${l1} over ${span}; ${l2}`, window: stats };
-  if (loss2 === 'growing') {
+  if (loss2 === 'growing' && maximized) {
     return {
       verdict: 'drifting',
       loss1,
@@ -109,13 +101,20 @@ export function judgeStability(input: JudgeInput, settings: VerdictSettings): Ju
   return { verdict: 'converged', loss1, loss2, explanation: `${l1} over ${span}; ${l2}`, window: stats };
 }
 
-function behaviourOfLoss1(input: JudgeInput, stats: WindowStats, settled: boolean): Loss1Behaviour {
+/**
+ * A straight line explains loss1's window when its fitted rise is at least half the range and the
+ * scatter around it is small: RMS ≤ 15% of the range, which for evenly spread scatter is a band of
+ * half the range (RMS of a uniform band = width/√12). Then the loss is still sliding, not bouncing.
+ */
+const TREND_SHARE = 0.5;
+const RESIDUAL_SHARE = 0.15;
+
+function behaviourOfLoss1(stats: WindowStats, settled: boolean): Loss1Behaviour {
   if (settled) return 'settled';
   const range = stats.loss1_max - stats.loss1_min;
-  // A trend explains the window when the straight-line fit accounts for most of the range and
-  // what is left around it is small: a loss still sliding down, not one bouncing.
-  const residual = residualRange(input.step, input.loss1);
-  if (Math.abs(stats.loss1_trend) >= 0.5 * range && residual <= 0.5 * range) return stats.loss1_trend < 0 ? 'falling' : 'rising';
+  if (Math.abs(stats.loss1_trend) >= TREND_SHARE * range && stats.loss1_residual <= RESIDUAL_SHARE * range) {
+    return stats.loss1_trend < 0 ? 'falling' : 'rising';
+  }
   return 'oscillating';
 }
 
@@ -143,87 +142,6 @@ function describeLoss2(b: Loss2Behaviour, s: WindowStats): string {
     case 'falling':
       return `falling (${fmt(s.loss2_trend)})`;
   }
-}
-
-export function computeWindowStats(input: Pick<JudgeInput, 'step' | 'loss1' | 'loss2'>): WindowStats {
-  const { step, loss1, loss2 } = input;
-  const n = step.length;
-  const from = step[0]!;
-  const to = step[n - 1]!;
-  const slope1 = slope(step, loss1);
-  const slope2 = slope(step, loss2);
-  return {
-    from_step: from,
-    to_step: to,
-    rows: n,
-    loss1_mean: mean(loss1),
-    loss1_min: min(loss1),
-    loss1_max: max(loss1),
-    loss1_trend: slope1 * (to - from),
-    loss2_last: loss2[n - 1]!,
-    loss2_mean: mean(loss2),
-    loss2_min: min(loss2),
-    loss2_max: max(loss2),
-    loss2_trend: slope2 * (to - from),
-    loss2_rate: slope2,
-  };
-}
-
-// Loops, not Math.min(...v): a window can hold more rows than a call's argument limit. Like
-// Math.min, a NaN anywhere gives NaN (a window of NaN losses must not read as "min = Infinity").
-function min(v: ArrayLike<number>): number {
-  let m = Infinity;
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i]!;
-    if (Number.isNaN(x)) return NaN;
-    if (x < m) m = x;
-  }
-  return m;
-}
-
-function max(v: ArrayLike<number>): number {
-  let m = -Infinity;
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i]!;
-    if (Number.isNaN(x)) return NaN;
-    if (x > m) m = x;
-  }
-  return m;
-}
-
-function mean(v: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i]!;
-  return s / v.length;
-}
-
-/** Least-squares slope of y against x (0 for fewer than two points). */
-function slope(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const n = x.length;
-  if (n < 2) return 0;
-  const mx = mean(x);
-  const my = mean(y);
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i]! - mx) * (y[i]! - my);
-    sxx += (x[i]! - mx) ** 2;
-  }
-  return sxx === 0 ? 0 : sxy / sxx;
-}
-
-function residualRange(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const b = slope(x, y);
-  const mx = mean(x);
-  const my = mean(y);
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < x.length; i++) {
-    const r = y[i]! - (my + b * (x[i]! - mx));
-    if (r < lo) lo = r;
-    if (r > hi) hi = r;
-  }
-  return hi - lo;
 }
 
 /** Short human number: 4 significant digits, exponent form when tiny or huge. */

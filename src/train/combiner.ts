@@ -40,6 +40,11 @@ export interface Combiner {
    * not log; null for combiners that need both gradients every step.
    */
   readonly linearWeight: number | null;
+  /**
+   * True when loss2 is ascended at every step whatever the logged weight says (constraint's ε
+   * form logs λ, the weight of loss1); otherwise loss2 is ascended exactly when the weight is > 0.
+   */
+  readonly ascendsLoss2Always?: boolean;
   /** Writes the update direction into `out` and returns the weight it gave loss2 this step. */
   combine(ev: Evaluation, out: Float64Array): number;
 }
@@ -203,12 +208,14 @@ class ConstraintCombiner implements Combiner {
   private readonly tau: number | null;
   private readonly epsilon: number | null;
   private readonly restarts: boolean;
+  readonly ascendsLoss2Always: boolean;
   constructor(alpha: number, settings: CombineSettings) {
     this.lambda = alpha;
     this.dualLr = settings.dual_lr;
     this.tau = settings.tau;
     this.epsilon = settings.epsilon;
     this.restarts = settings.dual_restarts;
+    this.ascendsLoss2Always = settings.epsilon !== null;
     if ((this.tau === null) === (this.epsilon === null)) throw new Error('combine constraint needs exactly one of combine.tau and combine.epsilon');
   }
   combine(ev: Evaluation, out: Float64Array): number {

@@ -7,6 +7,7 @@ import { computeGram, createCombiner, type CombineSettings } from './combiner.js
 import { StrideSample } from './stride-sample.js';
 import { checkDivergence, type Divergence, type MonitorSettings } from './monitor.js';
 import { createOptimizer, type OptimizerSettings } from './optimizers.js';
+import { WindowAccumulator, type WindowStats } from './window-stats.js';
 
 /** One row of steps.csv: the losses at the parameters *before* update `step` (step counts from 0). */
 export interface StepRow {
@@ -26,8 +27,19 @@ export interface StepRow {
 
 export const STEP_COLUMNS = ['step', 'loss1', 'loss2', 'total', 'grad_norm1', 'grad_norm2', 'param_norm', 'weight', 'cos12'] as const;
 
-/** Samples kept for the diagnostics' medians: exact up to this many logged rows (1 MiB for both). */
+/** Samples kept for the diagnostics' medians: exact up to this many measured steps (1 MiB for both). */
 export const DIAGNOSTIC_SAMPLES = 65_536;
+
+/**
+ * The diagnostics (conflicts, cosine, weight) are measured every k-th step, k fixed by the run's
+ * length alone — never by log_every, so logging less does not change them: every step up to
+ * 131,071 steps, then at least 65,536 evenly spaced steps. Measuring costs the per-objective
+ * gradients, which a linear combiner skips on other steps (on two output losses that is two extra
+ * backward passes: +50% a step measured in-process), so a long run measures a sample.
+ */
+export function diagnosticStride(steps: number): number {
+  return Math.max(1, Math.floor(steps / DIAGNOSTIC_SAMPLES));
+}
 
 export interface StepSink {
   /** Returns false when the caller should `await drain()` before writing more (backpressure). */
@@ -45,14 +57,6 @@ export interface TrainSettings {
   readonly monitor: MonitorSettings;
 }
 
-/** Logged rows from `from` on, kept for the stability verdict. */
-export interface WindowSeries {
-  readonly from: number;
-  readonly step: Float64Array;
-  readonly loss1: Float64Array;
-  readonly loss2: Float64Array;
-}
-
 export interface TrainOutcome {
   /** Updates applied. */
   readonly stepsRun: number;
@@ -62,20 +66,23 @@ export interface TrainOutcome {
   readonly minLoss1: number;
   readonly minLoss1Step: number;
   readonly divergence: Divergence | null;
-  readonly window: WindowSeries;
+  /** Statistics of every step from `windowFrom` on, for the stability verdict; null when none was taken. */
+  readonly window: WindowStats | null;
   /** Stopped early by `shouldStop`: the run is not finished. */
   readonly interrupted: boolean;
-  /** Whether each gradient was non-zero at some logged step; false for an objective that never pushed the parameters. */
+  /** Whether each gradient was non-zero at some logged or measured step; false for an objective that never pushed the parameters. */
   readonly gradNonzero: { readonly loss1: boolean; readonly loss2: boolean };
   /** For the summary's diagnostics: counts over every logged row, and bounded samples of the cosine and the weight. */
   readonly diagnostics: DiagnosticRows;
 }
 
 export interface DiagnosticRows {
-  /** Logged rows where both gradients were non-zero (the cosine exists), and those with cos12 < 0. */
+  /** Measured steps (every diagnosticStride-th) where both gradients were non-zero (the cosine exists), and those with cos12 < 0. */
   readonly rowsWithCosine: number;
   readonly conflicts: number;
-  /** Evenly spaced samples (every row up to DIAGNOSTIC_SAMPLES) of the finite cosines and of the weights. */
+  /** The stride of the measured steps. */
+  readonly measuredEvery: number;
+  /** Evenly spaced samples (every measured step up to DIAGNOSTIC_SAMPLES) of the finite cosines and of the weights. */
   readonly cos12: Float64Array;
   readonly weight: Float64Array;
   /** The weight at the last logged row; null when nothing was logged. */
@@ -104,6 +111,22 @@ export interface TrainHooks {
   readonly stopCheckEvery?: number;
 }
 
+/**
+ * The engine threw at a step (most often an error in a user module's code): the step it was
+ * evaluating and what the run had done before, so the failure is reported where it happened.
+ */
+export class TrainingFailure extends Error {
+  constructor(
+    override readonly cause: unknown,
+    /** The step being taken when it threw; as many updates had been applied. */
+    readonly step: number,
+    readonly rowsLogged: number,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'TrainingFailure';
+  }
+}
+
 export async function train(
   oracle: GradientOracle,
   params: Float64Array,
@@ -125,14 +148,9 @@ export async function train(
   const stopCheckEvery = hooks.stopCheckEvery ?? 64;
   const shouldStop = hooks.shouldStop;
   let interrupted = false;
-  // Typed arrays sized up front: the rows logged from windowFrom on (every logEvery-th step, the
-  // last step and a diverging one). Plain arrays grown by push made the optimized loop deopt at the
-  // start of every run (their elements kind starts as small integers in each new run).
-  const capacity = Math.max(0, Math.ceil((steps - windowFrom) / logEvery)) + 2;
-  const winStep = new Float64Array(capacity);
-  const winLoss1 = new Float64Array(capacity);
-  const winLoss2 = new Float64Array(capacity);
-  let winRows = 0;
+  const window = new WindowAccumulator();
+  // The constraint combiner's ε form always ascends loss2 (weight 1) and logs λ, loss1's weight.
+  const windowWeightOverride = combiner.ascendsLoss2Always === true ? 1 : null;
   // The summary's conflict fraction (counted) and medians (from bounded samples: a run may log
   // up to MAX_STEPS rows, which would not fit in memory).
   const cosSample = new StrideSample(DIAGNOSTIC_SAMPLES);
@@ -140,6 +158,7 @@ export async function train(
   let rowsWithCosine = 0;
   let conflicts = 0;
   const products = new Float64Array(3);
+  const measureEvery = diagnosticStride(steps);
 
   let first: StepRow | null = null;
   let last: StepRow | null = null;
@@ -151,67 +170,73 @@ export async function train(
   let grad1Nonzero = false;
   let grad2Nonzero = false;
 
-  for (let step = 0; step < steps; step++) {
-    if (shouldStop && step % stopCheckEvery === 0) {
-      const stop = shouldStop();
-      if (stop === true || (stop !== false && (await stop))) {
-        interrupted = true;
-        break;
+  try {
+    for (let step = 0; step < steps; step++) {
+      if (shouldStop && step % stopCheckEvery === 0) {
+        const stop = shouldStop();
+        if (stop === true || (stop !== false && (await stop))) {
+          interrupted = true;
+          break;
+        }
       }
-    }
-    let logged = step % logEvery === 0 || step === steps - 1;
-    // A linear combiner (`fixed`) gets ∇loss1 − α∇loss2 from the engine in one backward pass,
-    // straight into `direction`; the per-objective gradients are computed only on logged steps,
-    // for their norms. Other combiners need both gradients every step.
-    if (linear !== null) oracle.evaluateCombined(params, linear, combined, step, logged || alwaysBoth ? ev : undefined);
-    else oracle.evaluate(params, ev, step);
-    const loss1 = linear !== null ? combined.loss1 : ev.loss1;
-    const loss2 = linear !== null ? combined.loss2 : ev.loss2;
-    const paramNorm = norm(params);
-    if (loss1 < minLoss1) {
-      minLoss1 = loss1;
-      minLoss1Step = step;
-    }
-    // The combiner runs before the row is written, so the row holds the weight used at this step.
-    const weight = linear !== null ? linear : combiner.combine(ev, direction);
-    const diverged: Divergence | null = divergence === null ? checkDivergence(monitor, step, loss1, loss2, paramNorm) : null;
-    if (diverged) {
-      divergence = diverged;
-      // The diverging step is always written, with its gradient norms (a stateless engine
-      // evaluates it again for them; a stateful one already gave them).
-      if (!logged && !alwaysBoth && linear !== null) oracle.evaluateCombined(params, linear, combined, step, ev);
-      logged = true;
-    }
-    if (logged) {
-      computeGram(ev.grad1, ev.grad2, products);
-      const g1 = Math.sqrt(products[0]!);
-      const g2 = Math.sqrt(products[1]!);
-      const s12 = products[2]!;
-      if (g1 !== 0) grad1Nonzero = true;
-      if (g2 !== 0) grad2Nonzero = true;
-      const cos12 = g1 > 0 && g2 > 0 ? Math.max(-1, Math.min(1, s12 / (g1 * g2))) : NaN;
-      const row: StepRow = { step, loss1, loss2, total: loss1 - alpha * loss2, grad_norm1: g1, grad_norm2: g2, param_norm: paramNorm, cos12, weight };
-      if (!Number.isNaN(cos12)) {
-        rowsWithCosine++;
-        if (cos12 < 0) conflicts++;
-        cosSample.push(cos12);
+      let logged = step % logEvery === 0 || step === steps - 1;
+      const measured = step % measureEvery === 0;
+      // A linear combiner (`fixed`) gets ∇loss1 − α∇loss2 from the engine in one backward pass,
+      // straight into `direction`; the per-objective gradients are computed only on logged and
+      // measured steps, for their norms and the diagnostics. Other combiners need both every step.
+      if (linear !== null) oracle.evaluateCombined(params, linear, combined, step, logged || measured || alwaysBoth ? ev : undefined);
+      else oracle.evaluate(params, ev, step);
+      const loss1 = linear !== null ? combined.loss1 : ev.loss1;
+      const loss2 = linear !== null ? combined.loss2 : ev.loss2;
+      const paramNorm = norm(params);
+      if (loss1 < minLoss1) {
+        minLoss1 = loss1;
+        minLoss1Step = step;
       }
-      weightSample.push(weight);
-      first ??= row;
-      last = row;
-      rows++;
-      if (step >= windowFrom && winRows < capacity) {
-        winStep[winRows] = step;
-        winLoss1[winRows] = loss1;
-        winLoss2[winRows] = loss2;
-        winRows++;
+      // The combiner runs before the row is written, so the row holds the weight used at this step.
+      const weight = linear !== null ? linear : combiner.combine(ev, direction);
+      const diverged: Divergence | null = divergence === null ? checkDivergence(monitor, step, loss1, loss2, paramNorm) : null;
+      if (diverged) {
+        divergence = diverged;
+        // The diverging step is always written, with its gradient norms (a stateless engine
+        // evaluates it again for them; a stateful one already gave them).
+        if (!logged && !measured && !alwaysBoth && linear !== null) oracle.evaluateCombined(params, linear, combined, step, ev);
+        logged = true;
       }
-      if (!sink.write(row)) await sink.drain();
+      if (logged || measured) {
+        computeGram(ev.grad1, ev.grad2, products);
+        const g1 = Math.sqrt(products[0]!);
+        const g2 = Math.sqrt(products[1]!);
+        const s12 = products[2]!;
+        if (g1 !== 0) grad1Nonzero = true;
+        if (g2 !== 0) grad2Nonzero = true;
+        const cos12 = g1 > 0 && g2 > 0 ? Math.max(-1, Math.min(1, s12 / (g1 * g2))) : NaN;
+        if (measured) {
+          if (!Number.isNaN(cos12)) {
+            rowsWithCosine++;
+            if (cos12 < 0) conflicts++;
+            cosSample.push(cos12);
+          }
+          weightSample.push(weight);
+        }
+        if (logged) {
+          const row: StepRow = { step, loss1, loss2, total: loss1 - alpha * loss2, grad_norm1: g1, grad_norm2: g2, param_norm: paramNorm, cos12, weight };
+          first ??= row;
+          last = row;
+          rows++;
+          if (!sink.write(row)) await sink.drain();
+        }
+      }
+      // Every step of the window, logged or not: the verdict must not depend on log_every.
+      if (step >= windowFrom) window.add(step, loss1, loss2, windowWeightOverride ?? weight, logged);
+      if (diverged && monitor.stop_on_diverge) break;
+      optimizer.step(params, direction);
+      stepsRun++;
+      if (stepsRun % progressEvery === 0) hooks.progress?.report(stepsRun);
     }
-    if (diverged && monitor.stop_on_diverge) break;
-    optimizer.step(params, direction);
-    stepsRun++;
-    if (stepsRun % progressEvery === 0) hooks.progress?.report(stepsRun);
+  } catch (err) {
+    // A throw can only come from a step in progress: stepsRun updates were applied before it.
+    throw new TrainingFailure(err, stepsRun, rows);
   }
 
   // An update after the last evaluation can still blow the parameters up.
@@ -227,10 +252,10 @@ export async function train(
     minLoss1,
     minLoss1Step,
     divergence,
-    window: { from: windowFrom, step: winStep.subarray(0, winRows), loss1: winLoss1.subarray(0, winRows), loss2: winLoss2.subarray(0, winRows) },
+    window: window.result(),
     interrupted,
     gradNonzero: { loss1: grad1Nonzero, loss2: grad2Nonzero },
-    diagnostics: { rowsWithCosine, conflicts, cos12: cosSample.values(), weight: weightSample.values(), weightFinal: last ? last.weight : null },
+    diagnostics: { rowsWithCosine, conflicts, measuredEvery: measureEvery, cos12: cosSample.values(), weight: weightSample.values(), weightFinal: last ? last.weight : null },
   };
 }
 
