@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'mo-train.js');
-const refDir = join(root, '..', 'shared', 'reference');
+const refDir = join(root, 'test', 'fixtures', 'torch');
 
 interface Result {
   code: number;

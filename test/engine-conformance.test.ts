@@ -259,7 +259,7 @@ describe.each(['cpu', 'wasm'] as const)('experiments/seed.ts from a PyTorch refe
   });
 
   const here = dirname(fileURLToPath(import.meta.url));
-  const ref = JSON.parse(readFileSync(join(here, '..', '..', 'shared', 'reference', 'seed0-adam-a0.01.json'), 'utf8')) as {
+  const ref = JSON.parse(readFileSync(join(here, 'fixtures', 'torch', 'seed0-adam-a0.01.json'), 'utf8')) as {
     init: StateDict;
     features: number[][];
     alpha: number;

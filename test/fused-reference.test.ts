@@ -15,7 +15,7 @@ import { defaultOptimizerSettings, type OptimizerName } from '../src/train/optim
 import { train, type StepRow } from '../src/train/train-loop.js';
 import { DEFAULT_COMBINE } from '../src/train/combiner.js';
 
-const refDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'reference');
+const refDir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'torch');
 
 interface Reference {
   seed: number;

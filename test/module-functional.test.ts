@@ -34,7 +34,7 @@ import { worstCentralDifference } from './fixtures/oracle-checks.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = (name: string): string => join(here, 'fixtures', 'modules', name);
 const example = (name: string): string => join(here, '..', 'experiments', name);
-const referenceFile = join(here, '..', '..', 'shared', 'reference', 'seed0-adam-a0.01.json');
+const referenceFile = join(here, 'fixtures', 'torch', 'seed0-adam-a0.01.json');
 
 let tf: Tf;
 beforeAll(async () => {

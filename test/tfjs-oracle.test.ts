@@ -37,7 +37,7 @@ import { DEFAULT_COMBINE } from '../src/train/combiner.js';
 import { recordingOracle, worstCentralDifference } from './fixtures/oracle-checks.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const refDir = join(here, '..', '..', 'shared', 'reference');
+const refDir = join(here, 'fixtures', 'torch');
 const fixture = (name: string): string => join(here, 'fixtures', 'modules', name);
 const example = (name: string): string => join(here, '..', 'experiments', name);
 

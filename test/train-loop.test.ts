@@ -10,7 +10,7 @@ import { DIAGNOSTIC_SAMPLES, diagnosticStride, train, TrainingFailure, type Step
 import type { CombinedEvaluation, Evaluation } from '../src/engine/types.js';
 import { DEFAULT_COMBINE } from '../src/train/combiner.js';
 
-const refDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'reference');
+const refDir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'torch');
 
 function settings(over: Partial<TrainSettings> = {}): TrainSettings {
   return { alpha: 0.01, steps: 50, log_every: 1, optimizer: defaultOptimizerSettings('adam'), combine: DEFAULT_COMBINE, monitor: DEFAULT_MONITOR, ...over };
