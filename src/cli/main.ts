@@ -26,6 +26,9 @@ export interface SweepOptions extends SpecOptions {
   workerMemory?: string;
 }
 
+/** The most workers `sweep --jobs` allows per core (the reason is where it is checked, in commands/sweep.ts). */
+export const MAX_JOBS_PER_CORE = 4;
+
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 function addSpecOptions(cmd: Command, mode: 'run' | 'sweep'): Command {
@@ -70,7 +73,7 @@ export function buildProgram(argv: readonly string[]): Command {
   );
 
   addSpecOptions(program.command('sweep').description('train one run per α × seed × --set value, in parallel, then summarize'), 'sweep')
-    .addOption(new Option('--jobs <n>', `worker processes (default: ${availableParallelism()}, the number of cores)`))
+    .addOption(new Option('--jobs <n>', `worker processes, at most ${MAX_JOBS_PER_CORE} × the cores (default: ${availableParallelism()}, the number of cores; never more than the runs to do)`))
     .option('--resume <dir>', 'continue the sweep in <dir>: finished runs are kept, the others done again (alone: with its own settings)')
     .option('--run-timeout <seconds>', 'a run still going after this long is killed and recorded as failed')
     .option('--worker-memory <MB>', "each worker's JavaScript heap limit; a run that needs more fails alone")
