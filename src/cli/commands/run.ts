@@ -1,6 +1,7 @@
 /**
- * `mo-train run`: one run, in this process, with a progress bar (a line every few seconds off a terminal); the results directory has the
- * same layout as a sweep's (a one-run sweep.json), so `summarize` reads both.
+ * `mo-train run`: one run, in this process, with a progress bar (off a terminal, a line every few
+ * seconds); the results directory has the same layout as a sweep's (a one-run sweep.json), so
+ * `summarize` reads both.
  */
 import { relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
