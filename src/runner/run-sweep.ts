@@ -70,7 +70,7 @@ interface PoolState extends WorkerPool {
  * many as it has runs. Start it after everything has been checked: a sweep that is refused must
  * not have started (and paid for) a single process.
  */
-export function startWorkerPool(jobs: number, options: WorkerPoolOptions = {}): WorkerPool {
+export function createWorkerPool(jobs: number, options: WorkerPoolOptions = {}): WorkerPool {
   const pool = workerpool.pool(workerScript, {
     workerType: 'process',
     maxWorkers: jobs,

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { relative, resolve } from 'node:path';
 import { UserError } from '../../errors.js';
-import { startWorkerPool, type WorkerPool } from '../../runner/run-sweep.js';
+import { createWorkerPool, type WorkerPool } from '../../runner/run-sweep.js';
 import { MAX_JOBS_PER_CORE, type SweepOptions } from '../main.js';
 
 /** The flags that make up a spec: what `--resume DIR` alone repeats from sweep.json. */
@@ -133,7 +133,7 @@ export async function sweepCommand(opts: SweepOptions, argv: readonly string[]):
     );
     for (const w of warnings) err.write(`warning: ${w}\n`);
 
-    pool = startWorkerPool(workers, workerMemoryMb !== undefined ? { workerMemoryMb } : {});
+    pool = createWorkerPool(workers, workerMemoryMb !== undefined ? { workerMemoryMb } : {});
     const progress = createProgress({ stepsOf: new Map(toRun.map((r) => [r.id, r.steps])), jobs: workers, stream: err });
     const onFirstSignal = (sig: NodeJS.Signals) => {
       if (interruptedBy === null) progress.log(`${sig}: stopping — running runs stop after their current step; ${sig === 'SIGINT' ? 'Ctrl-C' : sig} again aborts at once`);
