@@ -14,7 +14,8 @@ import type { SpecFlags } from '../spec/parse-spec.js';
 /** The flags of `run` and `sweep`: the spec's flags plus where and how to run. */
 export interface SpecOptions extends SpecFlags {
   spec?: string;
-  set: string[];
+  /** Every --set given, in order (undefined when none: no default, so --help shows none). */
+  set?: string[];
   out?: string;
   strict?: boolean;
 }
@@ -26,7 +27,11 @@ export interface SweepOptions extends SpecOptions {
   workerMemory?: string;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+/** The most workers `sweep --jobs` allows per core (the reason is where it is checked, in commands/sweep.ts). */
+export const MAX_JOBS_PER_CORE = 4;
+
+// A repeatable flag without a default: commander would print an empty one as "(default: [])".
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function addSpecOptions(cmd: Command, mode: 'run' | 'sweep'): Command {
   cmd
@@ -45,9 +50,14 @@ function addSpecOptions(cmd: Command, mode: 'run' | 'sweep'): Command {
     .option('--backend <name>', 'tfjs backend: cpu | wasm | tensorflow (default cpu)')
     .option('--init <file>', 'initial parameters from a PyTorch state_dict dumped to JSON')
     .option('--combine <name>', 'how the two gradients become one direction: fixed (default), normalized, pcgrad, mgda, constraint (with --set combine.tau=… or combine.epsilon=…), reversal')
-    .option('--set <key=values>', 'set or sweep any setting, e.g. optimizer.lr=1e-3,1e-2 (repeatable)', collect, [])
+    .option('--set <key=values>', 'set or sweep any setting, e.g. optimizer.lr=1e-3,1e-2 (repeatable)', collect)
     .option('--name <name>', 'name of the results directory (default: the experiment name)')
-    .option('--out <dir>', 'results directory (default: results/<name>-<time>); must be new or empty')
+    .option(
+      '--out <dir>',
+      mode === 'sweep'
+        ? 'results directory (default: results/<name>-<time>): a new or empty one, or one that holds this same sweep, which is resumed'
+        : 'results directory (default: results/run-<name>-<time>); must be new or empty',
+    )
     .option('--strict', 'exit 1 when a run diverged');
 }
 
@@ -70,7 +80,7 @@ export function buildProgram(argv: readonly string[]): Command {
   );
 
   addSpecOptions(program.command('sweep').description('train one run per α × seed × --set value, in parallel, then summarize'), 'sweep')
-    .addOption(new Option('--jobs <n>', `worker processes (default: ${availableParallelism()}, the number of cores)`))
+    .addOption(new Option('--jobs <n>', `worker processes, at most ${MAX_JOBS_PER_CORE} × the cores (default: ${availableParallelism()}, the number of cores; never more than the runs to do)`))
     .option('--resume <dir>', 'continue the sweep in <dir>: finished runs are kept, the others done again (alone: with its own settings)')
     .option('--run-timeout <seconds>', 'a run still going after this long is killed and recorded as failed')
     .option('--worker-memory <MB>', "each worker's JavaScript heap limit; a run that needs more fails alone")
@@ -107,13 +117,13 @@ export function buildProgram(argv: readonly string[]): Command {
     .description('draw the charts of a results directory as SVG and PNG: loss curves, final losses and verdicts against α, the loss1/loss2 trade-off')
     .argument('<dir>', 'a results directory written by run or sweep')
     .option('--out <dir>', 'where to write the charts (default: <dir>/plots)')
-    .option('--runs <id>', "only this run, e.g. 'alpha=0.1,seed=2' (repeatable, or several separated by ;)", collect, [])
+    .option('--runs <id>', "only this run, e.g. 'alpha=0.1,seed=2' (repeatable, or several separated by ;)", collect)
     .option('--alpha <values>', 'only the runs with these α: 0,0.1 | logspace(-4,0,9)')
     .option('--log-y', 'logarithmic loss axes (symlog where a loss reaches 0 or below)')
     .option('--format <list>', 'svg | png | svg,png (default svg,png)')
-    .action(async (dir: string, opts: { out?: string; runs: string[]; alpha?: string; logY?: boolean; format?: string }) => {
+    .action(async (dir: string, opts: { out?: string; runs?: string[]; alpha?: string; logY?: boolean; format?: string }) => {
       const { plotCommand } = await import('./commands/plot.js');
-      process.exitCode = await plotCommand(dir, { ...opts, runs: opts.runs.length > 0 ? opts.runs : undefined });
+      process.exitCode = await plotCommand(dir, opts);
     });
 
   return program;
@@ -128,7 +138,14 @@ export async function main(argv: string[]): Promise<void> {
   });
   process.stderr.on('error', () => {});
   try {
-    await buildProgram(argv).parseAsync(argv, { from: 'user' });
+    const program = buildProgram(argv);
+    // Nothing asked: the help, as --help gives it (stdout, exit 0); commander alone would print it
+    // on stderr as an error, yet exit 0.
+    if (argv.length === 0) {
+      process.stdout.write(program.helpInformation());
+      return;
+    }
+    await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
     process.exitCode = exitCodeFor(err);
   }

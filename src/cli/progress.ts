@@ -1,6 +1,7 @@
 /**
  * Progress for `run` and `sweep`: on a terminal, one bar per worker and an overall bar with ETA
- * (cli-progress); otherwise (CI logs, pipes) one plain line per finished run.
+ * (cli-progress); otherwise (CI logs, pipes) one plain line per finished run, and for `run` a
+ * line every few seconds (renderRunProgress).
  */
 import chalk from 'chalk';
 import cliProgress from 'cli-progress';
@@ -98,4 +99,26 @@ export function createProgress(opts: {
     log: (line) => multibar.log(`${line}\n`),
     stop: () => multibar.stop(),
   };
+}
+
+/**
+ * How far one run is, as a line for a log (`mo-train run` off a terminal, every few seconds):
+ * steps done of the total, the rate so far and the time left at that rate.
+ */
+export function renderRunProgress(done: number, total: number, elapsedS: number): string {
+  const head = `step ${done}/${total} (${Math.floor((100 * done) / total)}%)`;
+  if (done === 0 || elapsedS <= 0) return `${head}, starting`;
+  const rate = done / elapsedS;
+  // Whole steps/s for fast runs; a slow module's few steps a second keep three digits.
+  const shownRate = rate >= 100 ? String(Math.round(rate)) : String(Number(rate.toPrecision(3)));
+  return `${head}, ${shownRate} steps/s, ETA ${renderDuration((total - done) / rate)}`;
+}
+
+/** 14 s, 38 min 04 s, 65 h 05 min: as precise as a time left can usefully be. */
+function renderDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  const minutes = Math.round(s / 60);
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }

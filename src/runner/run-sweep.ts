@@ -65,13 +65,14 @@ interface PoolState extends WorkerPool {
 }
 
 /**
- * Starts `jobs` worker processes right away, so they boot (~0.15 s each) while the coordinator
- * validates, checks and writes the manifest, instead of after.
+ * A pool of at most `jobs` worker processes, none started yet: a worker starts when a run is
+ * handed out and no started one is free, so a sweep with fewer runs than `jobs` starts only as
+ * many as it has runs. Start it after everything has been checked: a sweep that is refused must
+ * not have started (and paid for) a single process.
  */
-export function startWorkerPool(jobs: number, options: WorkerPoolOptions = {}): WorkerPool {
+export function createWorkerPool(jobs: number, options: WorkerPoolOptions = {}): WorkerPool {
   const pool = workerpool.pool(workerScript, {
     workerType: 'process',
-    minWorkers: jobs,
     maxWorkers: jobs,
     // Worker output comes through the coordinator (above the progress bars, and kept to explain a crash).
     emitStdStreams: true,

@@ -1,11 +1,13 @@
 /**
- * `mo-train run`: one run, in this process, with a progress bar; the results directory has the
- * same layout as a sweep's (a one-run sweep.json), so `summarize` reads both.
+ * `mo-train run`: one run, in this process, with a progress bar (off a terminal, a line every few
+ * seconds); the results directory has the same layout as a sweep's (a one-run sweep.json), so
+ * `summarize` reads both.
  */
 import { relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
 import { resolveEngine } from '../../engine/create-oracle.js';
+import { UserError } from '../../errors.js';
 import { runDirOf } from '../../io/run-files.js';
 import { buildManifest, prepareOutDir, removeStaleTempFiles, writeSweepManifest } from '../../io/sweep-files.js';
 import { executeRun } from '../../runner/execute-run.js';
@@ -13,11 +15,16 @@ import { preflight } from '../../runner/preflight.js';
 import type { SpecOptions } from '../main.js';
 import { acquireSweepLock } from '../../io/sweep-lock.js';
 import type { RunConfig, SweepSpec } from '../../spec/types.js';
+import { renderRunProgress } from '../progress.js';
 import { specFromOptions } from './spec-from-options.js';
 import { summarizeFinishedSweep } from './summarize.js';
 
+/** Seconds between two progress lines off a terminal: often enough to see a run is alive, rarely enough for a CI log. */
+const PROGRESS_INTERVAL_S = 5;
+
 export async function runCommand(opts: SpecOptions, argv: readonly string[]): Promise<number> {
   const cwd = process.cwd();
+  const progressIntervalS = parseProgressInterval(process.env['MO_TRAIN_PROGRESS_INTERVAL']);
   const spec = specFromOptions(opts, 'run', cwd);
   const config = spec.runs[0]!;
   const { warnings } = await preflight(spec.runs);
@@ -28,7 +35,7 @@ export async function runCommand(opts: SpecOptions, argv: readonly string[]): Pr
     // An --out left by a run killed before it wrote sweep.json (prepareOutDir lets it through).
     if (lock.reclaimed) warnings.push(`took over ${opts.out ?? outDir}/.lock from pid ${lock.reclaimed.pid} (${lock.reclaimed.host}), which is no longer running`);
     removeStaleTempFiles(outDir);
-    return await runIn(outDir, spec, config, warnings, opts, { argv, cwd, flags: { ...opts } }, now);
+    return await runIn(outDir, spec, config, warnings, opts, { argv, cwd, flags: { ...opts } }, now, progressIntervalS);
   } finally {
     lock.release();
   }
@@ -42,6 +49,7 @@ async function runIn(
   opts: SpecOptions,
   invocation: Parameters<typeof buildManifest>[1],
   now: Date,
+  progressIntervalS: number,
 ): Promise<number> {
   const cwd = invocation.cwd;
   writeSweepManifest(outDir, buildManifest(spec, invocation, now));
@@ -53,6 +61,19 @@ async function runIn(
     ? new cliProgress.SingleBar({ stream: err, format: '{bar} {percentage}% | step {value}/{total} | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_grey)
     : null;
   bar?.start(config.steps, 0);
+  // Off a terminal (CI logs, pipes) a bar cannot redraw: a line every few seconds instead, so a
+  // long run (a tfjs module: minutes) is visibly alive. The training loop lets the event loop turn
+  // every 25 ms (yieldingStop), so the timer fires during training too.
+  let stepsDone = 0;
+  const started = performance.now();
+  const ticker =
+    bar === null
+      ? setInterval(
+          () => err.write(`${renderRunProgress(stepsDone, config.steps, (performance.now() - started) / 1000)}\n`),
+          // Node's timers hold at most 2^31 − 1 ms (24.8 days) and fire at once beyond: longer means never.
+          Math.min(progressIntervalS * 1000, 2 ** 31 - 1),
+        )
+      : undefined;
   // Ctrl-C once: stop after the current step, flushed (exit 130); twice: at once.
   let stopBy: NodeJS.Signals | null = null;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -63,8 +84,15 @@ async function runIn(
   process.on('SIGTERM', onSignal);
   let summary;
   try {
-    summary = await executeRun(config, runDirOf(outDir, config.id), { onProgress: (done) => bar?.update(done), shouldStop: yieldingStop(() => stopBy !== null) });
+    summary = await executeRun(config, runDirOf(outDir, config.id), {
+      onProgress: (done) => {
+        stepsDone = done;
+        bar?.update(done);
+      },
+      shouldStop: yieldingStop(() => stopBy !== null),
+    });
   } finally {
+    clearInterval(ticker);
     bar?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -82,6 +110,16 @@ async function runIn(
     return 1;
   }
   return opts.strict && summary.verdict === 'diverged' ? 1 : 0;
+}
+
+/** MO_TRAIN_PROGRESS_INTERVAL: seconds between progress lines off a terminal; a one-line error when it is not a number > 0. */
+function parseProgressInterval(text: string | undefined): number {
+  if (text === undefined) return PROGRESS_INTERVAL_S;
+  const seconds = Number(text);
+  if (text.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new UserError(`MO_TRAIN_PROGRESS_INTERVAL: "${text}" is not valid; allowed: seconds between progress lines, a number > 0 (default ${PROGRESS_INTERVAL_S})`);
+  }
+  return seconds;
 }
 
 /** A stop check that lets the event loop turn every 25 ms, so Ctrl-C is seen during a long run. */

@@ -11,8 +11,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { relative, resolve } from 'node:path';
 import { UserError } from '../../errors.js';
-import { startWorkerPool } from '../../runner/run-sweep.js';
-import type { SweepOptions } from '../main.js';
+import { createWorkerPool, type WorkerPool } from '../../runner/run-sweep.js';
+import { MAX_JOBS_PER_CORE, type SweepOptions } from '../main.js';
 
 /** The flags that make up a spec: what `--resume DIR` alone repeats from sweep.json. */
 const SPEC_FLAGS = ['spec', 'experiment', 'module', 'alpha', 'seeds', 'steps', 'optimizer', 'lr', 'logEvery', 'engine', 'backend', 'init', 'combine', 'name', 'set'] as const;
@@ -20,28 +20,30 @@ const SPEC_FLAGS = ['spec', 'experiment', 'module', 'alpha', 'seeds', 'steps', '
 export async function sweepCommand(opts: SweepOptions, argv: readonly string[]): Promise<number> {
   const cwd = process.cwd();
   const err = process.stderr;
-  const jobs = parseCount('--jobs', opts.jobs, 1, 1024, 'workers') ?? availableParallelism();
+  const cores = availableParallelism();
+  // A worker is a CPU-bound process of its own (~80 MB): beyond a few per core they only compete
+  // for the cores and the memory. A larger --jobs is a typo or a misunderstanding, refused before
+  // anything starts; one larger than the runs to do is harmless and needs no flag of its own.
+  const jobs = parseCount('--jobs', opts.jobs, 1, MAX_JOBS_PER_CORE * cores, 'workers', `${MAX_JOBS_PER_CORE} × this machine's ${cores} cores`) ?? cores;
   const runTimeout = parseCount('--run-timeout', opts.runTimeout, 1, 10_000_000, 'seconds');
   const workerMemoryMb = parseCount('--worker-memory', opts.workerMemory, 64, 1_048_576, 'megabytes');
   if (opts.resume !== undefined && opts.out !== undefined && resolve(cwd, opts.resume) !== resolve(cwd, opts.out)) {
     throw new UserError(`--resume ${opts.resume} and --out ${opts.out} name different directories; pass one of them`);
   }
-  // The worker processes boot (~0.15 s each) while this process loads the rest of mo-train and
-  // validates the spec, instead of after. A spec with fewer runs than workers leaves the extra
-  // ones idle; a bad one stops them all before anything is written.
-  const pool = startWorkerPool(jobs, workerMemoryMb !== undefined ? { workerMemoryMb } : {});
+  // Started once everything is checked and the runs to do are known (below).
+  let pool: WorkerPool | null = null;
   let lock: { release(): void } | null = null;
   let interruptedBy: NodeJS.Signals | null = null;
   const onSignal = (sig: NodeJS.Signals) => {
     if (interruptedBy !== null) {
       // Second signal: abort now. Every run not finished stays unfinished, and resume redoes it.
-      pool.abort();
+      pool?.abort();
       lock?.release();
       err.write(`\nmo-train: aborted by a second ${sig}; ${resumeHint()}\n`);
       process.exit(sig === 'SIGINT' ? 130 : 143);
     }
     interruptedBy = sig;
-    pool.interrupt();
+    pool?.interrupt();
   };
   let resumeHint = () => 'resume with the same command';
   try {
@@ -131,6 +133,7 @@ export async function sweepCommand(opts: SweepOptions, argv: readonly string[]):
     );
     for (const w of warnings) err.write(`warning: ${w}\n`);
 
+    pool = createWorkerPool(workers, workerMemoryMb !== undefined ? { workerMemoryMb } : {});
     const progress = createProgress({ stepsOf: new Map(toRun.map((r) => [r.id, r.steps])), jobs: workers, stream: err });
     const onFirstSignal = (sig: NodeJS.Signals) => {
       if (interruptedBy === null) progress.log(`${sig}: stopping — running runs stop after their current step; ${sig === 'SIGINT' ? 'Ctrl-C' : sig} again aborts at once`);
@@ -179,7 +182,7 @@ export async function sweepCommand(opts: SweepOptions, argv: readonly string[]):
     return 0;
   } finally {
     lock?.release();
-    await pool.terminate();
+    await pool?.terminate();
   }
 }
 
@@ -194,12 +197,12 @@ function isGiven(value: unknown): boolean {
   return Array.isArray(value) ? value.length > 0 : value !== undefined;
 }
 
-/** An optional whole-number flag in [min, max]; a one-line error naming the flag otherwise. */
-function parseCount(flag: string, text: string | undefined, min: number, max: number, unit: string): number | undefined {
+/** An optional whole-number flag in [min, max]; a one-line error naming the flag otherwise (with where `max` comes from). */
+function parseCount(flag: string, text: string | undefined, min: number, max: number, unit: string, maxReason?: string): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UserError(`${flag}: "${text}" is not valid; allowed: a whole number of ${unit} from ${min} to ${max}`);
+    throw new UserError(`${flag}: "${text}" is not valid; allowed: a whole number of ${unit} from ${min} to ${max}${maxReason !== undefined ? ` (${maxReason})` : ''}`);
   }
   return n;
 }
