@@ -5,11 +5,13 @@
  */
 import { join } from 'node:path';
 import { UserError } from '../../errors.js';
+import { readResults } from '../../io/read-results.js';
 import { makeChartDir, writeChartFile } from '../../io/write-charts.js';
 import { buildCharts } from '../../plot/chart-specs.js';
-import { loadPlotData } from '../../plot/plot-data.js';
+import { computePlotData } from '../../plot/plot-data.js';
 import { chartFonts, PNG_SCALE, renderPng, renderSvg } from '../../plot/render.js';
 import { NUMBER_LIST_FORMS, parseNumberList } from '../../spec/parse-values.js';
+import { renderResultsWarning } from '../render-results-warning.js';
 
 export interface PlotOptions {
   out?: string;
@@ -44,7 +46,9 @@ export async function plotCommand(
     const formats = parseFormats(options.format);
     const alpha = options.alpha === undefined ? undefined : parseAlphas(options.alpha);
     const runs = options.runs?.flatMap((value) => value.split(';')).map((id) => id.trim()).filter((id) => id !== '');
-    const data = await loadPlotData(dir, { maxPoints: PLOT_MAX_POINTS, ...(runs ? { runs } : {}), ...(alpha ? { alpha } : {}) });
+    const results = await readResults(dir);
+    const data = await computePlotData(dir, results, { maxPoints: PLOT_MAX_POINTS, ...(runs ? { runs } : {}), ...(alpha ? { alpha } : {}) });
+    output.err(renderResultsWarning(results));
     for (const run of data.runs) if (run.stepsProblem) output.err(`mo-train: ${run.stepsProblem}; ${run.id} has no loss curve\n`);
     if (formats.includes('png') && chartFonts().source === 'none') {
       output.err('mo-train: no DejaVu Sans font found (apt-get install fonts-dejavu-core, or npm install dejavu-fonts-ttf); PNG text uses whatever fonts the system has\n');
