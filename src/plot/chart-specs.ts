@@ -6,7 +6,7 @@
  * - loss-curves: how training went at each α (settling, swinging, drifting, blowing up);
  * - final-vs-alpha: where each loss ends up as α grows;
  * - tradeoff: final loss1 against final loss2, the frontier α is picked from;
- * - verdicts-by-alpha: how many seeds of each α were stable.
+ * - verdicts-by-alpha: how many seeds of each α converged, drifted, oscillated or diverged.
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { Field } from 'vega-lite/types_unstable/channeldef.js';
@@ -494,7 +494,7 @@ function buildTradeoff(ctx: Context): Chart {
   return {
     id: 'tradeoff',
     title: 'Trade-off: final loss1 against final loss2',
-    description: `One point per run: its final loss2 (maximized, right is better) against its final loss1 (minimized, down is better), colored by verdict; the dashed path joins the median of each α in order, labelled by α${hiddenNote}. Pick α where the path reaches far right while staying low and the runs are stable.`,
+    description: `One point per run: its final loss2 (maximized, right is better) against its final loss1 (minimized, down is better), colored by verdict; the dashed path joins the median of each α in order, labelled by α${hiddenNote}. Pick α where the path reaches far right while staying low and no run diverged or oscillated.`,
     spec: {
       $schema: SCHEMA,
       title: {

@@ -4,6 +4,7 @@
  * precision in `data-sort`; the text shows it rounded. Pure.
  */
 import { OUTCOMES, type Outcome, type Spread } from '../summary/aggregate.js';
+import { renderFailure } from '../summary/failure.js';
 import type { RunRecord } from '../summary/run-record.js';
 import { fmt } from '../summary/verdict.js';
 import type { AxisValue } from '../spec/types.js';
@@ -32,7 +33,7 @@ export function renderRunTable(runs: readonly RunRecord[], axisKeys: readonly st
     return html`<tr>
 <td class="id">${run.id}</td>${axisCell(run.coords.alpha)}${axisCell(run.coords.seed)}${axisKeys.map((k) => axisCell(run.coords[k]))}
 <td data-sort="${OUTCOME_RANK[outcome]}">${renderOutcome(outcome)}</td>${numberCell(s?.final?.loss1)}${numberCell(s?.final?.loss2)}${numberCell(s?.min_loss1?.value)}
-<td class="num" data-sort="${s?.steps_run ?? ''}">${steps}</td><td class="why">${s?.explanation ?? run.problem}</td><td>${link}</td>
+<td class="num" data-sort="${s?.steps_run ?? ''}">${steps}</td><td class="why">${run.state === 'failed' ? renderFailure(run) : (s?.explanation ?? run.problem)}</td><td>${link}</td>
 </tr>`;
   });
   return html`<table class="sortable runs" id="run-table">
@@ -43,10 +44,11 @@ export function renderRunTable(runs: readonly RunRecord[], axisKeys: readonly st
 
 const CLASS_TEXT: Readonly<Record<GroupClass, string>> = {
   baseline: 'loss2 not optimized (reference)',
-  traded: 'loss1 low, loss2 grew, stable',
+  traded: 'loss1 low, loss2 grew, none diverged or oscillated',
   'loss2-flat': 'loss1 low, loss2 did not grow',
   'loss1-high': 'loss1 not low',
   unstable: 'unstable',
+  failed: 'runs failed with an error',
   'no-result': 'no finished run',
 };
 

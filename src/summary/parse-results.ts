@@ -122,7 +122,8 @@ const runSummarySchema = z.object({
     .nullable()
     .default(null),
   warnings: z.array(z.string()),
-  error: z.object({ message: z.string(), stack: z.string().optional() }).nullable(),
+  // `step`: where a failed run stopped (null before training); absent from older summaries.
+  error: z.object({ message: z.string(), stack: z.string().optional(), step: count.nullable().optional() }).nullable(),
   wall_time_s: anyNumber,
 }) satisfies z.ZodType<RunSummary>;
 
