@@ -11,6 +11,7 @@ import type { PlotRun } from '../plot/plot-data.js';
 import { OUTCOMES, type Aggregates, type Outcome, type Spread } from '../summary/aggregate.js';
 import { renderFailure, renderFailureAdvice } from '../summary/failure.js';
 import { isSummarized, type RunRecord } from '../summary/run-record.js';
+import { computeShortTexts } from '../summary/short-values.js';
 import { fmt } from '../summary/verdict.js';
 import { NON_FINITE_MARK, renderSparkline } from './sparkline.js';
 
@@ -136,8 +137,10 @@ export function renderGroupTable(aggregates: Aggregates, options: RenderOptions)
   const hasFailed = aggregates.groups.some((g) => g.counts.failed > 0);
   // The weight column only says something when a combiner chose its own (with fixed it is α).
   const hasWeight = aggregates.groups.some((g) => g.weight !== null && (g.weight.min !== g.coords['alpha'] || g.weight.max !== g.coords['alpha']));
+  // Short, as a person reads them (3.162e-4); the run ids and the CSVs keep them exact.
+  const short = keys.map((k) => computeShortTexts(aggregates.groups.map((g) => g.coords[k])));
   const rows = aggregates.groups.map((g): Cell[] => [
-    ...keys.map((k) => ({ text: g.coords[k] === undefined ? '-' : String(g.coords[k]), right: true })),
+    ...keys.map((k, i) => ({ text: short[i]!(g.coords[k]), right: true })),
     { text: String(g.runs) },
     renderCounts(g.counts, c),
     spreadCell(g.loss1, g.runs),

@@ -17,6 +17,7 @@ import type { LayerSpec, UnitSpec } from 'vega-lite/types_unstable/spec/index.js
 import type { PlotData, PlotRun } from './plot-data.js';
 import { computeAlphaAxis, computeLossAxis, computeSymlogAxis, type ComputedAxis } from './scales.js';
 import { computeOutcomePalette } from './verdict-colors.js';
+import { computeShortTexts } from '../summary/short-values.js';
 
 export type ChartId = 'loss-curves' | 'final-vs-alpha' | 'tradeoff' | 'verdicts-by-alpha';
 
@@ -79,6 +80,9 @@ export function buildCharts(data: PlotData, options: ChartOptions = {}): Chart[]
 
 function computePanels(runs: readonly PlotRun[]): Panel[] {
   const panels = new Map<string, { label: string; alpha: number; variant: string; runs: PlotRun[] }>();
+  // Short labels (linspace gives 0.041666666666666664, a label wants 0.04167) that still tell
+  // every α apart: panels are keyed by them.
+  const formatAlpha = computeShortTexts(runs.map((r) => r.alpha ?? undefined));
   // A run without an α (a corrupt run of a directory without sweep.json) cannot be placed on an α axis.
   for (const run of runs) {
     if (run.alpha === null) continue;
@@ -98,11 +102,6 @@ function variantOf(run: PlotRun): string {
     .filter(([k]) => k !== 'alpha' && k !== 'seed')
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(', ');
-}
-
-/** α to 4 significant digits: linspace gives 0.041666666666666664, a label wants 0.04167. */
-export function formatAlpha(alpha: number): string {
-  return String(Number(alpha.toPrecision(4)));
 }
 
 /** JSON has no NaN or Infinity (JSON.stringify writes null); say so explicitly, so Vega-Lite leaves the value out of lines and scales. */

@@ -5,6 +5,7 @@
 import type { AxisValue } from '../spec/types.js';
 import { compareCoords, computeSpread, isSettledFinish, OUTCOMES, type Aggregates, type GroupAggregate, type Outcome, type Spread } from '../summary/aggregate.js';
 import { renderFailure, renderFailureAdvice } from '../summary/failure.js';
+import { computeShortTexts } from '../summary/short-values.js';
 import type { RunRecord, SummarizedRun } from '../summary/run-record.js';
 import { fmt } from '../summary/verdict.js';
 
@@ -65,9 +66,11 @@ const UNFINISHED: readonly Outcome[] = ['missing', 'unfinished', 'corrupt'];
 /** @param dir the results directory as the user gave it, for the command that resumes it */
 export function computeReading(runs: readonly RunRecord[], aggregates: Aggregates, dir: string): Reading {
   const keys = ['alpha', ...aggregates.axis_keys];
-  const groups = aggregates.groups.map((g) => readGroup(g, runs.filter((r) => compareCoords(r.coords, g.coords, keys) === 0 && keys.every((k) => (r.coords[k] === undefined) === (g.coords[k] === undefined))), keys));
+  // Each key's values short (3.162e-4) and still distinct, as in the tables.
+  const short: Formatters = Object.fromEntries(keys.map((k) => [k, computeShortTexts(aggregates.groups.map((g) => g.coords[k]))]));
+  const groups = aggregates.groups.map((g) => readGroup(g, runs.filter((r) => compareCoords(r.coords, g.coords, keys) === 0 && keys.every((k) => (r.coords[k] === undefined) === (g.coords[k] === undefined))), keys, short));
   if (groups.length === 0) return { sentences: [`${runs.length} ${runs.length === 1 ? 'run' : 'runs'}, none placed on the α grid (see the stability table).`], answer: 'No run here has a result to read.', best: null, groups };
-  const sentences = [describeSweep(runs, aggregates)];
+  const sentences = [describeSweep(runs, aggregates, short.alpha!)];
   const failed = runs.filter((r): r is SummarizedRun => r.state === 'failed');
   if (failed.length > 0) sentences.push(describeFailures(failed, runs.length));
   // The original question's bug (loss2 cut off the graph): every α then trains the same thing.
@@ -92,11 +95,13 @@ function describeFailures(failed: readonly SummarizedRun[], total: number): stri
   return `${failed.length} of ${total} ${total === 1 ? 'run' : 'runs'} failed with an error — ${quoted.join('; ')}${more}.`;
 }
 
-function readGroup(group: GroupAggregate, members: readonly RunRecord[], keys: readonly string[]): GroupReading {
+type Formatters = Readonly<Record<string, (v: AxisValue | undefined) => string>>;
+
+function readGroup(group: GroupAggregate, members: readonly RunRecord[], keys: readonly string[], short: Formatters): GroupReading {
   const starts = members.flatMap((r) => (r.summary?.start ? [r.summary.start] : []));
   const start = { loss1: computeSpread(starts.map((s) => s.loss1))?.median ?? null, loss2: computeSpread(starts.map((s) => s.loss2))?.median ?? null };
   const loss2Growing = members.filter((r) => isSettledFinish(r) && r.summary.loss2_behaviour === 'growing').length;
-  return { group, label: labelOf(group.coords, keys), kind: classify(group, start), start, loss2Growing };
+  return { group, label: labelOf(group.coords, keys, short), kind: classify(group, start), start, loss2Growing };
 }
 
 function classify(g: GroupAggregate, start: GroupReading['start']): GroupClass {
@@ -110,14 +115,14 @@ function classify(g: GroupAggregate, start: GroupReading['start']): GroupClass {
 }
 
 /** e.g. `12 runs (α ∈ {0, 0.01, 0.1, 1} × 3 seeds): 3 converged, 3 drifting, 6 oscillating.` */
-function describeSweep(runs: readonly RunRecord[], aggregates: Aggregates): string {
+function describeSweep(runs: readonly RunRecord[], aggregates: Aggregates, formatAlpha: (v: AxisValue | undefined) => string): string {
   const alphas = distinct(aggregates.groups.map((g) => g.coords.alpha));
   const seeds = distinct(runs.map((r) => r.coords.seed)).length;
   const axes = aggregates.axis_keys.map((k) => ` × ${distinct(aggregates.groups.map((g) => g.coords[k])).length} values of ${k}`).join('');
   const counts = new Map<Outcome, number>();
   for (const g of aggregates.groups) for (const o of OUTCOMES) counts.set(o, (counts.get(o) ?? 0) + g.counts[o]);
   const tally = OUTCOMES.filter((o) => (counts.get(o) ?? 0) > 0).map((o) => `${counts.get(o)} ${o}`);
-  const alphaList = alphas.length > MAX_LISTED ? `${alphas.length} values of α from ${formatAxis(alphas[0])} to ${formatAxis(alphas.at(-1))}` : `α ∈ {${alphas.map(formatAxis).join(', ')}}`;
+  const alphaList = alphas.length > MAX_LISTED ? `${alphas.length} values of α from ${formatAlpha(alphas[0])} to ${formatAlpha(alphas.at(-1))}` : `α ∈ {${alphas.map(formatAlpha).join(', ')}}`;
   const grid = `${alphaList}${axes} × ${seeds} ${seeds === 1 ? 'seed' : 'seeds'}`;
   return `${runs.length} ${runs.length === 1 ? 'run' : 'runs'} (${grid})${tally.length > 0 ? `: ${tally.join(', ')}` : ''}.`;
 }
@@ -189,8 +194,8 @@ function computeAnswer(groups: readonly GroupReading[], failed: number, dir: str
   return { answer: fix === null ? answer : `${answer} But ${fix}`, best };
 }
 
-function labelOf(coords: Readonly<Record<string, AxisValue>>, keys: readonly string[]): string {
-  return keys.filter((k) => coords[k] !== undefined).map((k) => `${k === 'alpha' ? 'α' : k} = ${formatAxis(coords[k])}`).join(', ');
+function labelOf(coords: Readonly<Record<string, AxisValue>>, keys: readonly string[], short: Formatters): string {
+  return keys.filter((k) => coords[k] !== undefined).map((k) => `${k === 'alpha' ? 'α' : k} = ${short[k]!(coords[k])}`).join(', ');
 }
 
 /** `α = 0.01`, `α = 0.1 and 1`, or `α = 0.1, 0.2, … and 1` (one axis); full labels with more axes. */
@@ -225,9 +230,4 @@ function distinct(values: readonly (AxisValue | undefined)[]): AxisValue[] {
   const out: AxisValue[] = [];
   for (const v of values) if (v !== undefined && !out.some((o) => Object.is(o, v))) out.push(v);
   return out;
-}
-
-/** Grid values at 4 significant digits: linspace(0,1,25) gives 0.041666666666666664. */
-function formatAxis(v: AxisValue | undefined): string {
-  return typeof v === 'number' ? String(Number(v.toPrecision(4))) : String(v ?? '-');
 }
