@@ -10,6 +10,7 @@ import { makeChartDir, writeChartFile } from '../../io/write-charts.js';
 import { buildCharts } from '../../plot/chart-specs.js';
 import { computePlotData } from '../../plot/plot-data.js';
 import { chartFonts, PNG_SCALE, renderPng, renderSvg } from '../../plot/render.js';
+import { AUTO_LOG_DECADES, type LossScaleChoice } from '../../plot/scales.js';
 import { NUMBER_LIST_FORMS, parseNumberList } from '../../spec/parse-values.js';
 import { renderResultsWarning } from '../render-results-warning.js';
 
@@ -18,7 +19,9 @@ export interface PlotOptions {
   /** Run ids; each flag one id (ids contain commas), or several separated by ';'. */
   runs?: string[];
   alpha?: string;
+  /** Force the loss axes logarithmic or linear; by default log for a loss spanning decades. */
   logY?: boolean;
+  linearY?: boolean;
   format?: string;
 }
 
@@ -44,6 +47,7 @@ export async function plotCommand(
 ): Promise<number> {
   try {
     const formats = parseFormats(options.format);
+    const lossScale = parseLossScale(options);
     const alpha = options.alpha === undefined ? undefined : parseAlphas(options.alpha);
     const runs = options.runs?.flatMap((value) => value.split(';')).map((id) => id.trim()).filter((id) => id !== '');
     const results = await readResults(dir);
@@ -55,7 +59,7 @@ export async function plotCommand(
     }
     const outDir = options.out ?? join(dir, 'plots');
     makeChartDir(outDir);
-    for (const chart of buildCharts(data, { logY: options.logY ?? false })) {
+    for (const chart of buildCharts(data, { lossScale })) {
       const svg = await renderSvg(chart.spec);
       if (formats.includes('svg')) output.out(`wrote ${writeChartFile(outDir, `${chart.id}.svg`, svg)}\n`);
       if (formats.includes('png')) output.out(`wrote ${writeChartFile(outDir, `${chart.id}.png`, renderPng(svg))} (${PNG_SCALE}× the SVG's size)\n`);
@@ -68,6 +72,13 @@ export async function plotCommand(
     }
     throw err;
   }
+}
+
+function parseLossScale(options: PlotOptions): LossScaleChoice {
+  if (options.logY && options.linearY) {
+    throw new UserError(`--log-y and --linear-y contradict each other; pass one of them, or neither (log axes for a loss spanning more than ${AUTO_LOG_DECADES} decades)`);
+  }
+  return options.logY ? 'log' : options.linearY ? 'linear' : 'auto';
 }
 
 function parseFormats(text: string | undefined): PlotFormat[] {
