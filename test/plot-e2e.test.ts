@@ -154,15 +154,24 @@ describe('mo-train plot options', () => {
     expect(new Set(lineRuns(readFileSync(join(byAlpha, 'loss-curves.svg'), 'utf8')))).toEqual(new Set(['alpha=0.01,seed=0', 'alpha=0.01,seed=1', 'alpha=1,seed=0', 'alpha=1,seed=1']));
   });
 
-  it('--log-y: loss axes labelled in powers of ten', async () => {
+  it('--log-y: loss axes labelled in powers of ten; --linear-y: not', async () => {
     const out = join(work, 'log');
     const r = await cli(['plot', sweepDir, '--out', out, '--format', 'svg', '--log-y'], { cwd: work });
     expect(r.code, r.stderr).toBe(0);
-    const linear = texts(readFileSync(join(sweepDir, 'plots', 'loss-curves.svg'), 'utf8'));
+    const linearOut = join(work, 'linear');
+    const l = await cli(['plot', sweepDir, '--out', linearOut, '--format', 'svg', '--linear-y'], { cwd: work });
+    expect(l.code, l.stderr).toBe(0);
+    const linear = texts(readFileSync(join(linearOut, 'loss-curves.svg'), 'utf8'));
     const log = texts(readFileSync(join(out, 'loss-curves.svg'), 'utf8'));
     expect(log).toContain('0.001');
     expect(log.some((s) => /^1e-\d+$/.test(s))).toBe(true);
     expect(linear.some((s) => /^1e-\d+$/.test(s))).toBe(false);
+  });
+
+  it('by default, loss curves spanning decades (loss1 falls to ~0 at α = 0) get log axes, said in the subtitle', () => {
+    const byDefault = texts(readFileSync(join(sweepDir, 'plots', 'loss-curves.svg'), 'utf8'));
+    expect(byDefault.some((s) => /^1e-\d+$/.test(s))).toBe(true);
+    expect(byDefault.some((s) => s.includes('log scale'))).toBe(true);
   });
 
   it.each([
@@ -172,6 +181,7 @@ describe('mo-train plot options', () => {
     ['an α not swept', (dir: string) => ['plot', dir, '--alpha', '0.5'], /^mo-train: --alpha: 0\.5 is not an α of this sweep \(α: 0, 0\.01, 0\.1, 1\)$/],
     ['an α that is not a list', (dir: string) => ['plot', dir, '--alpha', 'lots'], /^mo-train: --alpha: "lots" is not a number.*; allowed: a number, a list/],
     ['an unknown format', (dir: string) => ['plot', dir, '--format', 'svg,jpeg'], /^mo-train: --format: "jpeg" is not a format; allowed: svg, png, or svg,png$/],
+    ['--log-y with --linear-y', (dir: string) => ['plot', dir, '--log-y', '--linear-y'], /^mo-train: --log-y and --linear-y contradict each other; pass one of them, or neither/],
   ])('%s: exit 2, one line saying what is wrong and what is allowed, nothing written', async (_name, args, message) => {
     const out = join(work, `bad-${Math.random().toString(36).slice(2)}`);
     const before = snapshotTree(sweepDir);

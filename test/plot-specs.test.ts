@@ -6,7 +6,8 @@ import { compile } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
 import { buildCharts, CHART_IDS, MAX_SEED_LINES, type Chart, type ChartId } from '../src/plot/chart-specs.js';
 import type { PlotData, PlotPoint, PlotRun } from '../src/plot/plot-data.js';
-import { computeAlphaAxis, computeLossAxis, computeSymlogAxis, decades } from '../src/plot/scales.js';
+import { buildReportCharts } from '../src/report/report-charts.js';
+import { computeAlphaAxis, computeDecadeSpan, computeLossAxis, computeSymlogAxis, decades } from '../src/plot/scales.js';
 import { OUTCOME_COLORS } from '../src/plot/verdict-colors.js';
 
 function curve(n: number, f: (i: number) => [number, number]): PlotPoint[] {
@@ -160,7 +161,7 @@ describe('buildCharts', () => {
   });
 
   it('--log-y: symlog loss axes where values reach 0 or below, each loss of the curves with its own constant', () => {
-    const log = buildCharts(DATA, { logY: true });
+    const log = buildCharts(DATA, { lossScale: 'log' });
     const curves = byId(log, 'loss-curves').spec as any;
     const y = curves.spec.layer[0].encoding.y;
     expect(y.scale.type).toBe('symlog');
@@ -171,6 +172,46 @@ describe('buildCharts', () => {
     expect(constants['1|loss2']).toBe(1);
     expect(json(byId(log, 'final-vs-alpha'))).toContain('"type":"symlog"');
     expect(json(byId(charts, 'final-vs-alpha'))).not.toMatch(/"field":"loss\d"[^}]*"type":"symlog"/);
+  });
+});
+
+describe('loss axes by default: log when a loss spans more than 3 decades', () => {
+  const yOfCurves = (charts: Chart[]) => (byId(charts, 'loss-curves').spec as any).spec.layer[0].encoding.y;
+  // loss1 of DATA falls from 2 to 1e-4 (4.3 decades); here from 1.5 to 0.9, loss2 from 0 to 4.9.
+  const flat = { ...DATA, runs: [run(0, 0, 'converged', { points: curve(50, (i) => [1.5 - i / 80, i / 10]) })] };
+
+  it('loss curves of a loss spanning decades: symlog, without any flag (plot and report)', () => {
+    expect(yOfCurves(buildCharts(DATA)).scale.type).toBe('symlog');
+    expect(yOfCurves(buildReportCharts(DATA)).scale.type).toBe('symlog');
+    expect(byId(buildCharts(DATA), 'loss-curves').spec.title).toMatchObject({ subtitle: expect.stringContaining('log scale') });
+  });
+
+  it('loss curves spanning less: linear', () => {
+    expect(yOfCurves(buildCharts(flat)).scale).toEqual({ type: 'linear', zero: false });
+    expect(yOfCurves(buildReportCharts(flat)).scale).toEqual({ type: 'linear', zero: false });
+  });
+
+  it('--linear-y forces linear, --log-y log, whatever the span', () => {
+    expect(yOfCurves(buildCharts(DATA, { lossScale: 'linear' })).scale).toEqual({ type: 'linear', zero: false });
+    expect(yOfCurves(buildCharts(flat, { lossScale: 'log' })).scale.type).toBe('symlog');
+  });
+
+  it('final losses and the trade-off: each loss axis by its own span', () => {
+    // Finals of loss1: 1e-6 and 1 (6 decades); of loss2: 2 and 3.
+    const spread = { ...DATA, runs: [run(0, 0, 'converged', { final: { loss1: 1e-6, loss2: 2 } }), run(1, 0, 'converged', { final: { loss1: 1, loss2: 3 } })] };
+    const tradeoff = byId(buildCharts(spread), 'tradeoff').spec as any;
+    const encoding = tradeoff.layer[1].encoding;
+    expect(encoding.y.scale.type).toBe('log');
+    expect(encoding.x.scale.type).toBe('linear');
+  });
+
+  it.each([
+    [[0, 1e-7, 30], 8.477],
+    [[2, 3], 0.176],
+    [[0, 0], 0],
+    [[-0.9, 0.001, 480, NaN], 5.681],
+  ])('computeDecadeSpan(%j) ≈ %f', (values, span) => {
+    expect(computeDecadeSpan(values)).toBeCloseTo(span, 2);
   });
 });
 

@@ -62,8 +62,8 @@ describe('computeReading', () => {
     finished({ coords: { alpha: 1, seed }, verdict: 'oscillating', loss1: 0.005, loss2: 450, start }),
   ]);
 
-  it('picks the α with the highest loss2 of those that kept loss1 low with every run stable', () => {
-    const reading = computeReading(seedLike, computeAggregates(seedLike));
+  it('picks the α with the highest loss2 of those that kept loss1 low with no run diverging or oscillating', () => {
+    const reading = computeReading(seedLike, computeAggregates(seedLike), 'results/x');
     expect(reading.best?.label).toBe('α = 0.01');
     expect(reading.answer).toMatch(/^Pick α = 0\.01: it gives the highest loss2 \(median final 200\.5\)/);
     expect(reading.groups.map((g) => [g.label, g.kind])).toEqual([
@@ -81,25 +81,33 @@ describe('computeReading', () => {
     expect(text).toContain('training is unstable — loss1 oscillates in 4 of 4 runs.');
   });
 
-  it('says so when no α > 0 is stable, and when loss2 has no gradient', () => {
+  it('says so when every α > 0 has a run that diverged or oscillated, and when loss2 has no gradient', () => {
     const runs = [
       finished({ coords: { alpha: 0, seed: 0 }, loss1: 0, loss2: 6, start, no_gradient: ['loss2'] }),
       finished({ coords: { alpha: 0.5, seed: 0 }, verdict: 'diverged', loss1: NaN, loss2: NaN, start, no_gradient: ['loss2'] }),
     ];
-    const reading = computeReading(runs, computeAggregates(runs));
+    const reading = computeReading(runs, computeAggregates(runs), 'results/x');
     expect(reading.best).toBeNull();
-    expect(reading.answer).toBe('No α > 0 here trains stably in every run (the closest: α = 0.5, 1 of 1 runs unstable): try smaller values of α, or a smaller learning rate.');
+    expect(reading.answer).toBe('At every α > 0 here some run diverged or oscillated (the closest: α = 0.5, 1 of 1 runs unstable): try smaller values of α, or a smaller learning rate.');
     expect(reading.sentences.join(' ')).toContain('loss2 has no gradient in 2 of 2 runs');
   });
 
   it('has nothing to recommend without runs on the grid', () => {
-    const reading = computeReading([], computeAggregates([]));
+    const reading = computeReading([], computeAggregates([]), 'results/x');
     expect(reading).toMatchObject({ sentences: ['0 runs, none placed on the α grid (see the stability table).'], answer: 'No run here has a result to read.', best: null });
+  });
+
+  it('never calls a drifting run stable: the reading uses the verdict words, as the tables do', () => {
+    const reading = computeReading(seedLike, computeAggregates(seedLike), 'results/x');
+    // α = 0.01 is drifting in both seeds, and is both the answer and one of the "traded" groups.
+    expect(reading.answer).toMatch(/^Pick α = 0\.01: /);
+    for (const sentence of [...reading.sentences, reading.answer]) expect(sentence).not.toMatch(/\bstable\b|\bstably\b/);
+    expect(reading.answer).toContain('no run diverged or oscillated');
   });
 
   it('does not call loss1 low above 1% of its value at step 0', () => {
     const runs = [finished({ coords: { alpha: 0.1, seed: 0 }, loss1: 0.3, loss2: 60, start, loss2_behaviour: 'growing' })];
-    const reading = computeReading(runs, computeAggregates(runs));
+    const reading = computeReading(runs, computeAggregates(runs), 'results/x');
     expect(reading.groups[0]!.kind).toBe('loss1-high');
     expect(reading.answer).toMatch(/^No α here keeps loss1 low/);
   });

@@ -96,7 +96,8 @@ describe('summarize', () => {
     const text = io.stdout();
     const runDir = (i: number) => join(tmp, 'runs', runIdOf(coords[i]!));
     expect(lineOf(text, `${runIdOf(coords[0]!)} `)).toContain('converged');
-    expect(lineOf(text, `${runIdOf(coords[1]!)} `)).toContain('failed: engine crashed');
+    // The fixture's failed run has 3 rows in steps.csv and no error.step (an older summary).
+    expect(lineOf(text, `${runIdOf(coords[1]!)} `)).toContain('failed during training (3 rows logged): engine crashed');
     // Verdict, the loss1 and loss2 sparklines (16 cells off a terminal), then the finals.
     expect(lineOf(text, `${runIdOf(coords[5]!)} `)).toMatch(/converged\s+[▁-█]{16}\s+[▁-█]{16}\s+4\s+5\s/);
     expect(text).toContain(`  - unfinished: ${runDir(2)}: no summary.json — still running, or stopped without a trace (killed) (1 row in steps.csv so far); a resume does it again`);

@@ -20,7 +20,7 @@ const RUNS: RunRecord[] = [
   finished({ coords: { alpha: 1, seed: 0 }, verdict: 'diverged', loss1: NaN, loss2: 1e12, steps_run: 40 }),
   { id: 'alpha=1,seed=1', path: 'out/runs/alpha=1,seed=1', state: 'corrupt', coords: { alpha: 1, seed: 1 }, summary: null, rows: 2, problem: 'out/runs/alpha=1,seed=1/summary.json: empty file' },
 ];
-const RESULTS: ResultsSet = { dir: 'out', sweep: { format_version: 1, name: 'seed' }, runs: RUNS, notes: ['out/runs/old: not part of this sweep (not in sweep.json); ignored'] };
+const RESULTS: ResultsSet = { dir: 'out', sweep: { format_version: 1, name: 'seed' }, runs: RUNS, notes: ['out/runs/old: not part of this sweep (not in sweep.json); ignored'], sweepIssue: null, sweepDocument: null };
 const PLAIN = { color: false, width: null } as const;
 
 describe('renderRunTable', () => {

@@ -119,9 +119,10 @@ export function buildProgram(argv: readonly string[]): Command {
     .option('--out <dir>', 'where to write the charts (default: <dir>/plots)')
     .option('--runs <id>', "only this run, e.g. 'alpha=0.1,seed=2' (repeatable, or several separated by ;)", collect)
     .option('--alpha <values>', 'only the runs with these α: 0,0.1 | logspace(-4,0,9)')
-    .option('--log-y', 'logarithmic loss axes (symlog where a loss reaches 0 or below)')
+    .option('--log-y', 'logarithmic loss axes (symlog where a loss reaches 0 or below); default: for a loss spanning more than 3 decades')
+    .option('--linear-y', 'linear loss axes, even for a loss spanning decades')
     .option('--format <list>', 'svg | png | svg,png (default svg,png)')
-    .action(async (dir: string, opts: { out?: string; runs?: string[]; alpha?: string; logY?: boolean; format?: string }) => {
+    .action(async (dir: string, opts: { out?: string; runs?: string[]; alpha?: string; logY?: boolean; linearY?: boolean; format?: string }) => {
       const { plotCommand } = await import('./commands/plot.js');
       process.exitCode = await plotCommand(dir, opts);
     });

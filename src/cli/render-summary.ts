@@ -9,7 +9,9 @@ import type { ResultsSet } from '../io/read-results.js';
 import type { WrittenTables } from '../io/write-tables.js';
 import type { PlotRun } from '../plot/plot-data.js';
 import { OUTCOMES, type Aggregates, type Outcome, type Spread } from '../summary/aggregate.js';
+import { renderFailure, renderFailureAdvice } from '../summary/failure.js';
 import { isSummarized, type RunRecord } from '../summary/run-record.js';
+import { computeShortTexts } from '../summary/short-values.js';
 import { fmt } from '../summary/verdict.js';
 import { NON_FINITE_MARK, renderSparkline } from './sparkline.js';
 
@@ -68,7 +70,7 @@ export function renderRunTable(runs: readonly RunRecord[], options: RenderOption
       numberCell(s.final?.loss2),
       numberCell(s.min_loss1?.value),
       { text: steps },
-      { text: s.explanation },
+      { text: run.state === 'failed' ? renderFailure(run) : s.explanation },
     ];
   });
   const columns: Column[] = [
@@ -132,10 +134,13 @@ export function renderGroupTable(aggregates: Aggregates, options: RenderOptions)
   const c = chalkFor(options);
   const keys = ['alpha', ...aggregates.axis_keys];
   const hasConflict = aggregates.groups.some((g) => g.conflict !== null);
+  const hasFailed = aggregates.groups.some((g) => g.counts.failed > 0);
   // The weight column only says something when a combiner chose its own (with fixed it is α).
   const hasWeight = aggregates.groups.some((g) => g.weight !== null && (g.weight.min !== g.coords['alpha'] || g.weight.max !== g.coords['alpha']));
+  // Short, as a person reads them (3.162e-4); the run ids and the CSVs keep them exact.
+  const short = keys.map((k) => computeShortTexts(aggregates.groups.map((g) => g.coords[k])));
   const rows = aggregates.groups.map((g): Cell[] => [
-    ...keys.map((k) => ({ text: g.coords[k] === undefined ? '-' : String(g.coords[k]), right: true })),
+    ...keys.map((k, i) => ({ text: short[i]!(g.coords[k]), right: true })),
     { text: String(g.runs) },
     renderCounts(g.counts, c),
     spreadCell(g.loss1, g.runs),
@@ -158,6 +163,7 @@ export function renderGroupTable(aggregates: Aggregates, options: RenderOptions)
   );
   const notes = [
     'loss columns: the final logged loss over the runs that finished without diverging; diverged, failed, missing, unfinished and corrupt runs are left out.',
+    ...(hasFailed ? ['failed: the run stopped with an error (see the notes), which says nothing about α.'] : []),
     ...(hasConflict ? ['conflict: median share of logged steps where ∇loss1 and ∇loss2 pointed against each other (cos12 < 0).'] : []),
     ...(hasWeight ? ["weight given loss2: each run's median over its steps (the α fixed would need; λ for constraint)."] : []),
   ];
@@ -182,11 +188,14 @@ export function renderNotes(results: ResultsSet, options: RenderOptions): string
   const c = chalkFor(options);
   const lines: string[] = [...results.notes];
   for (const run of results.runs) if (!isSummarized(run)) lines.push(`${run.state}: ${run.problem}`);
+  const failed = results.runs.filter((r) => r.state === 'failed');
   for (const run of results.runs) {
     if (!isSummarized(run)) continue;
+    if (run.state === 'failed') lines.push(`run ${run.id} ${renderFailure(run)}`);
     for (const loss of run.summary.no_gradient) lines.push(`${loss} has no gradient in run ${run.id}: it was never optimized`);
     for (const warning of run.summary.warnings) lines.push(`run ${run.id}: ${warning}`);
   }
+  if (failed.length > 0) lines.push(renderFailureAdvice(failed.length, results.dir));
   if (lines.length === 0) return '';
   return `${c.bold('notes')}\n${lines.map((l) => `  - ${l}\n`).join('')}`;
 }

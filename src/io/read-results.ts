@@ -39,6 +39,14 @@ export interface ResultsSet {
   readonly runs: readonly RunRecord[];
   /** What a person should know that is not one run's state: stray entries, a newer format, no sweep.json. */
   readonly notes: readonly string[];
+  /**
+   * What is wrong with a sweep.json that is there but cannot be used (unreadable, not JSON, the
+   * wrong shape), naming the file: also in `notes`, and what summarize, plot and report warn about
+   * on stderr, since the runs they show may then not be the sweep's. Null when it was usable or absent.
+   */
+  readonly sweepIssue: string | null;
+  /** sweep.json parsed but not validated (null when absent or not JSON): the report's settings read it loosely. */
+  readonly sweepDocument: unknown;
 }
 
 /** Throws UserError when `dir` is not a results directory at all. */
@@ -54,16 +62,20 @@ export async function readResults(dir: string): Promise<ResultsSet> {
     throw new UserError(`${dir} has neither ${SWEEP_FILE} nor ${RUNS_DIR}/: not a results directory (pass the directory mo-train sweep or run wrote, the one holding ${SWEEP_FILE})`);
   }
   let sweep: SweepRecord | null = null;
+  let sweepIssue: string | null = null;
+  let sweepDocument: unknown = null;
   if (sweepFile.kind === 'absent') {
     notes.push(`${sweepPath}: not found; runs discovered from ${runsPath}/`);
   } else {
-    const read = sweepFile.kind === 'text' ? readSweep(sweepFile.text) : { sweep: null, newer: null, issue: `cannot read it (${sweepFile.reason})` };
+    const read = sweepFile.kind === 'text' ? readSweep(sweepFile.text) : { sweep: null, document: null, newer: null, issue: `cannot read it (${sweepFile.reason})` };
     if (read.newer !== null) notes.push(`${sweepPath}: format_version ${read.newer} is newer than this mo-train reads (${SWEEP_FORMAT_VERSION}); reading what it can`);
     if (read.issue !== null) {
       if (entries === null) throw new UserError(`${sweepPath}: ${read.issue}, and there is no ${RUNS_DIR}/ directory to discover runs from`);
-      notes.push(`${sweepPath}: ${read.issue}; runs discovered from ${runsPath}/ instead`);
+      sweepIssue = `${sweepPath}: ${read.issue}; runs discovered from ${runsPath}/ instead`;
+      notes.push(sweepIssue);
     }
     sweep = read.sweep;
+    sweepDocument = read.document;
   }
 
   const present = new Map((entries ?? []).map((e) => [e.name, e]));
@@ -86,22 +98,22 @@ export async function readResults(dir: string): Promise<ResultsSet> {
     }
     runs = sortRunsByCoords(runs);
   }
-  return { dir, sweep: sweep ? { format_version: sweep.format_version, name: sweep.name } : null, runs, notes };
+  return { dir, sweep: sweep ? { format_version: sweep.format_version, name: sweep.name } : null, runs, notes, sweepIssue, sweepDocument };
 }
 
-/** sweep.json's runs, the newer format_version it has if any, and what is wrong with it if it cannot be used. */
-function readSweep(text: string): { sweep: SweepRecord | null; newer: number | null; issue: string | null } {
-  if (text.trim() === '') return { sweep: null, newer: null, issue: 'empty file' };
+/** sweep.json's runs and its parsed document, the newer format_version it has if any, and what is wrong with it if it cannot be used. */
+function readSweep(text: string): { sweep: SweepRecord | null; document: unknown; newer: number | null; issue: string | null } {
+  if (text.trim() === '') return { sweep: null, document: null, newer: null, issue: 'empty file' };
   let value: unknown;
   try {
     value = parseJson(text);
   } catch (err) {
-    return { sweep: null, newer: null, issue: `not valid JSON (${(err as Error).message})` };
+    return { sweep: null, document: null, newer: null, issue: `not valid JSON (${(err as Error).message})` };
   }
   const version = parseSweepFormatVersion(value);
   const newer = version !== null && version > SWEEP_FORMAT_VERSION ? version : null;
   const parsed = parseSweepRecord(value);
-  return parsed.ok ? { sweep: parsed.value, newer, issue: null } : { sweep: null, newer, issue: parsed.issue };
+  return parsed.ok ? { sweep: parsed.value, document: value, newer, issue: null } : { sweep: null, document: value, newer, issue: parsed.issue };
 }
 
 async function readRun(

@@ -6,7 +6,7 @@
  * - loss-curves: how training went at each α (settling, swinging, drifting, blowing up);
  * - final-vs-alpha: where each loss ends up as α grows;
  * - tradeoff: final loss1 against final loss2, the frontier α is picked from;
- * - verdicts-by-alpha: how many seeds of each α were stable.
+ * - verdicts-by-alpha: how many seeds of each α converged, drifted, oscillated or diverged.
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { Field } from 'vega-lite/types_unstable/channeldef.js';
@@ -15,16 +15,20 @@ import type { SelectionParameter } from 'vega-lite/types_unstable/selection.js';
 import type { Transform } from 'vega-lite/types_unstable/transform.js';
 import type { LayerSpec, UnitSpec } from 'vega-lite/types_unstable/spec/index.js';
 import type { PlotData, PlotRun } from './plot-data.js';
-import { computeAlphaAxis, computeLossAxis, computeSymlogAxis, type ComputedAxis } from './scales.js';
+import { AUTO_LOG_DECADES, computeAlphaAxis, computeLossAxis, computeSymlogAxis, isLogChosen, type ComputedAxis, type LossScaleChoice } from './scales.js';
 import { computeOutcomePalette } from './verdict-colors.js';
+import { computeShortTexts } from '../summary/short-values.js';
 
 export type ChartId = 'loss-curves' | 'final-vs-alpha' | 'tradeoff' | 'verdicts-by-alpha';
 
 export const CHART_IDS: readonly ChartId[] = ['loss-curves', 'final-vs-alpha', 'tradeoff', 'verdicts-by-alpha'];
 
 export interface ChartOptions {
-  /** Loss axes logarithmic (symlog where values can be ≤ 0). */
-  readonly logY?: boolean;
+  /**
+   * Loss axes: `auto` (the default) logarithmic — symlog where values reach 0 or below — for a loss
+   * spanning more than AUTO_LOG_DECADES, else linear; `log` and `linear` force one.
+   */
+  readonly lossScale?: LossScaleChoice;
   /** Tooltips, and a verdict legend and run clicks that highlight runs (the HTML report); else static. */
   readonly interactive?: boolean;
 }
@@ -58,7 +62,7 @@ interface Context {
   readonly data: PlotData;
   readonly panels: readonly Panel[];
   readonly interactive: boolean;
-  readonly logY: boolean;
+  readonly lossScale: LossScaleChoice;
   readonly palette: { readonly domain: string[]; readonly range: string[] };
   readonly alphaAxis: ComputedAxis;
 }
@@ -68,7 +72,7 @@ export function buildCharts(data: PlotData, options: ChartOptions = {}): Chart[]
     data,
     panels: computePanels(data.runs),
     interactive: options.interactive ?? false,
-    logY: options.logY ?? false,
+    lossScale: options.lossScale ?? 'auto',
     palette: computeOutcomePalette(data.runs.map((r) => r.outcome)),
     alphaAxis: computeAlphaAxis(data.runs.flatMap((r) => (r.alpha === null ? [] : [r.alpha]))),
   };
@@ -79,6 +83,9 @@ export function buildCharts(data: PlotData, options: ChartOptions = {}): Chart[]
 
 function computePanels(runs: readonly PlotRun[]): Panel[] {
   const panels = new Map<string, { label: string; alpha: number; variant: string; runs: PlotRun[] }>();
+  // Short labels (linspace gives 0.041666666666666664, a label wants 0.04167) that still tell
+  // every α apart: panels are keyed by them.
+  const formatAlpha = computeShortTexts(runs.map((r) => r.alpha ?? undefined));
   // A run without an α (a corrupt run of a directory without sweep.json) cannot be placed on an α axis.
   for (const run of runs) {
     if (run.alpha === null) continue;
@@ -98,11 +105,6 @@ function variantOf(run: PlotRun): string {
     .filter(([k]) => k !== 'alpha' && k !== 'seed')
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(', ');
-}
-
-/** α to 4 significant digits: linspace gives 0.041666666666666664, a label wants 0.04167. */
-export function formatAlpha(alpha: number): string {
-  return String(Number(alpha.toPrecision(4)));
 }
 
 /** JSON has no NaN or Infinity (JSON.stringify writes null); say so explicitly, so Vega-Lite leaves the value out of lines and scales. */
@@ -190,7 +192,8 @@ function buildLossCurves(ctx: Context): Chart {
   // grows without bound while loss1 goes to 0). The rows are folded into (loss, value) pairs by
   // Vega-Lite, so the inlined data keeps one row per step.
   const x = { field: 'step', type: 'quantitative', title: 'step' } as const;
-  const y = (field: string) => ({ field, type: 'quantitative', title: 'loss', ...lossCurveScale(ctx) }) as const;
+  const yScale = lossCurveScale(ctx);
+  const y = (field: string) => ({ field, type: 'quantitative', title: 'loss', ...yScale }) as const;
   // Folded before faceting (the column facet is `loss`); band rows hold <loss>_lo, _hi and _median instead of values.
   const fold: Transform = { fold: ['loss1', 'loss2'], as: ['loss', 'value'] };
   const curves: Transform[] = [{ filter: "datum.kind === 'curve'" }];
@@ -249,10 +252,10 @@ function buildLossCurves(ctx: Context): Chart {
   return {
     id: 'loss-curves',
     title: 'Loss curves per α',
-    description: `loss1 and loss2 against training step, one row per α, each loss on its own scale; ${seedsNote}; ✕ marks the step where a run diverged.`,
+    description: `loss1 and loss2 against training step, one row per α, each loss on its own scale${ctx.lossScale === 'auto' ? ` (logarithmic when a loss spans more than ${AUTO_LOG_DECADES} decades)` : ''}; ${seedsNote}; ✕ marks the step where a run diverged.`,
     spec: {
       $schema: SCHEMA,
-      title: { text: `Loss curves per α — ${ctx.data.name}`, subtitle: `${seedsNote}${rows.some((r) => r.kind === 'diverged') ? '; ✕ = diverged' : ''}` },
+      title: { text: `Loss curves per α — ${ctx.data.name}`, subtitle: `${seedsNote}${rows.some((r) => r.kind === 'diverged') ? '; ✕ = diverged' : ''}${yScale.scale.type === 'symlog' ? '; loss axes on a log scale (linear near 0)' : ''}` },
       data: { values: rows },
       transform: [fold],
       facet: {
@@ -279,7 +282,11 @@ function buildLossCurves(ctx: Context): Chart {
  * are expressions that look the cell up by its row and column (`parent.panel`, `parent.loss`).
  */
 function lossCurveScale(ctx: Context): { scale: Scale; axis: Record<string, unknown> } {
-  if (!ctx.logY) return { scale: { type: 'linear', zero: false }, axis: { title: 'loss', labelExpr: LOSS_TICK_LABEL } };
+  // One scale type for every cell (a facet's cells share the encoding): log as soon as one cell's
+  // loss spans decades — loss1 of α = 0 falling to ~0, one oscillating between 1e-11 and 1.
+  const cells = ctx.panels.flatMap((panel) => (['loss1', 'loss2'] as const).map((loss) => panel.runs.flatMap((r) => r.points.map((p) => p[loss]))));
+  const log = ctx.lossScale === 'log' || (ctx.lossScale === 'auto' && cells.some((values) => isLogChosen(values, 'auto')));
+  if (!log) return { scale: { type: 'linear', zero: false }, axis: { title: 'loss', labelExpr: LOSS_TICK_LABEL } };
   const constants: Record<string, number> = {};
   const ticks: Record<string, readonly number[]> = {};
   for (const panel of ctx.panels) {
@@ -385,23 +392,24 @@ function buildFinalVsAlpha(ctx: Context): Chart {
   const x = { field: 'alpha', type: 'quantitative', scale: axisScale(ctx.alphaAxis), axis: axisOf(ctx.alphaAxis, 'α (weight of loss2)') } as const;
   const multiVariant = ctx.panels.some((p) => p.variant !== '');
   const view = (loss: 'loss1' | 'loss2') => {
-    const axis = computeLossAxis(settled.map(({ run }) => run.final![loss]), ctx.logY);
+    const finals = settled.map(({ run }) => run.final![loss]);
+    const axis = computeLossAxis(finals, isLogChosen(finals, ctx.lossScale));
     const y = { field: loss, type: 'quantitative', scale: axisScale(axis), axis: axisOf(axis, `final ${loss}`) } as const;
-    const finals = [{ filter: "datum.kind === 'final'" }];
+    const onlyFinals = [{ filter: "datum.kind === 'final'" }];
     const variant = multiVariant ? ({ strokeDash: { field: 'variant', type: 'nominal', title: 'setting' } } as const) : {};
     const layers: Layer[] = [
       {
-        transform: finals,
+        transform: onlyFinals,
         mark: { type: 'rule', color: '#888', strokeWidth: 1.5 },
         encoding: { x, y: { ...y, aggregate: 'min' }, y2: { field: loss, aggregate: 'max' }, ...(multiVariant ? { detail: { field: 'variant' } } : {}) },
       },
       {
-        transform: finals,
+        transform: onlyFinals,
         mark: { type: 'line', color: '#333', strokeWidth: 1.5, point: { filled: false, color: '#333', size: 60, shape: 'diamond' } },
         encoding: { x, y: { ...y, aggregate: 'median' }, ...variant },
       },
       {
-        transform: finals,
+        transform: onlyFinals,
         ...(ctx.interactive && loss === 'loss1' ? { params: SELECTIONS } : {}),
         mark: { type: 'point', filled: true, size: 45 },
         encoding: {
@@ -463,8 +471,10 @@ function buildTradeoff(ctx: Context): Chart {
   const every = Math.max(1, Math.ceil(medians.length / 10));
   medians.forEach((m, i) => (m.labelled = i % every === 0 || i === medians.length - 1 ? 1 : 0));
   rows.push(...medians);
-  const axis1 = computeLossAxis(rows.map((r) => r.loss1 as number), ctx.logY);
-  const axis2 = computeLossAxis(rows.map((r) => r.loss2 as number), ctx.logY);
+  const finals1 = rows.map((r) => r.loss1 as number);
+  const finals2 = rows.map((r) => r.loss2 as number);
+  const axis1 = computeLossAxis(finals1, isLogChosen(finals1, ctx.lossScale));
+  const axis2 = computeLossAxis(finals2, isLogChosen(finals2, ctx.lossScale));
   const x = { field: 'loss2', type: 'quantitative', scale: axisScale(axis2), axis: axisOf(axis2, 'final loss2 — maximized, higher is better →') } as const;
   const y = { field: 'loss1', type: 'quantitative', scale: axisScale(axis1), axis: axisOf(axis1, 'final loss1 — minimized, lower is better ↓') } as const;
   const hiddenNote = hidden > 0 ? ` · not shown: ${hidden} ${hidden === 1 ? 'run' : 'runs'} without a final loss (diverged, failed, unfinished)` : '';
@@ -494,7 +504,7 @@ function buildTradeoff(ctx: Context): Chart {
   return {
     id: 'tradeoff',
     title: 'Trade-off: final loss1 against final loss2',
-    description: `One point per run: its final loss2 (maximized, right is better) against its final loss1 (minimized, down is better), colored by verdict; the dashed path joins the median of each α in order, labelled by α${hiddenNote}. Pick α where the path reaches far right while staying low and the runs are stable.`,
+    description: `One point per run: its final loss2 (maximized, right is better) against its final loss1 (minimized, down is better), colored by verdict; the dashed path joins the median of each α in order, labelled by α${hiddenNote}. Pick α where the path reaches far right while staying low and no run diverged or oscillated.`,
     spec: {
       $schema: SCHEMA,
       title: {

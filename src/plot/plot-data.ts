@@ -5,9 +5,8 @@
  */
 import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
-import { readResults, SWEEP_FILE, type ResultsSet } from '../io/read-results.js';
-import { readJsonDocument } from '../io/json.js';
-import { runFiles } from '../io/run-files.js';
+import { readResults, type ResultsSet } from '../io/read-results.js';
+import { runFiles, RUNS_DIR } from '../io/run-files.js';
 import { streamStepsRows } from '../io/stream-steps.js';
 import { outcomeOf } from '../summary/aggregate.js';
 import type { RunRecord } from '../summary/run-record.js';
@@ -48,7 +47,7 @@ export interface PlotData {
   readonly name: string;
   /** In sweep order (α, other axes, seed). */
   readonly runs: readonly PlotRun[];
-  /** The parsed sweep.json, for showing settings; null when absent or unreadable. */
+  /** The parsed sweep.json (readResults'), for showing settings; null when absent or not JSON. */
   readonly sweep: unknown;
 }
 
@@ -74,11 +73,8 @@ export async function loadPlotData(dir: string, options: PlotDataOptions = {}): 
 
 /** loadPlotData for a caller that has already read the directory (the report needs both). */
 export async function computePlotData(dir: string, results: ResultsSet, options: PlotDataOptions = {}): Promise<PlotData> {
-  const [runs, sweep] = await Promise.all([
-    loadPlotRuns(selectRuns(results.runs, options), options.maxPoints ?? DEFAULT_MAX_POINTS),
-    readJsonDocument(join(dir, SWEEP_FILE)),
-  ]);
-  return { dir, name: results.sweep?.name ?? basename(dir), runs, sweep };
+  const runs = await loadPlotRuns(selectRuns(dir, results.runs, options), options.maxPoints ?? DEFAULT_MAX_POINTS);
+  return { dir, name: results.sweep?.name ?? basename(dir), runs, sweep: results.sweepDocument };
 }
 
 /**
@@ -96,7 +92,11 @@ export async function loadPlotRuns(records: readonly RunRecord[], maxPoints: num
   return runs;
 }
 
-function selectRuns(runs: readonly RunRecord[], options: PlotDataOptions): RunRecord[] {
+function selectRuns(dir: string, runs: readonly RunRecord[], options: PlotDataOptions): RunRecord[] {
+  // Before the filters: with no run at all, any filter would be "wrong", and that is not the problem.
+  if (runs.length === 0) {
+    throw new UserError(`${dir} has no runs yet (${join(dir, RUNS_DIR)}/ holds none): nothing to draw; pass it again once mo-train sweep or run has trained runs in it`);
+  }
   let selected = [...runs];
   if (options.runs !== undefined) {
     const ids = new Set(runs.map((r) => r.id));

@@ -38,6 +38,34 @@ export function computeAlphaAxis(alphas: readonly number[]): ComputedAxis {
   };
 }
 
+/** How the loss axes are chosen: by the data (`auto`), or forced (`--log-y`, `--linear-y`). */
+export type LossScaleChoice = 'auto' | 'log' | 'linear';
+
+/**
+ * Above this many decades between a loss's smallest nonzero and largest magnitude, `auto` draws it
+ * on a log axis: on a linear one everything below a thousandth of the largest value sits on the
+ * zero line, and a loss1 swinging between 1e-11 and 0.7 under a start at 25 looks settled.
+ */
+export const AUTO_LOG_DECADES = 3;
+
+/** Decades between the smallest nonzero and the largest |value| (finite values only); 0 when there are none. */
+export function computeDecadeSpan(values: readonly number[]): number {
+  let lo = Infinity;
+  let hi = 0;
+  for (const v of values) {
+    const a = Math.abs(v);
+    if (!Number.isFinite(a) || a === 0) continue;
+    if (a < lo) lo = a;
+    if (a > hi) hi = a;
+  }
+  return hi > 0 ? Math.log10(hi / lo) : 0;
+}
+
+/** Whether values get a log (or symlog) axis under `choice`. */
+export function isLogChosen(values: readonly number[], choice: LossScaleChoice): boolean {
+  return choice === 'log' || (choice === 'auto' && computeDecadeSpan(values) > AUTO_LOG_DECADES);
+}
+
 /**
  * A loss axis. Linear unless `log`; then log when every value is positive, else symlog (loss1 is
  * often exactly 0 at the end, and loss2 can be negative, which a log axis cannot place).

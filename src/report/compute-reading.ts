@@ -4,7 +4,9 @@
  */
 import type { AxisValue } from '../spec/types.js';
 import { compareCoords, computeSpread, isSettledFinish, OUTCOMES, type Aggregates, type GroupAggregate, type Outcome, type Spread } from '../summary/aggregate.js';
-import type { RunRecord } from '../summary/run-record.js';
+import { renderFailure, renderFailureAdvice } from '../summary/failure.js';
+import { computeShortTexts } from '../summary/short-values.js';
+import type { RunRecord, SummarizedRun } from '../summary/run-record.js';
 import { fmt } from '../summary/verdict.js';
 
 /**
@@ -17,13 +19,15 @@ export const LOSS1_LOW_FRACTION = 0.01;
 export type GroupClass =
   /** α = 0: loss2 is not optimized at all, the reference point. */
   | 'baseline'
-  /** Some run diverged, failed or oscillates. */
+  /** Some run diverged or oscillates. */
   | 'unstable'
-  /** Stable, loss1 kept low and loss2 grew: what was asked for. */
+  /** Some run failed with an error, none diverged or oscillates: a bug to fix, no reading of α. */
+  | 'failed'
+  /** No run diverged, oscillated or failed; loss1 kept low and loss2 grew: what was asked for. */
   | 'traded'
-  /** Stable, but loss1 did not get low. */
+  /** No run diverged, oscillated or failed, but loss1 did not get low. */
   | 'loss1-high'
-  /** Stable, loss1 low, but loss2 did not grow. */
+  /** No run diverged, oscillated or failed; loss1 low, but loss2 did not grow. */
   | 'loss2-flat'
   /** No run of the group finished. */
   | 'no-result';
@@ -51,35 +55,59 @@ export interface Reading {
 /** More values than this in a sentence are abbreviated. */
 const MAX_LISTED = 6;
 
-const UNSTABLE = ['oscillating', 'diverged', 'failed'] as const satisfies readonly Outcome[];
-const UNSTABLE_TEXT: Readonly<Record<(typeof UNSTABLE)[number], string>> = { oscillating: 'loss1 oscillates', diverged: 'it diverged', failed: 'the run failed' };
+// A failed run is not unstable: it errored (the experiment's code, a killed worker), and says
+// nothing about α; it gets its own sentence and advice.
+const UNSTABLE = ['oscillating', 'diverged'] as const satisfies readonly Outcome[];
+const UNSTABLE_TEXT: Readonly<Record<(typeof UNSTABLE)[number], string>> = { oscillating: 'loss1 oscillates', diverged: 'it diverged' };
+/** Distinct failure messages quoted in the reading; the rest are counted. */
+const MAX_FAILURES_QUOTED = 3;
 const UNFINISHED: readonly Outcome[] = ['missing', 'unfinished', 'corrupt'];
 
-export function computeReading(runs: readonly RunRecord[], aggregates: Aggregates): Reading {
+/** @param dir the results directory as the user gave it, for the command that resumes it */
+export function computeReading(runs: readonly RunRecord[], aggregates: Aggregates, dir: string): Reading {
   const keys = ['alpha', ...aggregates.axis_keys];
-  const groups = aggregates.groups.map((g) => readGroup(g, runs.filter((r) => compareCoords(r.coords, g.coords, keys) === 0 && keys.every((k) => (r.coords[k] === undefined) === (g.coords[k] === undefined))), keys));
+  // Each key's values short (3.162e-4) and still distinct, as in the tables.
+  const short: Formatters = Object.fromEntries(keys.map((k) => [k, computeShortTexts(aggregates.groups.map((g) => g.coords[k]))]));
+  const groups = aggregates.groups.map((g) => readGroup(g, runs.filter((r) => compareCoords(r.coords, g.coords, keys) === 0 && keys.every((k) => (r.coords[k] === undefined) === (g.coords[k] === undefined))), keys, short));
   if (groups.length === 0) return { sentences: [`${runs.length} ${runs.length === 1 ? 'run' : 'runs'}, none placed on the α grid (see the stability table).`], answer: 'No run here has a result to read.', best: null, groups };
-  const sentences = [describeSweep(runs, aggregates)];
+  const sentences = [describeSweep(runs, aggregates, short.alpha!)];
+  const failed = runs.filter((r): r is SummarizedRun => r.state === 'failed');
+  if (failed.length > 0) sentences.push(describeFailures(failed, runs.length));
   // The original question's bug (loss2 cut off the graph): every α then trains the same thing.
   const detached = runs.filter((r) => r.summary?.no_gradient.includes('loss2')).length;
   if (detached > 0) sentences.push(`loss2 has no gradient in ${detached} of ${runs.length} runs: it was never maximized there, whatever α (see the notes).`);
-  for (const kind of ['baseline', 'traded', 'loss2-flat', 'loss1-high', 'unstable', 'no-result'] as const) {
+  for (const kind of ['baseline', 'traded', 'loss2-flat', 'loss1-high', 'unstable', 'failed', 'no-result'] as const) {
     const members = groups.filter((g) => g.kind === kind);
     if (members.length > 0) sentences.push(describeClass(kind, members));
   }
-  return { sentences, ...computeAnswer(groups), groups };
+  return { sentences, ...computeAnswer(groups, failed.length, dir), groups };
 }
 
-function readGroup(group: GroupAggregate, members: readonly RunRecord[], keys: readonly string[]): GroupReading {
+/** e.g. `2 of 6 runs failed with an error: failed at step 50: boom (alpha=0.1,seed=0 and alpha=0.1,seed=1).` */
+function describeFailures(failed: readonly SummarizedRun[], total: number): string {
+  const byText = new Map<string, string[]>();
+  for (const run of failed) {
+    const text = renderFailure(run);
+    byText.set(text, [...(byText.get(text) ?? []), run.id]);
+  }
+  const quoted = [...byText].slice(0, MAX_FAILURES_QUOTED).map(([text, ids]) => `${text} (${ids.length > 2 ? `${ids[0]} and ${ids.length - 1} more` : ids.join(' and ')})`);
+  const more = byText.size > MAX_FAILURES_QUOTED ? `; and ${byText.size - MAX_FAILURES_QUOTED} other errors` : '';
+  return `${failed.length} of ${total} ${total === 1 ? 'run' : 'runs'} failed with an error — ${quoted.join('; ')}${more}.`;
+}
+
+type Formatters = Readonly<Record<string, (v: AxisValue | undefined) => string>>;
+
+function readGroup(group: GroupAggregate, members: readonly RunRecord[], keys: readonly string[], short: Formatters): GroupReading {
   const starts = members.flatMap((r) => (r.summary?.start ? [r.summary.start] : []));
   const start = { loss1: computeSpread(starts.map((s) => s.loss1))?.median ?? null, loss2: computeSpread(starts.map((s) => s.loss2))?.median ?? null };
   const loss2Growing = members.filter((r) => isSettledFinish(r) && r.summary.loss2_behaviour === 'growing').length;
-  return { group, label: labelOf(group.coords, keys), kind: classify(group, start), start, loss2Growing };
+  return { group, label: labelOf(group.coords, keys, short), kind: classify(group, start), start, loss2Growing };
 }
 
 function classify(g: GroupAggregate, start: GroupReading['start']): GroupClass {
   if (g.coords.alpha === 0) return 'baseline';
   if (UNSTABLE.some((o) => g.counts[o] > 0)) return 'unstable';
+  if (g.counts.failed > 0) return 'failed';
   if (g.loss1 === null || g.loss2 === null) return 'no-result';
   if (start.loss1 === null || g.loss1.median > LOSS1_LOW_FRACTION * Math.abs(start.loss1)) return 'loss1-high';
   if (start.loss2 === null || !(g.loss2.median > start.loss2)) return 'loss2-flat';
@@ -87,14 +115,14 @@ function classify(g: GroupAggregate, start: GroupReading['start']): GroupClass {
 }
 
 /** e.g. `12 runs (α ∈ {0, 0.01, 0.1, 1} × 3 seeds): 3 converged, 3 drifting, 6 oscillating.` */
-function describeSweep(runs: readonly RunRecord[], aggregates: Aggregates): string {
+function describeSweep(runs: readonly RunRecord[], aggregates: Aggregates, formatAlpha: (v: AxisValue | undefined) => string): string {
   const alphas = distinct(aggregates.groups.map((g) => g.coords.alpha));
   const seeds = distinct(runs.map((r) => r.coords.seed)).length;
   const axes = aggregates.axis_keys.map((k) => ` × ${distinct(aggregates.groups.map((g) => g.coords[k])).length} values of ${k}`).join('');
   const counts = new Map<Outcome, number>();
   for (const g of aggregates.groups) for (const o of OUTCOMES) counts.set(o, (counts.get(o) ?? 0) + g.counts[o]);
   const tally = OUTCOMES.filter((o) => (counts.get(o) ?? 0) > 0).map((o) => `${counts.get(o)} ${o}`);
-  const alphaList = alphas.length > MAX_LISTED ? `${alphas.length} values of α from ${formatAxis(alphas[0])} to ${formatAxis(alphas.at(-1))}` : `α ∈ {${alphas.map(formatAxis).join(', ')}}`;
+  const alphaList = alphas.length > MAX_LISTED ? `${alphas.length} values of α from ${formatAlpha(alphas[0])} to ${formatAlpha(alphas.at(-1))}` : `α ∈ {${alphas.map(formatAlpha).join(', ')}}`;
   const grid = `${alphaList}${axes} × ${seeds} ${seeds === 1 ? 'seed' : 'seeds'}`;
   return `${runs.length} ${runs.length === 1 ? 'run' : 'runs'} (${grid})${tally.length > 0 ? `: ${tally.join(', ')}` : ''}.`;
 }
@@ -112,7 +140,7 @@ function describeClass(kind: GroupClass, members: readonly GroupReading[]): stri
       const growing = members.reduce((n, m) => n + m.loss2Growing, 0);
       const total = members.reduce((n, m) => n + m.group.runs, 0);
       const still = growing > 0 ? ` In ${growing} of ${total} runs loss2 was still growing when training stopped: it has no maximum there, so its final value depends on the number of steps.` : '';
-      return `${who} kept loss1 low (median final ${loss1}, from ${start1} at step 0) while loss2 grew (median final ${loss2}, from ${start2}), every run stable.${still}`;
+      return `${who} kept loss1 low (median final ${loss1}, from ${start1} at step 0) while loss2 grew (median final ${loss2}, from ${start2}), and no run diverged or oscillated.${still}`;
     }
     case 'loss2-flat':
       return `${who} kept loss1 low (median final ${loss1}) but loss2 did not grow (median final ${loss2}, ${start2} at step 0).`;
@@ -126,6 +154,11 @@ function describeClass(kind: GroupClass, members: readonly GroupReading[]): stri
       const pushed = members.some((m) => m.group.loss2 !== null) ? ` loss2 reached ${loss2} (median final of the runs that did not diverge or fail), but` : '';
       return `${who}:${pushed} training is unstable — ${joinAnd(what)}.`;
     }
+    case 'failed': {
+      const total = members.reduce((n, m) => n + m.group.runs, 0);
+      const failed = members.reduce((n, m) => n + m.group.counts.failed, 0);
+      return `${who}: no reading yet — ${failed} of ${total} runs failed with an error (above), and none diverged or oscillated.`;
+    }
     case 'no-result': {
       const open = UNFINISHED.map((o) => [o, members.reduce((n, m) => n + m.group.counts[o], 0)] as const).filter(([, n]) => n > 0);
       return `${who}: no finished run yet (${open.map(([o, n]) => `${n} ${o}`).join(', ')}).`;
@@ -137,8 +170,11 @@ function describeClass(kind: GroupClass, members: readonly GroupReading[]): stri
  * The α to pick — of the groups that did what was asked, the one with the highest loss2 — or why
  * there is none.
  */
-function computeAnswer(groups: readonly GroupReading[]): { answer: string; best: GroupReading | null } {
+function computeAnswer(groups: readonly GroupReading[], failed: number, dir: string): { answer: string; best: GroupReading | null } {
   const traded = groups.filter((g) => g.kind === 'traded');
+  // Failures first: until they are fixed, part of the grid has no result, and no α advice could say why.
+  const fix = failed > 0 ? `${renderFailureAdvice(failed, dir)}.` : null;
+  if (traded.length === 0 && fix !== null) return { answer: fix, best: null };
   if (traded.length === 0) {
     const stable = groups.filter((g) => g.kind !== 'unstable' && g.kind !== 'no-result' && g.kind !== 'baseline');
     const unstable = groups.filter((g) => g.kind === 'unstable');
@@ -148,18 +184,18 @@ function computeAnswer(groups: readonly GroupReading[]): { answer: string; best:
     const closest = unstable.reduce((a, b) => (share(b) < share(a) ? b : a));
     const bad = UNSTABLE.reduce((n, o) => n + closest.group.counts[o], 0);
     return {
-      answer: `No α > 0 here trains stably in every run (the closest: ${closest.label}, ${bad} of ${closest.group.runs} runs unstable): try smaller values of α, or a smaller learning rate.`,
+      answer: `At every α > 0 here some run diverged or oscillated (the closest: ${closest.label}, ${bad} of ${closest.group.runs} runs unstable): try smaller values of α, or a smaller learning rate.`,
       best: null,
     };
   }
   const best = traded.reduce((a, b) => (b.group.loss2!.median > a.group.loss2!.median ? b : a));
-  const others = traded.length > 1 ? ` (of ${listLabels(traded)}, which all keep loss1 low with every run stable)` : '';
-  const answer = `Pick ${best.label}: it gives the highest loss2 (median final ${fmt(best.group.loss2!.median)}) while keeping loss1 low (median final ${fmt(best.group.loss1!.median)}) and every run stable${others}.`;
-  return { answer, best };
+  const others = traded.length > 1 ? ` (of ${listLabels(traded)}, which all keep loss1 low with no run diverging or oscillating)` : '';
+  const answer = `Pick ${best.label}: it gives the highest loss2 (median final ${fmt(best.group.loss2!.median)}) while keeping loss1 low (median final ${fmt(best.group.loss1!.median)}), and no run diverged or oscillated${others}.`;
+  return { answer: fix === null ? answer : `${answer} But ${fix}`, best };
 }
 
-function labelOf(coords: Readonly<Record<string, AxisValue>>, keys: readonly string[]): string {
-  return keys.filter((k) => coords[k] !== undefined).map((k) => `${k === 'alpha' ? 'α' : k} = ${formatAxis(coords[k])}`).join(', ');
+function labelOf(coords: Readonly<Record<string, AxisValue>>, keys: readonly string[], short: Formatters): string {
+  return keys.filter((k) => coords[k] !== undefined).map((k) => `${k === 'alpha' ? 'α' : k} = ${short[k]!(coords[k])}`).join(', ');
 }
 
 /** `α = 0.01`, `α = 0.1 and 1`, or `α = 0.1, 0.2, … and 1` (one axis); full labels with more axes. */
@@ -194,9 +230,4 @@ function distinct(values: readonly (AxisValue | undefined)[]): AxisValue[] {
   const out: AxisValue[] = [];
   for (const v of values) if (v !== undefined && !out.some((o) => Object.is(o, v))) out.push(v);
   return out;
-}
-
-/** Grid values at 4 significant digits: linspace(0,1,25) gives 0.041666666666666664. */
-function formatAxis(v: AxisValue | undefined): string {
-  return typeof v === 'number' ? String(Number(v.toPrecision(4))) : String(v ?? '-');
 }

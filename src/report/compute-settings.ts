@@ -5,6 +5,8 @@
  * shape is left out, never an error: the settings are informational. Pure.
  */
 import { z } from 'zod';
+import type { AxisValue } from '../spec/types.js';
+import { computeShortTexts } from '../summary/short-values.js';
 
 export interface SettingRow {
   readonly label: string;
@@ -55,9 +57,9 @@ export function computeSettings(sweepDocument: unknown, runConfig: unknown): Set
   const swept = new Set((s.grid?.axes ?? []).map((a) => a.key));
 
   const main: SettingRow[] = [];
-  if (s.grid?.alpha) main.push({ label: 'α', value: s.grid.alpha.map(formatValue).join(', ') });
-  if (s.grid?.seeds) main.push({ label: 'seeds', value: s.grid.seeds.map(formatValue).join(', ') });
-  for (const axis of s.grid?.axes ?? []) main.push({ label: `${axis.key} (swept)`, value: axis.values.map(formatValue).join(', ') });
+  if (s.grid?.alpha) main.push({ label: 'α', value: formatGridValues(s.grid.alpha) });
+  if (s.grid?.seeds) main.push({ label: 'seeds', value: formatGridValues(s.grid.seeds) });
+  for (const axis of s.grid?.axes ?? []) main.push({ label: `${axis.key} (swept)`, value: formatGridValues(axis.values) });
   for (const key of MAIN_CONFIG_KEYS) pushConfig(main, c, key, swept);
 
   const more: SettingRow[] = [];
@@ -95,6 +97,12 @@ function formatValue(value: unknown): string {
   if (value === null || typeof value !== 'object') return String(value);
   if (Array.isArray(value)) return `[${value.map(formatValue).join(', ')}]`;
   return `{${Object.entries(value).map(([k, v]) => `${k}: ${formatValue(v)}`).join(', ')}}`;
+}
+
+/** A swept list as the tables show its values: short (3.162e-4), yet each distinct. */
+function formatGridValues(values: readonly unknown[]): string {
+  if (!values.every((v): v is AxisValue => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')) return values.map(formatValue).join(', ');
+  return values.map(computeShortTexts(values)).join(', ');
 }
 
 function quoteArg(arg: string): string {

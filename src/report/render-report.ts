@@ -34,7 +34,7 @@ const WIDE_CHARTS: ReadonlySet<ChartId> = new Set(['loss-curves']);
 export function renderReport(input: ReportInput): string {
   const { results } = input;
   const aggregates = computeAggregates(results.runs);
-  const reading = computeReading(results.runs, aggregates);
+  const reading = computeReading(results.runs, aggregates, results.dir);
   const settings = computeSettings(input.sweepDocument, input.runConfig);
   const { charts } = input;
   const stepsHref = (id: string) => `${input.resultsHref}runs/${encodeURIComponent(id)}/steps.csv`;

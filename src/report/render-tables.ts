@@ -4,7 +4,9 @@
  * precision in `data-sort`; the text shows it rounded. Pure.
  */
 import { OUTCOMES, type Outcome, type Spread } from '../summary/aggregate.js';
+import { renderFailure } from '../summary/failure.js';
 import type { RunRecord } from '../summary/run-record.js';
+import { computeShortTexts } from '../summary/short-values.js';
 import { fmt } from '../summary/verdict.js';
 import type { AxisValue } from '../spec/types.js';
 import type { GroupClass, GroupReading } from './compute-reading.js';
@@ -23,6 +25,7 @@ function renderOutcome(outcome: Outcome, text: string = outcome): Html {
  * @param axisKeys swept keys other than alpha and seed: a column each
  */
 export function renderRunTable(runs: readonly RunRecord[], axisKeys: readonly string[], stepsHref: (id: string) => string): Html {
+  const short = columnFormatters(['alpha', 'seed', ...axisKeys], runs.map((r) => r.coords));
   const rows = runs.map((run) => {
     const s = run.summary;
     const outcome: Outcome = run.state === 'failed' ? 'failed' : run.state === 'finished' ? run.summary.verdict : run.state;
@@ -30,9 +33,9 @@ export function renderRunTable(runs: readonly RunRecord[], axisKeys: readonly st
     // A missing run has no directory; any other has at least started a steps.csv.
     const link = run.state === 'missing' ? '' : html`<a href="${stepsHref(run.id)}">steps.csv</a>`;
     return html`<tr>
-<td class="id">${run.id}</td>${axisCell(run.coords.alpha)}${axisCell(run.coords.seed)}${axisKeys.map((k) => axisCell(run.coords[k]))}
+<td class="id">${run.id}</td>${axisCell(run.coords.alpha, short.alpha!)}${axisCell(run.coords.seed, short.seed!)}${axisKeys.map((k) => axisCell(run.coords[k], short[k]!))}
 <td data-sort="${OUTCOME_RANK[outcome]}">${renderOutcome(outcome)}</td>${numberCell(s?.final?.loss1)}${numberCell(s?.final?.loss2)}${numberCell(s?.min_loss1?.value)}
-<td class="num" data-sort="${s?.steps_run ?? ''}">${steps}</td><td class="why">${s?.explanation ?? run.problem}</td><td>${link}</td>
+<td class="num" data-sort="${s?.steps_run ?? ''}">${steps}</td><td class="why">${run.state === 'failed' ? renderFailure(run) : (s?.explanation ?? run.problem)}</td><td>${link}</td>
 </tr>`;
   });
   return html`<table class="sortable runs" id="run-table">
@@ -43,18 +46,20 @@ export function renderRunTable(runs: readonly RunRecord[], axisKeys: readonly st
 
 const CLASS_TEXT: Readonly<Record<GroupClass, string>> = {
   baseline: 'loss2 not optimized (reference)',
-  traded: 'loss1 low, loss2 grew, stable',
+  traded: 'loss1 low, loss2 grew, none diverged or oscillated',
   'loss2-flat': 'loss1 low, loss2 did not grow',
   'loss1-high': 'loss1 not low',
   unstable: 'unstable',
+  failed: 'runs failed with an error',
   'no-result': 'no finished run',
 };
 
 /** @param best the group the reading recommends, highlighted */
 export function renderGroupTable(groups: readonly GroupReading[], axisKeys: readonly string[], best: GroupReading | null): Html {
+  const short = columnFormatters(['alpha', ...axisKeys], groups.map((g) => g.group.coords));
   const rows = groups.map((g) => {
     const counts = OUTCOMES.filter((o) => g.group.counts[o] > 0).map((o) => renderOutcome(o, `${g.group.counts[o]} ${o}`));
-    return html`<tr${g === best ? html` class="best"` : ''}>${axisCell(g.group.coords.alpha)}${axisKeys.map((k) => axisCell(g.group.coords[k]))}<td class="num">${g.group.runs}</td>
+    return html`<tr${g === best ? html` class="best"` : ''}>${axisCell(g.group.coords.alpha, short.alpha!)}${axisKeys.map((k) => axisCell(g.group.coords[k], short[k]!))}<td class="num">${g.group.runs}</td>
 <td>${joinHtml(counts, ' ')}</td>${spreadCell(g.group.loss1, g.group.runs)}${spreadCell(g.group.loss2, g.group.runs)}<td class="class-${g.kind}">${CLASS_TEXT[g.kind]}</td></tr>`;
   });
   return html`<table class="sortable groups" id="group-table">
@@ -63,9 +68,19 @@ export function renderGroupTable(groups: readonly GroupReading[], axisKeys: read
 </table>`;
 }
 
-function axisCell(v: AxisValue | undefined): Html {
+type Formatters = Readonly<Record<string, (v: AxisValue | undefined) => string>>;
+
+/** Per column, its values shown short (3.162e-4) yet distinct from each other. */
+function columnFormatters(keys: readonly string[], coords: readonly Readonly<Record<string, AxisValue>>[]): Formatters {
+  return Object.fromEntries(keys.map((k) => [k, computeShortTexts(coords.map((c) => c[k]))]));
+}
+
+/** A number shown short sorts, and shows on hover, by its exact value. */
+function axisCell(v: AxisValue | undefined, short: (v: AxisValue | undefined) => string): Html {
   if (v === undefined) return html`<td></td>`;
-  return typeof v === 'number' ? html`<td class="num" data-sort="${String(v)}">${String(v)}</td>` : html`<td>${String(v)}</td>`;
+  if (typeof v !== 'number') return html`<td>${String(v)}</td>`;
+  const text = short(v);
+  return html`<td class="num" data-sort="${String(v)}"${text === String(v) ? '' : html` title="${String(v)}"`}>${text}</td>`;
 }
 
 function numberCell(x: number | undefined): Html {

@@ -3,8 +3,9 @@
  *
  * Final loss1 spans decades across α (the seed sweep: 0 at α = 0, 1e-4 at 0.01, 0.08 at 0.1): on a
  * linear axis every low value sits on zero and one swinging run sets the scale, so the trade-off
- * and the final losses are drawn on log axes. The loss curves stay linear: there a swing of loss1
- * between 0 and 8 is what a reader looks for, and a log axis would blow up noise far below it.
+ * and the final losses are always drawn on log axes. The loss curves are chosen by their data, as
+ * in `plot`: log when a loss spans more than a few decades (a loss1 swinging between 1e-11 and 1
+ * would look flat on a linear axis), else linear, where a swing between 0 and 8 reads best.
  */
 import { buildCharts, type Chart, type ChartId } from '../plot/chart-specs.js';
 import type { PlotData } from '../plot/plot-data.js';
@@ -18,7 +19,7 @@ const LOG_CHARTS: ReadonlySet<ChartId> = new Set(['tradeoff', 'final-vs-alpha'])
 const ORDER: readonly ChartId[] = ['tradeoff', 'verdicts-by-alpha', 'final-vs-alpha', 'loss-curves'];
 
 export function buildReportCharts(data: PlotData): Chart[] {
-  const log = new Map(buildCharts(data, { interactive: true, logY: true }).map((c) => [c.id, c]));
+  const log = new Map(buildCharts(data, { interactive: true, lossScale: 'log' }).map((c) => [c.id, c]));
   const charts = buildCharts(data, { interactive: true }).map((c) => (LOG_CHARTS.has(c.id) ? (log.get(c.id) ?? c) : c));
   return charts.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
 }

@@ -127,7 +127,8 @@ const runSummarySchema = z.object({
     .nullable()
     .default(null),
   warnings: z.array(z.string()),
-  error: z.object({ message: z.string(), stack: z.string().optional(), step: count.optional() }).nullable(),
+  // `step`: the training step a failed run threw at; absent when it failed outside a step, and from older summaries.
+  error: z.object({ message: z.string(), stack: z.string().optional(), step: count.nullable().optional() }).nullable(),
   wall_time_s: anyNumber,
 }) satisfies z.ZodType<RunSummary>;
 

@@ -48,7 +48,7 @@ export interface RunSummary {
    * updates were applied), absent when it failed outside a step (loading, a dead worker) and in
    * summaries of earlier versions.
    */
-  readonly error: { readonly message: string; readonly stack?: string; readonly step?: number } | null;
+  readonly error: { readonly message: string; readonly stack?: string; readonly step?: number | null } | null;
   /** Seconds the run took; varies from run to run, unlike everything else here. */
   readonly wall_time_s: number;
 }

@@ -5,18 +5,23 @@
  */
 import { join } from 'node:path';
 import { UserError } from '../../errors.js';
+import { readResults } from '../../io/read-results.js';
 import { makeChartDir, writeChartFile } from '../../io/write-charts.js';
 import { buildCharts } from '../../plot/chart-specs.js';
-import { loadPlotData } from '../../plot/plot-data.js';
+import { computePlotData } from '../../plot/plot-data.js';
 import { chartFonts, PNG_SCALE, renderPng, renderSvg } from '../../plot/render.js';
+import { AUTO_LOG_DECADES, type LossScaleChoice } from '../../plot/scales.js';
 import { NUMBER_LIST_FORMS, parseNumberList } from '../../spec/parse-values.js';
+import { renderResultsWarning } from '../render-results-warning.js';
 
 export interface PlotOptions {
   out?: string;
   /** Run ids; each flag one id (ids contain commas), or several separated by ';'. */
   runs?: string[];
   alpha?: string;
+  /** Force the loss axes logarithmic or linear; by default log for a loss spanning decades. */
   logY?: boolean;
+  linearY?: boolean;
   format?: string;
 }
 
@@ -42,16 +47,19 @@ export async function plotCommand(
 ): Promise<number> {
   try {
     const formats = parseFormats(options.format);
+    const lossScale = parseLossScale(options);
     const alpha = options.alpha === undefined ? undefined : parseAlphas(options.alpha);
     const runs = options.runs?.flatMap((value) => value.split(';')).map((id) => id.trim()).filter((id) => id !== '');
-    const data = await loadPlotData(dir, { maxPoints: PLOT_MAX_POINTS, ...(runs ? { runs } : {}), ...(alpha ? { alpha } : {}) });
+    const results = await readResults(dir);
+    const data = await computePlotData(dir, results, { maxPoints: PLOT_MAX_POINTS, ...(runs ? { runs } : {}), ...(alpha ? { alpha } : {}) });
+    output.err(renderResultsWarning(results));
     for (const run of data.runs) if (run.stepsProblem) output.err(`mo-train: ${run.stepsProblem}; ${run.id} has no loss curve\n`);
     if (formats.includes('png') && chartFonts().source === 'none') {
       output.err('mo-train: no DejaVu Sans font found (apt-get install fonts-dejavu-core, or npm install dejavu-fonts-ttf); PNG text uses whatever fonts the system has\n');
     }
     const outDir = options.out ?? join(dir, 'plots');
     makeChartDir(outDir);
-    for (const chart of buildCharts(data, { logY: options.logY ?? false })) {
+    for (const chart of buildCharts(data, { lossScale })) {
       const svg = await renderSvg(chart.spec);
       if (formats.includes('svg')) output.out(`wrote ${writeChartFile(outDir, `${chart.id}.svg`, svg)}\n`);
       if (formats.includes('png')) output.out(`wrote ${writeChartFile(outDir, `${chart.id}.png`, renderPng(svg))} (${PNG_SCALE}× the SVG's size)\n`);
@@ -64,6 +72,13 @@ export async function plotCommand(
     }
     throw err;
   }
+}
+
+function parseLossScale(options: PlotOptions): LossScaleChoice {
+  if (options.logY && options.linearY) {
+    throw new UserError(`--log-y and --linear-y contradict each other; pass one of them, or neither (log axes for a loss spanning more than ${AUTO_LOG_DECADES} decades)`);
+  }
+  return options.logY ? 'log' : options.linearY ? 'linear' : 'auto';
 }
 
 function parseFormats(text: string | undefined): PlotFormat[] {

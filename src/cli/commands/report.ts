@@ -13,6 +13,7 @@ import { MIN_MAX_POINTS } from '../../plot/downsample.js';
 import { computePlotData } from '../../plot/plot-data.js';
 import { buildReportCharts } from '../../report/report-charts.js';
 import { renderReport } from '../../report/render-report.js';
+import { renderResultsWarning } from '../render-results-warning.js';
 
 export interface ReportOptions {
   out?: string;
@@ -44,14 +45,16 @@ export async function reportCommand(
 ): Promise<number> {
   const outFile = options.out ?? join(dir, 'report.html');
   let page: string;
+  let warning: string;
   try {
     const results = await readResults(dir);
+    warning = renderResultsWarning(results);
     const plot = await computePlotData(dir, results, { maxPoints: computeMaxPoints(results.runs.length) });
     const firstRun = results.runs.find((r) => r.state !== 'missing');
     page = renderReport({
       results,
       name: plot.name,
-      sweepDocument: plot.sweep,
+      sweepDocument: results.sweepDocument,
       runConfig: firstRun ? await readJsonDocument(join(firstRun.path, runFiles.config)) : null,
       charts: buildReportCharts(plot),
       bundles: readVegaBundles(),
@@ -71,6 +74,7 @@ export async function reportCommand(
     output.err(`mo-train: cannot write ${outFile} (${e.code ?? e.message})\n`);
     return 2;
   }
+  output.err(warning);
   output.out(`${outFile}\n`);
   return 0;
 }

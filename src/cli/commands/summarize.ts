@@ -6,7 +6,7 @@
 import chalk from 'chalk';
 import { UserError } from '../../errors.js';
 import { readResults, type ResultsSet } from '../../io/read-results.js';
-import { DEFAULT_MAX_POINTS, loadPlotData, loadPlotRuns, type PlotData, type PlotRun } from '../../plot/plot-data.js';
+import { computePlotData, DEFAULT_MAX_POINTS, loadPlotRuns, type PlotData, type PlotRun } from '../../plot/plot-data.js';
 import { NUMBER_LIST_FORMS, parseNumberList } from '../../spec/parse-values.js';
 import { runDirOf } from '../../io/run-files.js';
 import { SWEEP_FORMAT_VERSION } from '../../io/sweep-files.js';
@@ -15,6 +15,7 @@ import type { RunSummary } from '../../summary/run-summary.js';
 import { writeSummaryTables, type WrittenTables } from '../../io/write-tables.js';
 import { computeAggregates } from '../../summary/aggregate.js';
 import { computeGroupTable, computeRunTable } from '../../summary/tables.js';
+import { renderResultsWarning } from '../render-results-warning.js';
 import { renderSummary, renderSummaryJson, type RenderOptions, type RunCurves } from '../render-summary.js';
 
 export interface SummarizeOptions {
@@ -69,8 +70,9 @@ export async function summarizeCommand(dir: string, options: SummarizeOptions, o
     if (options.plot) {
       const filters = { ...(runs ? { runs } : {}), ...(alpha ? { alpha } : {}) };
       // Enough rows for two or more downsampling buckets per column of the chart.
-      charts = await loadPlotData(dir, { ...filters, maxPoints: Math.max(DEFAULT_MAX_POINTS, 14 * chartWidth) });
+      charts = await computePlotData(dir, results, { ...filters, maxPoints: Math.max(DEFAULT_MAX_POINTS, 14 * chartWidth) });
     }
+    output.err(renderResultsWarning(results));
     const unfiltered = runs === undefined && alpha === undefined;
     const curves = options.json ? undefined : charts && unfiltered ? curvesById(charts.runs) : await readCurves(results.runs);
     const code = printSummary(dir, results, options, output, curves);
@@ -133,6 +135,8 @@ export function summarizeFinishedSweep(dir: string, name: string, summaries: rea
       problem: null,
     })),
     notes: [],
+    sweepIssue: null,
+    sweepDocument: null,
   };
   return printSummary(dir, results, {}, processOutput());
 }
