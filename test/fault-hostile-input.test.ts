@@ -25,6 +25,7 @@ beforeAll(() => {
     'seeds-duplicate.yaml': 'seeds: [1, 1]\n',
     'duplicate-key.json': '{"steps": 10, "steps": 20}\n',
     'misspelled.yaml': 'stpes: 10\n',
+    'alpha-underflow.yaml': 'alpha: [0, 1e-400]\n',
   };
   for (const [name, text] of Object.entries(files)) writeFileSync(join(specs, name), text);
 });
@@ -42,6 +43,8 @@ describe('bad flags, specs and modules: exit 2, one line, nothing written', () =
     { name: 'sweep --alpha ""', args: ['sweep', '--alpha', ''], says: ['--alpha', 'empty value'] },
     { name: 'sweep --alpha NaN', args: ['sweep', '--alpha', 'NaN'], says: ['--alpha', '"NaN"'] },
     { name: 'sweep --alpha 1e309', args: ['sweep', '--alpha', '1e309'], says: ['--alpha', '1e309 is not a finite number'] },
+    { name: 'sweep --alpha 0,1e-400 (underflows to 0)', args: ['sweep', '--alpha', '0,1e-400'], says: ['--alpha: 1e-400 underflows to 0 in double precision', '5e-324'] },
+    { name: 'a spec with alpha: [0, 1e-400]', args: () => ['run', '--spec', spec('alpha-underflow.yaml')], says: ['alpha-underflow.yaml', 'alpha[1]: 1e-400 underflows to 0 in double precision'] },
     { name: 'sweep --steps 0', args: ['sweep', '--steps', '0'], says: ['--steps', 'allowed: an integer from 1'] },
     { name: 'run --steps -5', args: ['run', '--steps', '-5'], says: ['--steps', '-5'] },
     { name: 'run --steps 2.5', args: ['run', '--steps', '2.5'], says: ['--steps', '2.5'] },
