@@ -52,6 +52,7 @@ describe('bad flags, specs and modules: exit 2, one line, nothing written', () =
     { name: 'a spec with alpha: null', args: () => ['run', '--spec', spec('alpha-null.yaml')], says: ['alpha-null.yaml', 'alpha: ', 'null'] },
     { name: 'a spec with seeds: []', args: () => ['sweep', '--spec', spec('seeds-empty.yaml')], says: ['seeds-empty.yaml', 'seeds: an empty list'] },
     { name: 'a spec with seeds: [1, 1]', args: () => ['sweep', '--spec', spec('seeds-duplicate.yaml')], says: ['seeds-duplicate.yaml', 'seeds: 1 appears twice'] },
+    { name: 'sweep --seeds past 2³² (one line, a hint for seeds)', args: ['sweep', '--seeds', '4294967290-4294967300'], says: ['--seeds: seeds[6]: 4294967296 is too large (and 4 more', 'a range "0-4"'] },
     { name: 'sweep --seeds 3,3', args: ['sweep', '--seeds', '3,3'], says: ['--seeds', '3 appears twice'] },
     { name: 'a JSON spec with a duplicate key', args: () => ['run', '--spec', spec('duplicate-key.json')], says: ['duplicate-key.json', 'duplicate key "steps"'] },
     { name: 'a spec with a misspelled key', args: () => ['run', '--spec', spec('misspelled.yaml')], says: ['misspelled.yaml', 'stpes: unknown key (did you mean "steps"?)'] },

@@ -670,6 +670,22 @@ describe('parseSweepSpec: error reporting', () => {
     }
   });
 
+  it('reports a seed range past 2³² in one line, with a hint that fits seeds', () => {
+    const r = parse({ seeds: '4294967290-4294967300' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toContain('--seeds: seeds[6]: 4294967296 is too large (and 4 more values not allowed)');
+    expect(r.errors[0]).toContain('a range "0-4" or "0-10:2"');
+    expect(r.errors[0]).not.toMatch(/logspace|linspace|0\.01/);
+  });
+
+  it('reports many negative α in one line', () => {
+    const r = parse({ alpha: 'linspace(-1,1,21)' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors).toEqual([expect.stringContaining('--alpha: alpha[0]: -1 is too small (and 9 more values not allowed); allowed: finite numbers ≥ 0')]);
+  });
+
   it('names only the swept value that fails', () => {
     const r = parse({ set: ['optimizer.lr=0.1,-1,0.2'] });
     expect(r.ok).toBe(false);

@@ -294,7 +294,9 @@ function readList(key: ListKey, source: ListSource | undefined, fallback: readon
   if (!parsed.success) {
     // One value reads as `alpha`, not `alpha[0]`.
     const relabel = (p: string) => (values.length === 1 ? p.replace(/\[0\]$/, '') : p);
-    errors.push(...renderZodIssues(parsed.error.issues, { [key]: values }, origins, relabel, [key]));
+    const [first, ...more] = renderZodIssues(parsed.error.issues, { [key]: values }, origins, relabel, [key]);
+    // A range past the limit would give one line per value: the first says it, with a count.
+    errors.push(more.length === 0 ? first! : first!.replace('; allowed: ', ` (and ${more.length} more values not allowed); allowed: `));
     return [...fallback];
   }
   const numbers = parsed.data.map((x) => (x === 0 ? 0 : x)); // -0 and 0 are one α and one id
