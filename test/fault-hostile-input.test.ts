@@ -28,6 +28,8 @@ beforeAll(() => {
     'alpha-underflow.yaml': 'alpha: [0, 1e-400]\n',
   };
   for (const [name, text] of Object.entries(files)) writeFileSync(join(specs, name), text);
+  // 3 MiB of valid YAML (a long comment): only its size is wrong.
+  writeFileSync(join(specs, 'huge.yaml'), `steps: 10\n#${'x'.repeat(3 * 1024 * 1024 - 12)}\n`);
 });
 afterAll(() => {
   killStartedClis();
@@ -54,6 +56,7 @@ describe('bad flags, specs and modules: exit 2, one line, nothing written', () =
     { name: 'a spec with seeds: [1, 1]', args: () => ['sweep', '--spec', spec('seeds-duplicate.yaml')], says: ['seeds-duplicate.yaml', 'seeds: 1 appears twice'] },
     { name: 'sweep --seeds past 2³² (one line, a hint for seeds)', args: ['sweep', '--seeds', '4294967290-4294967300'], says: ['--seeds: seeds[6]: 4294967296 is too large (and 4 more', 'a range "0-4"'] },
     { name: 'sweep --seeds 3,3', args: ['sweep', '--seeds', '3,3'], says: ['--seeds', '3 appears twice'] },
+    { name: 'a spec file above 1 MiB, refused before it is read', args: () => ['run', '--spec', spec('huge.yaml')], says: ['--spec', 'huge.yaml', '3145728 bytes', 'at most 1 MiB (1048576 bytes)'] },
     { name: 'a JSON spec with a duplicate key', args: () => ['run', '--spec', spec('duplicate-key.json')], says: ['duplicate-key.json', 'duplicate key "steps"'] },
     { name: 'a spec with a misspelled key', args: () => ['run', '--spec', spec('misspelled.yaml')], says: ['misspelled.yaml', 'stpes: unknown key (did you mean "steps"?)'] },
     { name: 'sweep --set with a misspelled key', args: ['sweep', '--set', 'optimzer.lr=0.1'], says: ['optimzer.lr', 'did you mean "optimizer.lr"'] },
