@@ -28,6 +28,14 @@ beforeAll(() => {
     'alpha-underflow.yaml': 'alpha: [0, 1e-400]\n',
   };
   for (const [name, text] of Object.entries(files)) writeFileSync(join(specs, name), text);
+  // The seed experiment's state_dict as Python's json.dumps writes it: bare NaN/Infinity tokens
+  // (not JSON, but Python's default); and one with a quoted number, a string where a number belongs.
+  const seedDict = (bad: string) =>
+    `{"fc1.weight": [[0.1], [0.2], [${bad}], [0.4], [0.5]], "fc1.bias": [0, 0, 0, 0, 0], ` +
+    `"fc2.weight": ${JSON.stringify(Array(10).fill([0.1, 0.1, 0.1, 0.1, 0.1]))}, "fc2.bias": ${JSON.stringify(Array(10).fill(0))}, ` +
+    `"fc3.weight": [${JSON.stringify(Array(10).fill(0.1))}], "fc3.bias": [Infinity]}\n`;
+  writeFileSync(join(specs, 'init-python-nan.json'), seedDict('NaN'));
+  writeFileSync(join(specs, 'init-string.json'), seedDict('"0.3"').replace('[Infinity]', '[0]'));
   // 3 MiB of valid YAML (a long comment): only its size is wrong.
   writeFileSync(join(specs, 'huge.yaml'), `steps: 10\n#${'x'.repeat(3 * 1024 * 1024 - 12)}\n`);
 });
@@ -57,6 +65,8 @@ describe('bad flags, specs and modules: exit 2, one line, nothing written', () =
     { name: 'sweep --seeds past 2³² (one line, a hint for seeds)', args: ['sweep', '--seeds', '4294967290-4294967300'], says: ['--seeds: seeds[6]: 4294967296 is too large (and 4 more', 'a range "0-4"'] },
     { name: 'sweep --seeds 3,3', args: ['sweep', '--seeds', '3,3'], says: ['--seeds', '3 appears twice'] },
     { name: 'a spec file above 1 MiB, refused before it is read', args: () => ['run', '--spec', spec('huge.yaml')], says: ['--spec', 'huge.yaml', '3145728 bytes', 'at most 1 MiB (1048576 bytes)'] },
+    { name: '--init from Python with bare NaN: read, then refused by name and index', args: () => ['run', '--init', spec('init-python-nan.json')], says: ['--init', 'init-python-nan.json', 'fc1.weight[2][0] is NaN; initial weights must be finite', 'fc3.bias[0] is Infinity'] },
+    { name: '--init with a string for a weight: a wrong type, not a wrong shape', args: () => ['run', '--init', spec('init-string.json')], says: ['--init', 'fc1.weight[2][0] is a string ("0.3"), not a number'] },
     { name: 'a JSON spec with a duplicate key', args: () => ['run', '--spec', spec('duplicate-key.json')], says: ['duplicate-key.json', 'duplicate key "steps"'] },
     { name: 'a spec with a misspelled key', args: () => ['run', '--spec', spec('misspelled.yaml')], says: ['misspelled.yaml', 'stpes: unknown key (did you mean "steps"?)'] },
     { name: 'sweep --set with a misspelled key', args: ['sweep', '--set', 'optimzer.lr=0.1'], says: ['optimzer.lr', 'did you mean "optimizer.lr"'] },
