@@ -35,6 +35,7 @@ beforeAll(() => {
     `"fc2.weight": ${JSON.stringify(Array(10).fill([0.1, 0.1, 0.1, 0.1, 0.1]))}, "fc2.bias": ${JSON.stringify(Array(10).fill(0))}, ` +
     `"fc3.weight": [${JSON.stringify(Array(10).fill(0.1))}], "fc3.bias": [Infinity]}\n`;
   writeFileSync(join(specs, 'init-python-nan.json'), seedDict('NaN'));
+  writeFileSync(join(specs, 'init-huge.json'), seedDict('1e200').replace('[Infinity]', '[0]'));
   writeFileSync(join(specs, 'init-string.json'), seedDict('"0.3"').replace('[Infinity]', '[0]'));
   // 3 MiB of valid YAML (a long comment): only its size is wrong.
   writeFileSync(join(specs, 'huge.yaml'), `steps: 10\n#${'x'.repeat(3 * 1024 * 1024 - 12)}\n`);
@@ -67,6 +68,10 @@ describe('bad flags, specs and modules: exit 2, one line, nothing written', () =
     { name: 'a spec file above 1 MiB, refused before it is read', args: () => ['run', '--spec', spec('huge.yaml')], says: ['--spec', 'huge.yaml', '3145728 bytes', 'at most 1 MiB (1048576 bytes)'] },
     { name: '--init from Python with bare NaN: read, then refused by name and index', args: () => ['run', '--init', spec('init-python-nan.json')], says: ['--init', 'init-python-nan.json', 'fc1.weight[2][0] is NaN; initial weights must be finite', 'fc3.bias[0] is Infinity'] },
     { name: '--init with a string for a weight: a wrong type, not a wrong shape', args: () => ['run', '--init', spec('init-string.json')], says: ['--init', 'fc1.weight[2][0] is a string ("0.3"), not a number'] },
+    { name: 'a loss that is Infinity at the start (fused)', args: ['sweep', '--seeds', '0-2', '--set', 'experiment.target=1e200'], says: ['loss1 is Infinity at the starting parameters of seed 0', 'experiment seed'] },
+    { name: 'a loss that is Infinity at the start (tfjs, float32)', args: ['run', '--engine', 'tfjs', '--set', 'experiment.target=1e20'], says: ['loss1 is Infinity at the starting parameters of seed 0'] },
+    { name: 'a module loss that is -Infinity at the start', args: () => ['sweep', '--module', mod('log-of-zero-at-start.mjs')], says: ['log-of-zero-at-start.mjs', 'loss2 is -Infinity at the starting parameters of seed 0'] },
+    { name: '--init weights that make a loss Infinity', args: () => ['run', '--init', spec('init-huge.json')], says: ['--init', 'init-huge.json', 'loss1 is Infinity at the starting parameters'] },
     { name: 'a JSON spec with a duplicate key', args: () => ['run', '--spec', spec('duplicate-key.json')], says: ['duplicate-key.json', 'duplicate key "steps"'] },
     { name: 'a spec with a misspelled key', args: () => ['run', '--spec', spec('misspelled.yaml')], says: ['misspelled.yaml', 'stpes: unknown key (did you mean "steps"?)'] },
     { name: 'sweep --set with a misspelled key', args: ['sweep', '--set', 'optimzer.lr=0.1'], says: ['optimzer.lr', 'did you mean "optimizer.lr"'] },
