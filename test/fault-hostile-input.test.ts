@@ -72,6 +72,7 @@ describe('bad flags, specs and modules: exit 2, one line, nothing written', () =
     { name: 'a loss that is Infinity at the start (tfjs, float32)', args: ['run', '--engine', 'tfjs', '--set', 'experiment.target=1e20'], says: ['loss1 is Infinity at the starting parameters of seed 0'] },
     { name: 'a module loss that is -Infinity at the start', args: () => ['sweep', '--module', mod('log-of-zero-at-start.mjs')], says: ['log-of-zero-at-start.mjs', 'loss2 is -Infinity at the starting parameters of seed 0'] },
     { name: '--init weights that make a loss Infinity', args: () => ['run', '--init', spec('init-huge.json')], says: ['--init', 'init-huge.json', 'loss1 is Infinity at the starting parameters'] },
+    { name: 'a misspelled parameter name in a functional module', args: () => ['run', '--module', mod('functional-typo.mjs')], says: ['functional-typo.mjs: loss1 threw: unknown parameter "encoder.weigth" (did you mean "encoder.weight"?); known: encoder.weight, encoder.bias, head.weight (at line 11:'] },
     { name: 'a JSON spec with a duplicate key', args: () => ['run', '--spec', spec('duplicate-key.json')], says: ['duplicate-key.json', 'duplicate key "steps"'] },
     { name: 'a spec with a misspelled key', args: () => ['run', '--spec', spec('misspelled.yaml')], says: ['misspelled.yaml', 'stpes: unknown key (did you mean "steps"?)'] },
     { name: 'sweep --set with a misspelled key', args: ['sweep', '--set', 'optimzer.lr=0.1'], says: ['optimzer.lr', 'did you mean "optimizer.lr"'] },
