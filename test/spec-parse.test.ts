@@ -294,6 +294,25 @@ describe('parseSweepSpec: good specs', () => {
       'sweep',
       (spec) => expect(spec.name).toBe('my-experiment'),
     ],
+    ...(
+      [
+        ['α mlp.ts', 'α-mlp'],
+        ['--dash  start!.ts', 'dash-start'],
+        ['café (v2).mjs', 'café-v2'],
+        ['...ts', 'sweep'],
+        [`${'λ'.repeat(80)}.ts`, 'λ'.repeat(50)],
+      ] as const
+    ).map(([file, name]): [string, SpecFlags, undefined, SpecMode, Check] => [
+      `a module file named ${JSON.stringify(file)}: the default name keeps letters, collapses separators, has no leading dash`,
+      { module: file },
+      undefined,
+      'sweep',
+      (spec) => {
+        expect(spec.name).toBe(name);
+        expect(spec.nameGiven).toBe(false);
+      },
+    ]),
+    ['a name given', { name: 'mine', module: 'x.ts' }, undefined, 'sweep', (spec) => expect([spec.name, spec.nameGiven]).toEqual(['mine', true])],
     [
       'a file sweep mapping with an expression and an alias',
       {},

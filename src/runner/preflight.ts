@@ -16,6 +16,8 @@ import { checkAdversary } from '../train/combiner.js';
 export interface PreflightReport {
   /** Things the user should know before the runs start (e.g. an objective without gradient). */
   readonly warnings: string[];
+  /** The module's `name` (else its file name), once loaded; null for a declarative experiment. */
+  readonly moduleName: string | null;
 }
 
 export async function preflight(runs: readonly RunConfig[]): Promise<PreflightReport> {
@@ -26,12 +28,14 @@ export async function preflight(runs: readonly RunConfig[]): Promise<PreflightRe
     const { loadTf } = await import('../engine/tfjs/load-tf.js');
     await loadTf(backend);
   }
+  let moduleName: string | null = null;
   const moduleLayouts = new Map<string, ParamLayout>();
   const moduleAdversaries = new Map<string, boolean>();
   for (const run of runs) {
     if (run.experiment.kind !== 'module' || moduleLayouts.has(run.experiment.path)) continue;
     const { checkModule } = await import('../engine/tfjs/index.js');
     const check = await checkModule(run.experiment.path, run.backend);
+    moduleName ??= check.name;
     moduleLayouts.set(run.experiment.path, check.layout);
     moduleAdversaries.set(run.experiment.path, check.adversary !== null);
     for (const k of check.disconnected) {
@@ -63,7 +67,7 @@ export async function preflight(runs: readonly RunConfig[]): Promise<PreflightRe
     initialOf.set(run, params);
   }
   await checkStartingLosses(runs, initialOf);
-  return { warnings };
+  return { warnings, moduleName };
 }
 
 /**

@@ -13,14 +13,15 @@ import { preflight } from '../../runner/preflight.js';
 import type { SpecOptions } from '../main.js';
 import { acquireSweepLock } from '../../io/sweep-lock.js';
 import type { RunConfig, SweepSpec } from '../../spec/types.js';
-import { specFromOptions } from './spec-from-options.js';
+import { nameAfterModule, specFromOptions } from './spec-from-options.js';
 import { summarizeFinishedSweep } from './summarize.js';
 
 export async function runCommand(opts: SpecOptions, argv: readonly string[]): Promise<number> {
   const cwd = process.cwd();
-  const spec = specFromOptions(opts, 'run', cwd);
-  const config = spec.runs[0]!;
-  const { warnings } = await preflight(spec.runs);
+  const parsed = specFromOptions(opts, 'run', cwd);
+  const config = parsed.runs[0]!;
+  const { warnings, moduleName } = await preflight(parsed.runs);
+  const spec = nameAfterModule(parsed, moduleName);
   const now = new Date();
   const outDir = prepareOutDir(opts.out, `run-${spec.name}`, now, cwd);
   const lock = acquireSweepLock(outDir, now);
