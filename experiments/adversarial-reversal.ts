@@ -28,7 +28,7 @@
  * Run:  mo-train sweep --module experiments/adversarial-reversal.ts --combine reversal --alpha 0,0.5,1,2 --seeds 0-2 --steps 2000 --lr 1e-2
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import type { ExperimentModule } from '../src/experiment/module-types.js';
+import type { ExperimentModule } from 'mo-train';
 import bestResponse, { drawSeed, encode, linear, logisticLoss, REPRESENTATION, type FairData, type Param as SharedParam } from './adversarial.js';
 
 type Param = SharedParam | 'adversary.weight' | 'adversary.bias';

@@ -39,7 +39,7 @@
  * Run:  mo-train sweep --module experiments/adversarial.ts --alpha 0,0.5,1,2 --seeds 0-2 --steps 2000 --lr 1e-2
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import type { ExperimentModule, FunctionalLossArgs, TensorRecord } from '../src/experiment/module-types.js';
+import type { ExperimentModule, FunctionalLossArgs, TensorRecord } from 'mo-train';
 
 /** Samples in the (full-batch) training set. */
 const SAMPLES = 512;

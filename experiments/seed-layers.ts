@@ -18,7 +18,7 @@
  * generator, so it is not the built-in experiment's PyTorch-exact starting point.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import type { ExperimentModule } from '../src/experiment/module-types.js';
+import type { ExperimentModule } from 'mo-train';
 
 /** Layer widths, input first. */
 const WIDTHS = [1, 5, 10, 1] as const;

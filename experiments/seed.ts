@@ -21,7 +21,7 @@
  * PyTorch state_dict for that).
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import type { ExperimentModule, TensorRecord } from '../src/experiment/module-types.js';
+import type { ExperimentModule, TensorRecord } from 'mo-train';
 
 /** The layers, named as nn.Linear attributes fc1, fc2, fc3 would be in a PyTorch state_dict. */
 const LAYERS = [

@@ -92,6 +92,20 @@ describe('mo-train run', () => {
     expect(again.code).toBe(0);
   });
 
+  it("names the default results directory after the module's own name, else after its file name made safe", async () => {
+    const dir = join(work, 'names');
+    mkdirSync(dir);
+    const named = await cli(['run', '--module', join(root, 'test', 'fixtures', 'modules', 'functional.mjs'), '--steps', '2'], dir);
+    expect(named.code, named.stderr).toBe(0);
+    // A module without a name, in a file whose name is no directory name.
+    const text = readFileSync(join(root, 'test', 'fixtures', 'modules', 'functional.mjs'), 'utf8').replace(/^\s*name: .*\n/m, '');
+    writeFileSync(join(dir, 'α mlp.mjs'), text);
+    const unnamed = await cli(['run', '--module', 'α mlp.mjs', '--steps', '2'], dir);
+    expect(unnamed.code, unnamed.stderr).toBe(0);
+    const made = readdirSync(join(dir, 'results')).map((d) => d.replace(/-\d{8}-\d{6}(-\d+)?$/, ''));
+    expect(made.sort()).toEqual(['run-functional-js', 'run-α-mlp']);
+  });
+
   it('a user module runs on the tfjs engine', async () => {
     const r = await cli(['run', '--module', join(root, 'experiments', 'seed.ts'), '--alpha', '0.5', '--steps', '200', '--out', 'mod'], work);
     expect(r.code).toBe(0);

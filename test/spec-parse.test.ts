@@ -177,6 +177,38 @@ describe('parseSweepSpec: good specs', () => {
       },
     ],
     [
+      'a whole optimizer mapping as JSON through --set, taken whole (not split at its commas)',
+      { set: ['optimizer={"name":"sgd","lr":0.5}'] },
+      undefined,
+      'sweep',
+      (spec) => {
+        expect(spec.axes).toEqual([]);
+        expect(spec.runs[0]!.optimizer).toMatchObject({ name: 'sgd', lr: 0.5 });
+      },
+    ],
+    [
+      'a whole combine mapping as JSON through --set',
+      { set: ['combine={"name":"constraint","tau":3,"dual_lr":0.1}'] },
+      undefined,
+      'sweep',
+      (spec) => expect(spec.runs[0]!.combine).toMatchObject({ name: 'constraint', tau: 3, dual_lr: 0.1 }),
+    ],
+    [
+      'a whole optimizer mapping as JSON through --optimizer, then --lr over it',
+      { optimizer: '{"name":"momentum","momentum":0.5,"lr":0.5}', lr: '0.25' },
+      undefined,
+      'sweep',
+      (spec) => expect(spec.runs[0]!.optimizer).toMatchObject({ name: 'momentum', momentum: 0.5, lr: 0.25 }),
+    ],
+    [
+      'a JSON optimizer mapping through --set over the file\'s mapping',
+      { set: ['optimizer={"name":"adamw"}'] },
+      'optimizer: {name: sgd, lr: 0.5}',
+      'sweep',
+      // The mapping replaces the file's: adamw's own defaults, not sgd's lr.
+      (spec) => expect(spec.runs[0]!.optimizer).toMatchObject({ name: 'adamw', lr: 1e-3 }),
+    ],
+    [
       'booleans and nested keys through --set',
       { set: ['monitor.stop_on_diverge=false', 'verdict.window=0.25', 'optimizer.amsgrad=true', 'seed=3'] },
       undefined,
@@ -262,6 +294,25 @@ describe('parseSweepSpec: good specs', () => {
       'sweep',
       (spec) => expect(spec.name).toBe('my-experiment'),
     ],
+    ...(
+      [
+        ['α mlp.ts', 'α-mlp'],
+        ['--dash  start!.ts', 'dash-start'],
+        ['café (v2).mjs', 'café-v2'],
+        ['...ts', 'sweep'],
+        [`${'λ'.repeat(80)}.ts`, 'λ'.repeat(50)],
+      ] as const
+    ).map(([file, name]): [string, SpecFlags, undefined, SpecMode, Check] => [
+      `a module file named ${JSON.stringify(file)}: the default name keeps letters, collapses separators, has no leading dash`,
+      { module: file },
+      undefined,
+      'sweep',
+      (spec) => {
+        expect(spec.name).toBe(name);
+        expect(spec.nameGiven).toBe(false);
+      },
+    ]),
+    ['a name given', { name: 'mine', module: 'x.ts' }, undefined, 'sweep', (spec) => expect([spec.name, spec.nameGiven]).toEqual(['mine', true])],
     [
       'a file sweep mapping with an expression and an alias',
       {},
@@ -554,6 +605,9 @@ describe('parseSweepSpec: bad specs', () => {
     // optimizer rules
     ['an unknown optimizer', { optimizer: 'adamx' }, undefined, 'sweep', ['--optimizer: optimizer.name: unknown value "adamx" (did you mean "adam"?); allowed: sgd, momentum, adam, adamw, rmsprop']],
     ['an unknown optimizer by name in a file', {}, 'optimizer: adamx', 'sweep', ['specs/x.yaml: optimizer: unknown value "adamx"']],
+    ['two JSON pairs for an unsweepable key', { set: ['optimizer.betas=[0.9,0.99],[0.8,0.9]'] }, undefined, 'sweep', ['--set optimizer.betas: 2 values given; allowed: one value: it cannot be swept']],
+    ['two JSON optimizer mappings', { set: ['optimizer={"name":"sgd"},{"name":"adam"}'] }, undefined, 'sweep', ['--set optimizer: 2 values given; allowed: one value: it cannot be swept']],
+    ['a broken JSON optimizer mapping', { set: ['optimizer={"name":"sgd",}'] }, undefined, 'sweep', ['--set optimizer: invalid JSON']],
     ['a beta of 1', { set: ['optimizer.betas=[0.9,1]'] }, undefined, 'sweep', ['--set optimizer.betas: optimizer.betas[1]: 1 is too large; allowed: two numbers in [0, 1)']],
     ['three betas', {}, 'optimizer: {betas: [0.9, 0.9, 0.9]}', 'sweep', ['optimizer.betas: a list of 3: [0.9,0.9,0.9] has too many entries']],
     ['a negative eps', {}, 'optimizer: {eps: -1}', 'sweep', ['optimizer.eps: -1 is too small; allowed: a finite number ≥ 0']],
@@ -633,6 +687,22 @@ describe('parseSweepSpec: error reporting', () => {
       expect(r.errors).toHaveLength(3);
       expect(r.errors.map((e) => e.split(':')[0])).toEqual(expect.arrayContaining(['specs/x.yaml', '--alpha', '--steps']));
     }
+  });
+
+  it('reports a seed range past 2³² in one line, with a hint that fits seeds', () => {
+    const r = parse({ seeds: '4294967290-4294967300' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toContain('--seeds: seeds[6]: 4294967296 is too large (and 4 more values not allowed)');
+    expect(r.errors[0]).toContain('a range "0-4" or "0-10:2"');
+    expect(r.errors[0]).not.toMatch(/logspace|linspace|0\.01/);
+  });
+
+  it('reports many negative α in one line', () => {
+    const r = parse({ alpha: 'linspace(-1,1,21)' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors).toEqual([expect.stringContaining('--alpha: alpha[0]: -1 is too small (and 9 more values not allowed); allowed: finite numbers ≥ 0')]);
   });
 
   it('names only the swept value that fails', () => {

@@ -103,9 +103,14 @@ export function fromStateDict(layout: ParamLayout, dict: StateDict): { params: F
   layout.entries.forEach((e, i) => {
     const key = byName ? e.name : names[i]!;
     const flat: number[] = [];
-    if (!flatten(dict[key], e.shape, flat)) {
+    const problem = flatten(dict[key], e.shape, flat, key);
+    if (problem === 'shape') {
       const which = byName ? `"${key}"` : `"${key}" (tensor ${i + 1}, matched by order to ${e.name})`;
       problems.push(`tensor ${which} must have shape [${e.shape.join(',')}] (nested arrays of finite numbers)`);
+      return;
+    }
+    if (problem !== null) {
+      problems.push(problem);
       return;
     }
     params.set(e.transposed ? transpose(flat, 0, e.shape[0]!, e.shape[1]!) : flat, e.offset);
@@ -122,13 +127,35 @@ function listSome(items: string[]): string {
   return items.length <= 5 ? items.join(', ') : `${items.slice(0, 5).join(', ')} and ${items.length - 5} more`;
 }
 
-function flatten(value: unknown, shape: readonly number[], out: number[]): boolean {
+/**
+ * Appends the tensor's numbers to `out`; null when it fits, 'shape' when its nesting or lengths
+ * do not, else what is wrong with its first bad entry, by index (`fc1.weight[2][0] is NaN; …`).
+ * The whole shape is checked before any entry, so a wrong shape is never reported as a bad value.
+ */
+function flatten(value: unknown, shape: readonly number[], out: number[], at: string): string | null {
+  if (!hasShape(value, shape)) return 'shape';
   if (shape.length === 0) {
-    if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+    if (typeof value !== 'number') {
+      const what = typeof value === 'string' ? `a string (${JSON.stringify(value)})` : value === null ? 'null' : typeof value;
+      return `${at} is ${what}, not a number`;
+    }
+    // Python's json.dumps writes a NaN weight as a bare NaN; it would poison every step from the first.
+    if (!Number.isFinite(value)) return `${at} is ${value}; initial weights must be finite`;
     out.push(value);
-    return true;
+    return null;
   }
+  const rest = shape.slice(1);
+  for (let i = 0; i < shape[0]!; i++) {
+    const problem = flatten((value as unknown[])[i], rest, out, `${at}[${i}]`);
+    if (problem !== null) return problem;
+  }
+  return null;
+}
+
+/** Nested arrays of the given lengths, with no array where a number belongs. */
+function hasShape(value: unknown, shape: readonly number[]): boolean {
+  if (shape.length === 0) return !Array.isArray(value);
   if (!Array.isArray(value) || value.length !== shape[0]) return false;
   const rest = shape.slice(1);
-  return value.every((v) => flatten(v, rest, out));
+  return value.every((v) => hasShape(v, rest));
 }

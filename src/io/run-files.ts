@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { RunConfig } from '../spec/types.js';
 import type { RunSummary } from '../summary/run-summary.js';
 import { writeFileAtomic, writeFileDurable } from './atomic-write.js';
-import { parseJson, stringifyJson } from './json.js';
+import { parsePythonJson, stringifyJson } from './json.js';
 import { UserError } from '../errors.js';
 
 export const RUNS_DIR = 'runs';
@@ -66,7 +66,10 @@ export function clearRunDir(runDir: string): void {
   rmSync(runDir, { recursive: true });
 }
 
-/** A state_dict dumped to JSON (`--init`); a user error names the file and what is wrong. */
+/**
+ * A state_dict dumped to JSON (`--init`), also as Python writes it (bare NaN/Infinity, refused
+ * later by name as non-finite weights); a user error names the file and what is wrong.
+ */
 export function readStateDictFile(path: string): Record<string, unknown> {
   let text: string;
   try {
@@ -76,7 +79,7 @@ export function readStateDictFile(path: string): Record<string, unknown> {
   }
   let value: unknown;
   try {
-    value = parseJson(text);
+    value = parsePythonJson(text);
   } catch (err) {
     throw new UserError(`--init ${path}: not valid JSON (${(err as Error).message})`);
   }

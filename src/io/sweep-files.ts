@@ -6,6 +6,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import * as z from 'zod';
+import { computeDirectoryName } from '../spec/directory-name.js';
 import type { AxisValue, RunConfig, SweepSpec } from '../spec/types.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { parseJson, stringifyJson } from './json.js';
@@ -126,7 +127,7 @@ export function prepareOutDir(out: string | undefined, name: string, now: Date, 
     }
   } else {
     const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-    const base = resolve(cwd, 'results', `${safeName(name)}-${stamp}`);
+    const base = resolve(cwd, 'results', `${computeDirectoryName(name)}-${stamp}`);
     dir = base;
     for (let i = 2; existsSync(dir); i++) dir = `${base}-${i}`;
   }
@@ -204,7 +205,5 @@ function isProcessAlive(pid: number): boolean {
   }
 }
 
-function safeName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60) || 'sweep';
-}
+
 

@@ -7,7 +7,7 @@ import type { AxisValue } from './types.js';
 import { renderSuggestion } from './nearest-name.js';
 import { parseNumberList, splitTopLevelCommas } from './parse-values.js';
 import { renderSpecError, type Origin } from './spec-errors.js';
-import { SETTINGS, canonicalSettingKey, describeAllowed, describeSettableKeys, type SettingKind } from './spec-keys.js';
+import { KEY_ALIASES, SETTINGS, canonicalSettingKey, describeAllowed, describeSettableKeys, type SettingKind } from './spec-keys.js';
 
 /** Raw strings from commander; all optional. */
 export interface SpecFlags {
@@ -88,12 +88,20 @@ export function parseSpecFlags(flags: SpecFlags): ParsedFlags {
     return true;
   };
 
-  for (const { field, flag, key } of NAMED_FLAGS) {
+  for (const { field, flag, key: flagKey } of NAMED_FLAGS) {
     const text = flags[field];
     if (text === undefined) continue;
+    const key = wholeMappingKey(flagKey, text);
     if (!claim(key, flag)) continue;
     const origin: Origin = { where: flag, fromFile: false, keyPrefix: '' };
     const kind = SETTINGS[key]!.kind;
+    if (key !== flagKey) {
+      const parsed = parseSetValues(key, kind, text.trim());
+      if (!parsed.ok) out.errors.push(renderSpecError(flag, key, parsed.error, describeAllowed(key)));
+      else if (parsed.values.length !== 1) out.errors.push(renderSpecError(flag, key, `${parsed.values.length} values given`, 'one value: it cannot be swept'));
+      else out.settings.push({ key, value: parsed.values[0], origin });
+      continue;
+    }
     if (kind === 'string' || kind === 'json') {
       out.settings.push({ key, value: text, origin });
       continue;
@@ -133,13 +141,14 @@ function parseSetEntry(entry: string, out: ParsedFlags, claim: (key: string, whe
     out.errors.push(renderSpecError('--set', '(empty)', `no key before "=" in "${entry}"`, SET_FORM));
     return;
   }
-  const key = canonicalSettingKey(rawKey);
-  const info = SETTINGS[key];
+  const named = canonicalSettingKey(rawKey);
   const settable = describeSettableKeys(rawKey);
-  if (!info || !settable.candidates.includes(key)) {
+  if (!SETTINGS[named] || !settable.candidates.includes(named)) {
     out.errors.push(renderSpecError(where, rawKey, `unknown key${renderSuggestion(rawKey, settable.candidates)}`, settable.allowed));
     return;
   }
+  const key = wholeMappingKey(named, text);
+  const info = SETTINGS[key]!;
   if (!claim(key, where)) return;
   if (text === '') {
     out.errors.push(renderSpecError(where, key, 'no value after "="', describeAllowed(key)));
@@ -157,11 +166,21 @@ function parseSetEntry(entry: string, out: ParsedFlags, claim: (key: string, whe
   } else if (values.length === 1) {
     out.settings.push({ key, value: values[0], origin });
   } else if (!info.sweepable) {
-    const hint = info.kind === 'json' ? `one value; write a list as JSON, e.g. --set '${key}=[${text}]'` : 'one value: it cannot be swept';
+    const json = info.kind === 'json' && !text.startsWith('[') && !text.startsWith('{');
+    const hint = json ? `one value; write a list as JSON, e.g. --set '${key}=[${text}]'` : 'one value: it cannot be swept';
     out.errors.push(renderSpecError(where, key, `${values.length} values given`, hint));
   } else {
     out.axes.push({ key, values: values as AxisValue[], origin });
   }
+}
+
+/**
+ * `optimizer` and `combine` stand for their name (`--set optimizer=adam,rmsprop` sweeps it), but
+ * a mapping given for them is the whole setting: `--set 'optimizer={"name":"sgd","lr":0.5}'`.
+ */
+function wholeMappingKey(key: string, text: string): string {
+  const group = key.slice(0, Math.max(0, key.lastIndexOf('.')));
+  return KEY_ALIASES[group] === key && text.trimStart().startsWith('{') ? group : key;
 }
 
 type ValuesResult = { ok: true; values: unknown[] } | { ok: false; error: string };
@@ -177,11 +196,17 @@ export function parseSetValues(key: string, kind: SettingKind, text: string): Va
     return parsed.ok ? { ok: true, values: parsed.values } : parsed;
   }
   if (kind === 'json' && (text.startsWith('[') || text.startsWith('{'))) {
-    try {
-      return { ok: true, values: [JSON.parse(text) as unknown] };
-    } catch (err) {
-      return { ok: false, error: `invalid JSON "${text}" (${(err as Error).message})` };
+    // Whole JSON values, several when separated by top-level commas (`[0.9,0.99],[0.8,0.9]`).
+    const values: unknown[] = [];
+    for (const raw of splitTopLevelCommas(text) ?? [text]) {
+      const token = raw.trim();
+      try {
+        values.push(JSON.parse(token) as unknown);
+      } catch (err) {
+        return { ok: false, error: `invalid JSON "${token}" (${(err as Error).message})` };
+      }
     }
+    return { ok: true, values };
   }
   const tokens = (kind === 'json' ? splitTopLevelCommas(text) : null) ?? text.split(',');
   const values: unknown[] = [];

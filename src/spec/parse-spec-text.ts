@@ -5,7 +5,8 @@
  */
 import { createRequire } from 'node:module';
 import { extname } from 'node:path';
-import type { YAMLError } from 'yaml';
+import type { Document, YAMLError } from 'yaml';
+import { describeUnderflow, underflowsToZero } from './parse-values.js';
 import { MAPPING_KEYS } from './spec-schema.js';
 
 /**
@@ -31,6 +32,10 @@ export function parseSpecText(path: string, text: string): SpecTextResult {
   const doc = yaml.parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   const first = doc.errors[0];
   if (first) return { ok: false, error: renderSyntaxError(path, format, text, first) };
+  const underflow = findUnderflow(doc);
+  if (underflow) {
+    return { ok: false, error: `${path}: ${underflow.key || '(top level)'}: ${describeUnderflow(underflow.numeral)}; allowed: finite numbers a double can hold` };
+  }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -87,4 +92,27 @@ function findNonPlainValue(value: unknown, key: string): { key: string; type: st
     if (found) return found;
   }
   return null;
+}
+
+/**
+ * The first number written as non-zero that the parser read as 0 (`1e-400`), by its key path: once
+ * parsed it is indistinguishable from a 0 the user meant.
+ */
+function findUnderflow(doc: Document.Parsed): { key: string; numeral: string } | null {
+  let found: { key: string; numeral: string } | null = null;
+  yaml!.visit(doc, {
+    Scalar(_key, node, ancestors) {
+      if (node.value !== 0 || typeof node.source !== 'string' || !underflowsToZero(node.source)) return undefined;
+      let key = '';
+      ancestors.forEach((a, i) => {
+        if (yaml!.isPair(a)) {
+          const k = yaml!.isScalar(a.key) ? String(a.key.value) : String(a.key);
+          key = key === '' ? k : `${key}.${k}`;
+        } else if (yaml!.isSeq(a)) key += `[${a.items.indexOf(ancestors[i + 1] ?? node)}]`;
+      });
+      found = { key, numeral: node.source };
+      return yaml!.visit.BREAK;
+    },
+  });
+  return found;
 }

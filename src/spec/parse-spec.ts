@@ -18,7 +18,8 @@ import { parseNumberList } from './parse-values.js';
 import { renderSuggestion } from './nearest-name.js';
 import { OriginMap, describeValue, renderSpecError, renderZodIssues, toOneLine, type Origin } from './spec-errors.js';
 import { SETTINGS, canonicalSettingKey, describeAllowed, describeSettableKeys } from './spec-keys.js';
-import { MAPPING_KEYS, MAX_NAME_LENGTH, MAX_SEED, NAME_PATTERN } from './spec-schema.js';
+import { MAPPING_KEYS, MAX_SEED } from './spec-schema.js';
+import { computeDirectoryName } from './directory-name.js';
 import type { Axis, AxisValue, RunConfig, SweepSpec } from './types.js';
 
 export type { SpecFlags } from './parse-flags.js';
@@ -187,8 +188,9 @@ export function parseSweepSpec(flags: SpecFlags, file: SpecFile | undefined, ctx
       coords: p.coords,
     };
   });
-  const name = typeof doc.name === 'string' ? doc.name : defaultName(settings[0]!);
-  return { ok: true, spec: { name, alphas, seeds, axes, document: computeDocument(doc, alphas, seeds, axes), runs } };
+  const nameGiven = typeof doc.name === 'string';
+  const name = nameGiven ? (doc.name as string) : defaultName(settings[0]!);
+  return { ok: true, spec: { name, nameGiven, alphas, seeds, axes, document: computeDocument(doc, alphas, seeds, axes), runs } };
 }
 
 /**
@@ -294,7 +296,9 @@ function readList(key: ListKey, source: ListSource | undefined, fallback: readon
   if (!parsed.success) {
     // One value reads as `alpha`, not `alpha[0]`.
     const relabel = (p: string) => (values.length === 1 ? p.replace(/\[0\]$/, '') : p);
-    errors.push(...renderZodIssues(parsed.error.issues, { [key]: values }, origins, relabel, [key]));
+    const [first, ...more] = renderZodIssues(parsed.error.issues, { [key]: values }, origins, relabel, [key]);
+    // A range past the limit would give one line per value: the first says it, with a count.
+    errors.push(more.length === 0 ? first! : first!.replace('; allowed: ', ` (and ${more.length} more values not allowed); allowed: `));
     return [...fallback];
   }
   const numbers = parsed.data.map((x) => (x === 0 ? 0 : x)); // -0 and 0 are one α and one id
@@ -319,14 +323,16 @@ function cacheResolveFile(resolveFile: ResolveFile): ResolveFile {
   };
 }
 
-/** The experiment's name, or a module's file name without extension, made safe as a directory name. */
+/**
+ * The experiment's name, or a module's file name without extension (the module's own `name` is
+ * only known once it is loaded, and then replaces this: see nameGiven), made safe as a directory name.
+ */
 function defaultName(settings: PointSettings): string {
   const raw =
     settings.experiment.kind === 'declarative'
       ? settings.experiment.definition.name
       : basename(settings.experiment.path, extname(settings.experiment.path));
-  const safe = [...raw].map((c) => (NAME_PATTERN.test(c) ? c : '-')).join('').slice(0, MAX_NAME_LENGTH);
-  return safe === '' || safe === '.' || safe === '..' ? 'sweep' : safe;
+  return computeDirectoryName(raw);
 }
 
 /** The merged spec as the user gave it (no defaults but α and seeds), keys in the spec's order, for sweep.json. */

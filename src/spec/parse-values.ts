@@ -51,9 +51,20 @@ function parseTerm(term: string): NumberListResult {
 
 function parseFiniteNumber(text: string): number | { error: string } {
   const x = Number(text);
+  if (x === 0 && underflowsToZero(text)) return { error: describeUnderflow(text) };
   // -0 would print as "0" in run ids and look like a duplicate of 0; it is the same α anyway.
   if (Number.isFinite(x)) return x === 0 ? 0 : x;
   return { error: `${text} is not a finite number` };
+}
+
+/** Whether a decimal numeral that reads as 0 was written as something else (`1e-400`, below the smallest double). */
+export function underflowsToZero(numeral: string): boolean {
+  return Number(numeral) === 0 && /[1-9]/.test(numeral.replace(/[eE][+-]?\d+$/, ''));
+}
+
+/** Why a numeral is refused when it reads as 0: a silent 0 would be a different setting (or a duplicate of α = 0). */
+export function describeUnderflow(numeral: string): string {
+  return `${numeral} underflows to 0 in double precision (write 0, or a magnitude of at least 5e-324)`;
 }
 
 function expandRange(term: string, fromText: string, toText: string, stepText: string | undefined): NumberListResult {
@@ -100,6 +111,10 @@ function expandSpace(term: string, fn: 'logspace' | 'linspace', argText: string)
     const exponent = count === 1 ? start : i === count - 1 ? stop : start + (i * (stop - start)) / (count - 1);
     const raw = fn === 'logspace' ? 10 ** exponent : exponent;
     if (!Number.isFinite(raw)) return { ok: false, error: `"${term}" reaches ${raw}, not a finite number` };
+    if (raw === 0 && fn === 'logspace') {
+      const power = Number.isInteger(exponent) ? `1e${exponent}` : `10^${exponent}`;
+      return { ok: false, error: `"${term}" reaches ${power}, which underflows to 0 in double precision` };
+    }
     values.push(roundGenerated(raw));
   }
   return { ok: true, values };

@@ -63,7 +63,11 @@ export const SETTINGS: Readonly<Record<string, SettingInfo>> = {
     allowed: 'a .ts, .mts, .js or .mjs file (relative to the spec file, or to the working directory for flags)',
   },
   alpha: { kind: 'numbers', sweepable: true, allowed: `finite numbers ≥ 0, no duplicates: ${NUMBER_LIST_FORMS}` },
-  seeds: { kind: 'numbers', sweepable: true, allowed: `integers in [0, ${MAX_SEED}], no duplicates: ${NUMBER_LIST_FORMS}` },
+  seeds: {
+    kind: 'numbers',
+    sweepable: true,
+    allowed: `integers in [0, ${MAX_SEED}] (below 2³²), no duplicates: a number, a list "0,1,2", a range "0-4" or "0-10:2"`,
+  },
   steps: { kind: 'number', sweepable: true, allowed: `an integer from 1 to ${MAX_STEPS}` },
   log_every: { kind: 'number', sweepable: true, allowed: `an integer from 1 to ${MAX_STEPS}` },
   optimizer: {

@@ -53,6 +53,8 @@ export interface Axis {
 export interface SweepSpec {
   /** Used to name the default output directory. */
   readonly name: string;
+  /** Whether the spec named the sweep (`name`); else a module's own `name`, once it is loaded, replaces the default. */
+  readonly nameGiven: boolean;
   readonly alphas: readonly number[];
   readonly seeds: readonly number[];
   readonly axes: readonly Axis[];

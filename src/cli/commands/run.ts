@@ -16,7 +16,7 @@ import type { SpecOptions } from '../main.js';
 import { acquireSweepLock } from '../../io/sweep-lock.js';
 import type { RunConfig, SweepSpec } from '../../spec/types.js';
 import { renderRunProgress } from '../progress.js';
-import { specFromOptions } from './spec-from-options.js';
+import { nameAfterModule, specFromOptions } from './spec-from-options.js';
 import { summarizeFinishedSweep } from './summarize.js';
 
 /** Seconds between two progress lines off a terminal: often enough to see a run is alive, rarely enough for a CI log. */
@@ -25,9 +25,10 @@ const PROGRESS_INTERVAL_S = 5;
 export async function runCommand(opts: SpecOptions, argv: readonly string[]): Promise<number> {
   const cwd = process.cwd();
   const progressIntervalS = parseProgressInterval(process.env['MO_TRAIN_PROGRESS_INTERVAL']);
-  const spec = specFromOptions(opts, 'run', cwd);
-  const config = spec.runs[0]!;
-  const { warnings } = await preflight(spec.runs);
+  const parsed = specFromOptions(opts, 'run', cwd);
+  const config = parsed.runs[0]!;
+  const { warnings, moduleName } = await preflight(parsed.runs);
+  const spec = nameAfterModule(parsed, moduleName);
   const now = new Date();
   const outDir = prepareOutDir(opts.out, `run-${spec.name}`, now, cwd);
   const lock = acquireSweepLock(outDir, now);

@@ -4,6 +4,7 @@
  */
 import { UserError } from '../../errors.js';
 import { readSpecFile, resolveUserFile } from '../../io/user-files.js';
+import { computeDirectoryName } from '../../spec/directory-name.js';
 import { parseSweepSpec, type SpecMode } from '../../spec/parse-spec.js';
 import type { SweepSpec } from '../../spec/types.js';
 import type { SweepOptions } from '../main.js';
@@ -20,4 +21,9 @@ export function describeGrid(spec: SweepSpec): string {
   const parts = [`α ∈ {${spec.alphas.join(', ')}}`, `seeds {${spec.seeds.join(', ')}}`];
   for (const axis of spec.axes) parts.push(`${axis.key} ∈ {${axis.values.join(', ')}}`);
   return parts.join(' × ');
+}
+
+/** The spec named after its module's own `name` (known once preflight loaded it), unless the spec named it. */
+export function nameAfterModule(spec: SweepSpec, moduleName: string | null): SweepSpec {
+  return spec.nameGiven || moduleName === null ? spec : { ...spec, name: computeDirectoryName(moduleName) };
 }

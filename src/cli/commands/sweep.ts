@@ -47,7 +47,7 @@ export async function sweepCommand(opts: SweepOptions, argv: readonly string[]):
   };
   let resumeHint = () => 'resume with the same command';
   try {
-    const [{ specFromOptions, describeGrid }, { resolveEngine }, files, { preflight }, { runSweepRuns }, { createProgress }, summarize, resume, results, runFiles, sweepLock] =
+    const [{ specFromOptions, describeGrid, nameAfterModule }, { resolveEngine }, files, { preflight }, { runSweepRuns }, { createProgress }, summarize, resume, results, runFiles, sweepLock] =
       await Promise.all([
         import('./spec-from-options.js'),
         import('../../engine/create-oracle.js'),
@@ -78,9 +78,9 @@ export async function sweepCommand(opts: SweepOptions, argv: readonly string[]):
       stored !== null && opts.resume !== undefined
         ? { argv, cwd: stored.cwd, flags: { ...stored.flags, ...absolutePaths(givenFlags, cwd) } }
         : { argv, cwd, flags: givenFlags };
-    const spec = specFromOptions({ set: [], ...(invocation.flags as Partial<SweepOptions>) }, 'sweep', invocation.cwd);
+    let spec = specFromOptions({ set: [], ...(invocation.flags as Partial<SweepOptions>) }, 'sweep', invocation.cwd);
     const now = new Date();
-    const manifest = files.buildManifest(spec, invocation, now);
+    let manifest = files.buildManifest(spec, invocation, now);
     // A resumed directory is locked first (a busy one is refused with its holder's name); then
     // one that holds a different sweep is refused before anything else happens (the module is not
     // even loaded).
@@ -96,7 +96,10 @@ export async function sweepCommand(opts: SweepOptions, argv: readonly string[]):
         );
       }
     }
-    const warnings = [...lockWarnings, ...(await preflight(spec.runs)).warnings];
+    const checked = await preflight(spec.runs);
+    const warnings = [...lockWarnings, ...checked.warnings];
+    spec = nameAfterModule(spec, checked.moduleName);
+    manifest = { ...manifest, name: spec.name };
 
     let outDir: string;
     let done: import('../../summary/run-summary.js').RunSummary[] = [];

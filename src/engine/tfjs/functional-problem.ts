@@ -16,6 +16,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { UserError } from '../../errors.js';
 import { computeParamLayout, type ParamLayout } from '../../experiment/param-layout.js';
+import { renderSuggestion } from '../../spec/nearest-name.js';
 import type { FunctionalModule, TensorRecord } from '../../experiment/module-types.js';
 import type { Tf } from './load-tf.js';
 import { aDtype, callUser, checkData, checkLoss, checkRecord, describe, disposeTensorsIn, explainingDisposed } from './module-calls.js';
@@ -67,8 +68,9 @@ export function createFunctionalProblem(
     checkData(tf, loaded);
     const theData: TensorRecord = loaded;
 
+    const unknownName = createUnknownNameGuard(names);
     const objective = (which: ObjectiveName, weights: readonly tfjs.Tensor[], flat: tfjs.Tensor1D | null, step: number): tfjs.Scalar => {
-      const current: Record<string, tfjs.Tensor> = {};
+      const current = Object.create(unknownName) as Record<string, tfjs.Tensor>;
       for (let i = 0; i < names.length; i++) current[names[i]!] = weights[i]!;
       const value = callUser(file, which, () => explainingDisposed(() => mod[which]({ tf, params: current, flatParams: flat!, data: theData, step, state })));
       return checkLoss(tf, which, value);
@@ -88,6 +90,28 @@ export function createFunctionalProblem(
     disposeAll();
     throw err;
   }
+}
+
+/**
+ * The prototype of the `params` record a loss gets: a name params() did not return (a typo,
+ * `params['fc1.weigth']`) would be `undefined` and fail deep inside a tfjs op ("Argument 'b' passed
+ * to 'matMul' … got 'null'"); here it throws, naming it, the nearest name and the known ones.
+ * Only a lookup that misses the record's own properties reaches this proxy, so the per-step cost
+ * of the names that exist is that of a plain object (the seed module's step time did not change).
+ * Symbols and Object.prototype's members (toString, hasOwnProperty, …) behave as on any object.
+ */
+function createUnknownNameGuard(names: readonly string[]): object {
+  return new Proxy(Object.prototype, {
+    get(target, key, receiver) {
+      if (typeof key === 'symbol' || key in target) return Reflect.get(target, key, receiver) as unknown;
+      throw new Error(`unknown parameter "${key}"${renderSuggestion(key, names)}; known: ${listNames(names)}`);
+    },
+  });
+}
+
+/** At most 12 names, then how many more: one readable line for a large network. */
+function listNames(names: readonly string[]): string {
+  return names.length <= 12 ? names.join(', ') : `${names.slice(0, 12).join(', ')} and ${names.length - 12} more`;
 }
 
 const PARAMS_EXPECTED = "a record of float32 tensors by name, e.g. { 'fc1.weight': tf.randomUniform([5, 1], -1, 1, 'float32', seed), … }";
