@@ -164,7 +164,7 @@ export function renderGroupTable(aggregates: Aggregates, options: RenderOptions)
   const notes = [
     'loss columns: the final logged loss over the runs that finished without diverging; diverged, failed, missing, unfinished and corrupt runs are left out.',
     ...(hasFailed ? ['failed: the run stopped with an error (see the notes), which says nothing about α.'] : []),
-    ...(hasConflict ? ['conflict: median share of logged steps where ∇loss1 and ∇loss2 pointed against each other (cos12 < 0).'] : []),
+    ...(hasConflict ? ['conflict: median share of steps where ∇loss1 and ∇loss2 pointed against each other (cos12 < 0).'] : []),
     ...(hasWeight ? ["weight given loss2: each run's median over its steps (the α fixed would need; λ for constraint)."] : []),
   ];
   return `${table}${notes.map((n) => `${c.dim(n)}\n`).join('')}`;
