@@ -1,6 +1,6 @@
 /**
  * Gradient diagnostics of a run, from what the training loop counted and sampled at its measured
- * steps (every step, or every k-th on runs over 131,071 steps; never dependent on log_every): how
+ * steps (every step, or every k-th on runs of 20,000 steps or more; never dependent on log_every): how
  * often the two objectives pulled against each other, and what weight the combiner actually gave
  * loss2. Pure.
  */
