@@ -7,7 +7,8 @@ import type { AxisValue } from './types.js';
 import { renderSuggestion } from './nearest-name.js';
 import { parseNumberList, splitTopLevelCommas } from './parse-values.js';
 import { renderSpecError, type Origin } from './spec-errors.js';
-import { KEY_ALIASES, SETTINGS, canonicalSettingKey, describeAllowed, describeSettableKeys, type SettingKind } from './spec-keys.js';
+import { SETTINGS, type SettingKind } from './settings.js';
+import { KEY_ALIASES, canonicalSettingKey, describeAllowed, describeSettableKeys } from './spec-keys.js';
 
 /** Raw strings from commander; all optional. */
 export interface SpecFlags {
