@@ -79,7 +79,9 @@ function schemaOf<F extends Fields>(fields: F): z.ZodObject<{ -readonly [K in ke
 
 /** The default of every field of a mapping (for an optimizer's fields: that optimizer's). */
 function defaultsOf<F extends Fields>(fields: F, optimizer?: OptimizerName): { -readonly [K in keyof F]: z.output<F[K]['schema']> } {
-  return Object.fromEntries(Object.entries(fields).map(([k, s]) => [k, valueOf(k, s.default, optimizer)])) as {
+  // A list is copied: runs built from one default must not share (and so never alter) each other's.
+  const copy = (v: unknown) => (Array.isArray(v) ? [...(v as unknown[])] : v);
+  return Object.fromEntries(Object.entries(fields).map(([k, s]) => [k, copy(valueOf(k, s.default, optimizer))])) as {
     -readonly [K in keyof F]: z.output<F[K]['schema']>;
   };
 }
@@ -555,7 +557,7 @@ export const MAPPING_KEYS: Readonly<Record<string, readonly string[]>> = {
   ...Object.fromEntries(Object.entries(SETTINGS).flatMap(([key, s]) => (s.fields ? [[key, Object.keys(s.fields)]] : []))),
 };
 
-/** A default that is one value, whatever the command and optimizer; for the top-level settings a run reads. */
+/** The top-level defaults a run reads that are one value, whatever the command and the optimizer. */
 export const DEFAULTS = {
   experiment: valueOf('experiment.base', EXPERIMENT_FIELDS.base.default),
   steps: valueOf('steps', TOP_FIELDS.steps.default),
