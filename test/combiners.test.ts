@@ -7,9 +7,8 @@ import { FusedOracle } from '../src/engine/fused/fused-oracle.js';
 import type { CombinedEvaluation, Evaluation, GradientOracle } from '../src/engine/types.js';
 import { SEED_EXPERIMENT } from '../src/experiment/declarative.js';
 import { computeDiagnostics } from '../src/summary/diagnostics.js';
-import { createCombiner, DEFAULT_COMBINE, type CombineSettings, type CombinerName } from '../src/train/combiner.js';
-import { DEFAULT_MONITOR } from '../src/train/monitor.js';
-import { defaultOptimizerSettings } from '../src/train/optimizers.js';
+import { DEFAULT_COMBINE, DEFAULT_MONITOR, defaultOptimizerSettings } from '../src/spec/settings.js';
+import { createCombiner, type CombineSettings, type CombinerName } from '../src/train/combiner.js';
 import { StrideSample } from '../src/train/stride-sample.js';
 import { train, type StepRow, type TrainSettings } from '../src/train/train-loop.js';
 

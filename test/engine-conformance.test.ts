@@ -29,10 +29,9 @@ import { loadExperimentModule } from '../src/experiment/load-module.js';
 import { isFunctionalModule, type FunctionalModule } from '../src/experiment/module-types.js';
 import { fromStateDict, type StateDict } from '../src/experiment/param-layout.js';
 import { TorchGenerator } from '../src/experiment/torch-rng.js';
-import { DEFAULT_MONITOR } from '../src/train/monitor.js';
-import { defaultOptimizerSettings, type OptimizerName } from '../src/train/optimizers.js';
+import { DEFAULT_COMBINE, DEFAULT_MONITOR, defaultOptimizerSettings } from '../src/spec/settings.js';
+import type { OptimizerName } from '../src/train/optimizers.js';
 import { train } from '../src/train/train-loop.js';
-import { DEFAULT_COMBINE } from '../src/train/combiner.js';
 import { recordingOracle } from './fixtures/oracle-checks.js';
 
 let tf: Tf;

@@ -10,10 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { SEED_EXPERIMENT, materializeDeclarative, type DeclarativeExperiment } from '../src/experiment/declarative.js';
 import { fromStateDict } from '../src/experiment/param-layout.js';
 import { FusedOracle } from '../src/engine/fused/fused-oracle.js';
-import { DEFAULT_MONITOR } from '../src/train/monitor.js';
-import { defaultOptimizerSettings, type OptimizerName } from '../src/train/optimizers.js';
+import { DEFAULT_COMBINE, DEFAULT_MONITOR, defaultOptimizerSettings } from '../src/spec/settings.js';
+import type { OptimizerName } from '../src/train/optimizers.js';
 import { train, type StepRow } from '../src/train/train-loop.js';
-import { DEFAULT_COMBINE } from '../src/train/combiner.js';
 
 const refDir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'torch');
 

@@ -10,10 +10,8 @@ import { loadTf, type Tf } from '../src/engine/tfjs/load-tf.js';
 import { createModuleProblem } from '../src/engine/tfjs/module-problem.js';
 import { createTfjsOracle } from '../src/engine/tfjs/tfjs-oracle.js';
 import { loadExperimentModule } from '../src/experiment/load-module.js';
-import { DEFAULT_MONITOR } from '../src/train/monitor.js';
-import { defaultOptimizerSettings } from '../src/train/optimizers.js';
+import { DEFAULT_COMBINE, DEFAULT_MONITOR, defaultOptimizerSettings } from '../src/spec/settings.js';
 import { train, type StepRow } from '../src/train/train-loop.js';
-import { DEFAULT_COMBINE } from '../src/train/combiner.js';
 
 const modulePath = join(dirname(fileURLToPath(import.meta.url)), '..', 'experiments', 'adversarial.ts');
 /** Enough for the gap to open (2,000-step numbers are in the module's header). */

@@ -25,10 +25,7 @@ import { runFiles } from '../src/io/run-files.js';
 import { executeRun } from '../src/runner/execute-run.js';
 import { preflight } from '../src/runner/preflight.js';
 import type { RunConfig } from '../src/spec/types.js';
-import { DEFAULT_VERDICT } from '../src/summary/verdict.js';
-import { DEFAULT_MONITOR } from '../src/train/monitor.js';
-import { defaultOptimizerSettings } from '../src/train/optimizers.js';
-import { DEFAULT_COMBINE } from '../src/train/combiner.js';
+import { DEFAULT_COMBINE, DEFAULT_MONITOR, DEFAULT_VERDICT, defaultOptimizerSettings } from '../src/spec/settings.js';
 import { worstCentralDifference } from './fixtures/oracle-checks.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MONITOR, checkDivergence } from '../src/train/monitor.js';
+import { DEFAULT_MONITOR } from '../src/spec/settings.js';
+import { checkDivergence } from '../src/train/monitor.js';
 
 describe('checkDivergence', () => {
   it.each([

@@ -2,9 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SEED_EXPERIMENT, type DeclarativeExperiment } from '../src/experiment/declarative.js';
 import { parseSweepSpec, type SpecContext, type SpecFile, type SpecFlags, type SpecMode } from '../src/spec/parse-spec.js';
 import type { RunConfig, SweepSpec } from '../src/spec/types.js';
-import { DEFAULT_VERDICT } from '../src/summary/verdict.js';
-import { DEFAULT_MONITOR } from '../src/train/monitor.js';
-import { DEFAULT_COMBINE } from '../src/train/combiner.js';
+import { DEFAULT_COMBINE, DEFAULT_MONITOR, DEFAULT_VERDICT } from '../src/spec/settings.js';
 
 const CWD = '/work';
 

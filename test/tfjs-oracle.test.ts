@@ -29,11 +29,10 @@ import { loadExperimentModule } from '../src/experiment/load-module.js';
 import { fromStateDict, toStateDict, type StateDict } from '../src/experiment/param-layout.js';
 import { TorchGenerator } from '../src/experiment/torch-rng.js';
 import type { RunConfig } from '../src/spec/types.js';
-import { DEFAULT_VERDICT } from '../src/summary/verdict.js';
-import { DEFAULT_MONITOR, type MonitorSettings } from '../src/train/monitor.js';
-import { defaultOptimizerSettings, type OptimizerName } from '../src/train/optimizers.js';
+import { DEFAULT_COMBINE, DEFAULT_MONITOR, DEFAULT_VERDICT, defaultOptimizerSettings } from '../src/spec/settings.js';
+import type { MonitorSettings } from '../src/train/monitor.js';
+import type { OptimizerName } from '../src/train/optimizers.js';
 import { train, type StepRow, type TrainOutcome } from '../src/train/train-loop.js';
-import { DEFAULT_COMBINE } from '../src/train/combiner.js';
 import { recordingOracle, worstCentralDifference } from './fixtures/oracle-checks.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -4,11 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FusedOracle } from '../src/engine/fused/fused-oracle.js';
 import { SEED_EXPERIMENT } from '../src/experiment/declarative.js';
-import { DEFAULT_MONITOR } from '../src/train/monitor.js';
-import { defaultOptimizerSettings } from '../src/train/optimizers.js';
+import { DEFAULT_COMBINE, DEFAULT_MONITOR, defaultOptimizerSettings } from '../src/spec/settings.js';
 import { DIAGNOSTIC_STEPS, diagnosticStride, train, TrainingFailure, type StepRow, type TrainSettings } from '../src/train/train-loop.js';
 import type { CombinedEvaluation, Evaluation } from '../src/engine/types.js';
-import { DEFAULT_COMBINE } from '../src/train/combiner.js';
 
 const refDir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'torch');
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_VERDICT, judgeStability, windowStart, type JudgeInput } from '../src/summary/verdict.js';
+import { DEFAULT_VERDICT } from '../src/spec/settings.js';
+import { judgeStability, windowStart, type JudgeInput } from '../src/summary/verdict.js';
 import { computeWindowStats } from '../src/train/window-stats.js';
 
 /** A window of 200 steps (800…999) built from per-step functions; loss2 weighted `weight` (α). */

@@ -5,6 +5,7 @@
  */
 import type { GradientOracle, CombinedEvaluation } from '../../src/engine/types.js';
 import type * as OptimizersModule from '../../src/train/optimizers.js';
+import type * as SettingsModule from '../../src/spec/settings.js';
 import type * as FusedModule from '../../src/engine/fused/fused-oracle.js';
 import type * as DeclarativeModule from '../../src/experiment/declarative.js';
 import type * as TfjsModule from '../../src/engine/tfjs/index.js';
@@ -38,7 +39,8 @@ export interface OracleTiming {
  * times the same trajectory.
  */
 export async function timeOracleLoop(oracle: GradientOracle, plan: LoopPlan): Promise<OracleTiming> {
-  const { createOptimizer, defaultOptimizerSettings } = await importDist<typeof OptimizersModule>('train/optimizers.js');
+  const { createOptimizer } = await importDist<typeof OptimizersModule>('train/optimizers.js');
+  const { defaultOptimizerSettings } = await importDist<typeof SettingsModule>('spec/settings.js');
   const settings = defaultOptimizerSettings('adam');
   const size = oracle.layout.size;
   const out: CombinedEvaluation = { loss1: NaN, loss2: NaN, direction: new Float64Array(size) };

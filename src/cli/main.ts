@@ -10,6 +10,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { readPackageVersion } from '../io/package-version.js';
 import type { SpecFlags } from '../spec/parse-spec.js';
+import { SETTINGS, renderChoices, renderHelpDefault } from '../spec/settings.js';
 
 /** The flags of `run` and `sweep`: the spec's flags plus where and how to run. */
 export interface SpecOptions extends SpecFlags {
@@ -34,24 +35,29 @@ export const MAX_JOBS_PER_CORE = 4;
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function addSpecOptions(cmd: Command, mode: 'run' | 'sweep'): Command {
+  // Defaults and names come from the settings registry: help that repeats them by hand goes stale.
+  const dflt = (key: string) => renderHelpDefault(key, mode);
   cmd
     .option('--spec <file>', 'settings from a YAML or JSON file (flags given here win)')
-    .option('--experiment <name>', 'built-in declarative experiment (default: seed)')
+    .option('--experiment <name>', `built-in declarative experiment ${dflt('experiment')}`)
     .option('--module <path>', 'your experiment: a .ts/.js module exporting model, data, loss1, loss2')
-    .option('--alpha <values>', mode === 'sweep' ? 'weights α of loss2: 0,0.01,0.1,1 | 0-4 | logspace(-4,0,9) (default 0,0.01,0.1,1)' : 'weight α of loss2 (default 0)');
-  if (mode === 'sweep') cmd.option('--seeds <values>', 'seeds: 0-4 | 0,1,2 (default 0)');
-  else cmd.option('--seed <n>', 'seed of the initial weights and random data (default 0)');
+    .option('--alpha <values>', mode === 'sweep' ? `weights α of loss2: 0,0.01,0.1,1 | 0-4 | logspace(-4,0,9) ${dflt('alpha')}` : `weight α of loss2 ${dflt('alpha')}`);
+  if (mode === 'sweep') cmd.option('--seeds <values>', `seeds: 0-4 | 0,1,2 ${dflt('seeds')}`);
+  else cmd.option('--seed <n>', `seed of the initial weights and random data ${dflt('seeds')}`);
   return cmd
-    .option('--steps <n>', 'training steps per run (default 10000)')
-    .option('--optimizer <name>', 'sgd | momentum | adam | adamw | rmsprop (default adam, PyTorch defaults)')
-    .option('--lr <x>', 'learning rate (default: the optimizer\'s PyTorch default; 1e-3 for sgd/momentum)')
-    .option('--log-every <k>', 'write every k-th step to steps.csv (default 1)')
-    .option('--engine <name>', 'auto | fused | tfjs (default auto: fused for declarative experiments)')
-    .option('--backend <name>', 'tfjs backend: cpu | wasm | tensorflow (default cpu)')
+    .option('--steps <n>', `training steps per run ${dflt('steps')}`)
+    .option('--optimizer <name>', `${renderChoices('optimizer.name')} ${dflt('optimizer')}, with PyTorch's defaults`)
+    .option('--lr <x>', `learning rate ${dflt('optimizer.lr')}`)
+    .option('--log-every <k>', `write every k-th step to steps.csv ${dflt('log_every')}`)
+    .option('--engine <name>', `${renderChoices('engine')} ${dflt('engine')}: ${SETTINGS.engine!.reason}`)
+    .option('--backend <name>', `tfjs backend: ${renderChoices('backend')} ${dflt('backend')}`)
     .option('--init <file>', 'initial parameters from a PyTorch state_dict dumped to JSON')
-    .option('--combine <name>', 'how the two gradients become one direction: fixed (default), normalized, pcgrad, mgda, constraint (with --set combine.tau=… or combine.epsilon=…), reversal')
+    .option(
+      '--combine <name>',
+      `how the two gradients become one direction: ${renderChoices('combine.name')} ${dflt('combine')}; constraint needs --set combine.tau=… or combine.epsilon=…`,
+    )
     .option('--set <key=values>', 'set or sweep any setting, e.g. optimizer.lr=1e-3,1e-2 (repeatable)', collect)
-    .option('--name <name>', 'name of the results directory (default: the experiment name)')
+    .option('--name <name>', `name of the results directory ${dflt('name')}`)
     .option(
       '--out <dir>',
       mode === 'sweep'

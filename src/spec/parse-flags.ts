@@ -7,7 +7,8 @@ import type { AxisValue } from './types.js';
 import { renderSuggestion } from './nearest-name.js';
 import { parseNumberList, splitTopLevelCommas } from './parse-values.js';
 import { renderSpecError, type Origin } from './spec-errors.js';
-import { KEY_ALIASES, SETTINGS, canonicalSettingKey, describeAllowed, describeSettableKeys, type SettingKind } from './spec-keys.js';
+import { SETTINGS, type SettingKind } from './settings.js';
+import { KEY_ALIASES, canonicalSettingKey, describeAllowed, describeSettableKeys } from './spec-keys.js';
 
 /** Raw strings from commander; all optional. */
 export interface SpecFlags {
@@ -55,23 +56,18 @@ export interface ParsedFlags {
   readonly errors: string[];
 }
 
-/** Named flags and the setting each one sets (`--seed` takes one value, `--alpha`/`--seeds` a list). */
-const NAMED_FLAGS: readonly { field: Exclude<keyof SpecFlags, 'set'>; flag: string; key: string }[] = [
-  { field: 'name', flag: '--name', key: 'name' },
-  { field: 'experiment', flag: '--experiment', key: 'experiment' },
-  { field: 'module', flag: '--module', key: 'module' },
-  { field: 'alpha', flag: '--alpha', key: 'alpha' },
-  { field: 'seeds', flag: '--seeds', key: 'seeds' },
-  { field: 'seed', flag: '--seed', key: 'seeds' },
-  { field: 'steps', flag: '--steps', key: 'steps' },
-  { field: 'logEvery', flag: '--log-every', key: 'log_every' },
-  { field: 'optimizer', flag: '--optimizer', key: 'optimizer.name' },
-  { field: 'lr', flag: '--lr', key: 'optimizer.lr' },
-  { field: 'combine', flag: '--combine', key: 'combine.name' },
-  { field: 'engine', flag: '--engine', key: 'engine' },
-  { field: 'backend', flag: '--backend', key: 'backend' },
-  { field: 'init', flag: '--init', key: 'init' },
-];
+/**
+ * Named flags and the setting each one sets, in the registry's order (`--seed` takes one value,
+ * `--alpha`/`--seeds` a list). `field` is the flag as commander hands it over (`--log-every`: logEvery).
+ */
+const NAMED_FLAGS: readonly { field: Exclude<keyof SpecFlags, 'set'>; flag: string; key: string }[] = Object.entries(SETTINGS).flatMap(
+  ([key, s]) =>
+    (s.flags ?? []).map((flag) => ({
+      field: flag.slice(2).replace(/-(.)/g, (_, c: string) => c.toUpperCase()) as Exclude<keyof SpecFlags, 'set'>,
+      flag,
+      key,
+    })),
+);
 
 const SET_FORM = 'key=value or key=v1,v2,… (e.g. --set optimizer.lr=1e-3,1e-2)';
 

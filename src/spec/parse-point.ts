@@ -4,14 +4,22 @@
  * other values (an optimizer's own defaults). Pure apart from the injected `resolveFile`.
  */
 import { BUILTIN_EXPERIMENTS, type DeclarativeExperiment, type LossName } from '../experiment/declarative.js';
-import { DEFAULT_COMBINE, type CombineSettings } from '../train/combiner.js';
-import { DEFAULT_MONITOR } from '../train/monitor.js';
-import { defaultOptimizerSettings, type OptimizerSettings } from '../train/optimizers.js';
-import { DEFAULT_VERDICT } from '../summary/verdict.js';
+import type { CombineSettings } from '../train/combiner.js';
+import type { OptimizerSettings } from '../train/optimizers.js';
 import { NAME_FIELDS } from './document-path.js';
 import { renderSuggestion } from './nearest-name.js';
 import { renderKeyError, renderZodIssues, type OriginMap } from './spec-errors.js';
-import { pointSchema, type CombineDocument, type ExperimentDocument, type OptimizerDocument } from './spec-schema.js';
+import {
+  DEFAULT_COMBINE,
+  DEFAULT_MONITOR,
+  DEFAULT_VERDICT,
+  DEFAULTS,
+  defaultOptimizerSettings,
+  pointSchema,
+  type CombineDocument,
+  type ExperimentDocument,
+  type OptimizerDocument,
+} from './settings.js';
 import type { ExperimentSource, RunConfig } from './types.js';
 
 export interface ResolvedFile {
@@ -33,16 +41,6 @@ export interface PointContext {
 export type PointSettings = Omit<RunConfig, 'id' | 'alpha' | 'seed' | 'coords'>;
 
 export type PointResult = { ok: true; settings: PointSettings } | { ok: false; errors: string[] };
-
-/** The defaults of the top-level scalar settings; their reasons are in the notes. */
-const DEFAULTS = {
-  experiment: 'seed', // the problem this project started from (DESIGN.md)
-  steps: 10_000, // the seed problem's 10,000 updates
-  log_every: 1, // every step: the verdicts look at the last window row by row
-  optimizer: 'adam', // the seed problem's optimizer
-  engine: 'auto', // fused for declarative experiments, tfjs for modules
-  backend: 'cpu', // always available; wasm/tensorflow are opt-in
-} as const;
 
 const MODULE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 const builtinList = Object.keys(BUILTIN_EXPERIMENTS).join(', ');

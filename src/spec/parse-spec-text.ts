@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { extname } from 'node:path';
 import type { Document, YAMLError } from 'yaml';
 import { describeUnderflow, underflowsToZero } from './parse-values.js';
-import { MAPPING_KEYS } from './spec-schema.js';
+import { MAPPING_KEYS } from './settings.js';
 
 /**
  * `yaml` is loaded on the first spec file, not at start-up: most commands have no spec file, and

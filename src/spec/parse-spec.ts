@@ -8,7 +8,6 @@
  * experiment or the module replaces the file's choice, with the file's experiment settings.
  */
 import { basename, dirname, extname, resolve } from 'node:path';
-import * as z from 'zod';
 import { deleteAt, getAt, setAt } from './document-path.js';
 import { expandAxisCombinations, expandGrid, formatAxisValue } from './expand-grid.js';
 import { parseSpecFlags, type SpecFlags } from './parse-flags.js';
@@ -17,15 +16,14 @@ import { parseSpecText } from './parse-spec-text.js';
 import { parseNumberList } from './parse-values.js';
 import { renderSuggestion } from './nearest-name.js';
 import { OriginMap, describeValue, renderSpecError, renderZodIssues, toOneLine, type Origin } from './spec-errors.js';
-import { SETTINGS, canonicalSettingKey, describeAllowed, describeSettableKeys } from './spec-keys.js';
-import { MAPPING_KEYS, MAX_SEED } from './spec-schema.js';
+import { LIST_SCHEMAS, MAPPING_KEYS, SETTINGS, DEFAULTS, defaultAlphas } from './settings.js';
+import { canonicalSettingKey, describeAllowed, describeSettableKeys } from './spec-keys.js';
 import { computeDirectoryName } from './directory-name.js';
-import type { Axis, AxisValue, RunConfig, SweepSpec } from './types.js';
+import type { Axis, AxisValue, RunConfig, SpecMode, SweepSpec } from './types.js';
 
 export type { SpecFlags } from './parse-flags.js';
+export type { SpecMode } from './types.js';
 export type { ResolvedFile } from './parse-point.js';
-
-export type SpecMode = 'run' | 'sweep';
 
 export interface SpecFile {
   /** As the user typed it: messages name the file this way. */
@@ -47,10 +45,6 @@ export type SpecResult = { ok: true; spec: SweepSpec } | { ok: false; errors: st
  * typo (`seeds: 0-100000`) is likelier than intent. Split bigger studies into several specs.
  */
 export const MAX_RUNS = 100_000;
-
-/** Sweep default: no α, then three decades, to see where loss2 starts to matter. Run default: plain loss1. */
-const DEFAULT_ALPHAS: Readonly<Record<SpecMode, readonly number[]>> = { sweep: [0, 0.01, 0.1, 1], run: [0] };
-const DEFAULT_SEEDS: readonly number[] = [0];
 
 interface AxisEntry {
   readonly key: string;
@@ -123,8 +117,8 @@ export function parseSweepSpec(flags: SpecFlags, file: SpecFile | undefined, ctx
   }
 
   // 3. α and seeds.
-  const alphas = readList('alpha', lists.get('alpha'), DEFAULT_ALPHAS[ctx.mode], origins, errors);
-  const seeds = readList('seeds', lists.get('seeds'), DEFAULT_SEEDS, origins, errors);
+  const alphas = readList('alpha', lists.get('alpha'), defaultAlphas(ctx.mode), origins, errors);
+  const seeds = readList('seeds', lists.get('seeds'), DEFAULTS.seeds, origins, errors);
   const axes: Axis[] = axisEntries.map((a) => ({ key: a.key, values: a.values }));
 
   // 4. The grid's size.
@@ -266,11 +260,6 @@ function readSweepValues(value: unknown, numeric: boolean, label: string, path: 
 function isAxisValue(v: unknown): v is AxisValue {
   return typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean';
 }
-
-const LIST_SCHEMAS: Readonly<Record<ListKey, z.ZodType<number[]>>> = {
-  alpha: z.array(z.number().min(0)).min(1),
-  seeds: z.array(z.number().int().min(0).max(MAX_SEED)).min(1),
-};
 
 /** α or seeds: a number, a list of numbers, or an expression; checked for range and duplicates. */
 function readList(key: ListKey, source: ListSource | undefined, fallback: readonly number[], origins: OriginMap, errors: string[]): number[] {

@@ -5,7 +5,7 @@
 import type * as z from 'zod';
 import { renderSuggestion } from './nearest-name.js';
 import { describeAllowed } from './spec-keys.js';
-import { MAPPING_KEYS } from './spec-schema.js';
+import { MAPPING_KEYS } from './settings.js';
 
 /** Where a setting's value came from. */
 export interface Origin {

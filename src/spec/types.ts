@@ -10,6 +10,9 @@ import type { VerdictSettings } from '../summary/verdict.js';
 
 export type EngineChoice = 'auto' | 'tfjs' | 'fused';
 
+/** Which command reads the spec: `run` trains one grid point, `sweep` a grid. */
+export type SpecMode = 'run' | 'sweep';
+
 export type ExperimentSource =
   | { readonly kind: 'declarative'; readonly definition: DeclarativeExperiment }
   /** A user module; `path` is absolute, `sha256` the hash of its file's bytes. */

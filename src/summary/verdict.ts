@@ -30,9 +30,6 @@ export interface VerdictSettings {
   readonly drift_tol: number;
 }
 
-/** 10% window: long enough to see a swing, recent enough to ignore the transient. 1%: a band a person would call flat. */
-export const DEFAULT_VERDICT: VerdictSettings = { window: 0.1, settle_tol: 0.01, drift_tol: 0.01 };
-
 /** First step of the last window for a run of `steps` steps. */
 export function windowStart(steps: number, settings: VerdictSettings): number {
   return Math.max(0, steps - Math.max(1, Math.ceil(steps * settings.window)));

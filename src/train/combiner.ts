@@ -31,8 +31,6 @@ export interface CombineSettings {
   readonly dual_restarts: boolean;
 }
 
-export const DEFAULT_COMBINE: CombineSettings = { name: 'fixed', beta: 0.9, tau: null, epsilon: null, dual_lr: 0.01, dual_restarts: true };
-
 export interface Combiner {
   /**
    * When the direction is always exactly ∇loss1 − w·∇loss2 with this fixed w, the training loop

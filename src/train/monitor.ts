@@ -1,16 +1,15 @@
 /**
- * The divergence monitor: checked after every evaluation, logged or not.
+ * The divergence monitor: checked after every evaluation, logged or not. Its thresholds' defaults,
+ * and why, are in the settings registry (spec/settings.ts).
  */
 export interface MonitorSettings {
-  /** |loss1| or |loss2| above this means diverged. 1e10: far above any loss a sane run reaches, far below float32 overflow (3.4e38). */
+  /** |loss1| or |loss2| above this means diverged. */
   readonly max_loss: number;
-  /** Euclidean norm of all parameters above this means diverged (1e8: ~1e4 per weight for a 1M-parameter model). */
+  /** Euclidean norm of all parameters above this means diverged. */
   readonly max_param_norm: number;
   /** Stop the run at the first divergence (true) or keep training and only record it (false). */
   readonly stop_on_diverge: boolean;
 }
-
-export const DEFAULT_MONITOR: MonitorSettings = { max_loss: 1e10, max_param_norm: 1e8, stop_on_diverge: true };
 
 export type DivergeReason = 'non-finite' | 'loss1-threshold' | 'loss2-threshold' | 'param-norm-threshold';
 

@@ -6,6 +6,7 @@
  * first buffer taken as the raw gradient (no dampening on step 1).
  *
  * Each `step` updates params in place and allocates nothing: it runs once per training step.
+ * PyTorch's defaults per optimizer are in the settings registry (spec/settings.ts).
  */
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamw', 'rmsprop'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
@@ -31,37 +32,6 @@ export interface OptimizerSettings {
   readonly rms_alpha: number;
   /** RMSprop: normalize by the centered second moment. */
   readonly centered: boolean;
-}
-
-/**
- * PyTorch's defaults per optimizer. `momentum` is SGD with momentum 0.9 (the usual choice; SGD's
- * own default is 0). PyTorch's SGD has no default lr: 1e-3 here, the seed problem's rate.
- */
-export function defaultOptimizerSettings(name: OptimizerName): OptimizerSettings {
-  const base = {
-    name,
-    lr: 1e-3,
-    betas: [0.9, 0.999] as const,
-    eps: 1e-8,
-    weight_decay: 0,
-    momentum: 0,
-    dampening: 0,
-    nesterov: false,
-    amsgrad: false,
-    rms_alpha: 0.99,
-    centered: false,
-  };
-  switch (name) {
-    case 'sgd':
-    case 'adam':
-      return base;
-    case 'momentum':
-      return { ...base, momentum: 0.9 };
-    case 'adamw':
-      return { ...base, weight_decay: 1e-2 };
-    case 'rmsprop':
-      return { ...base, lr: 1e-2 };
-  }
 }
 
 export interface Optimizer {
