@@ -3,6 +3,7 @@
  * can be swept, and what is allowed (the tail of every error message about it). Pure.
  */
 import { ACTIVATIONS, BUILTIN_EXPERIMENTS, LOSSES } from '../experiment/declarative.js';
+import { MODULE_EXTENSIONS } from '../experiment/module-extensions.js';
 import { COMBINERS } from '../train/combiner.js';
 import { OPTIMIZERS } from '../train/optimizers.js';
 import { NUMBER_LIST_FORMS } from './parse-values.js';
@@ -60,7 +61,7 @@ export const SETTINGS: Readonly<Record<string, SettingInfo>> = {
   module: {
     kind: 'string',
     sweepable: false,
-    allowed: 'a .ts, .mts, .js or .mjs file (relative to the spec file, or to the working directory for flags)',
+    allowed: `a ${MODULE_EXTENSIONS.slice(0, -1).join(', ')} or ${MODULE_EXTENSIONS.at(-1)} file (relative to the spec file, or to the working directory for flags)`,
   },
   alpha: { kind: 'numbers', sweepable: true, allowed: `finite numbers ≥ 0, no duplicates: ${NUMBER_LIST_FORMS}` },
   seeds: {
