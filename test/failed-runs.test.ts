@@ -12,7 +12,7 @@ import { computeReading } from '../src/report/compute-reading.js';
 import { renderRunTable } from '../src/report/render-tables.js';
 import { computeAggregates } from '../src/summary/aggregate.js';
 import { renderFailure } from '../src/summary/failure.js';
-import { parseRunSummary } from '../src/results/summary-file.js';
+import { parseRunSummary } from '../src/results/summary-parse.js';
 import type { RunRecord } from '../src/summary/run-record.js';
 import { makeSummary, makeTempDir, runIdOf, writeFinishedRun, writeSweepJson, type Coords, type SummaryInput } from './fixtures/results/build-results.js';
 
