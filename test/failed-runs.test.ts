@@ -7,12 +7,12 @@
 import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { summarizeCommand, type SummarizeOutput } from '../src/cli/commands/summarize.js';
-import { parseJson, stringifyJson } from '../src/io/json.js';
+import { parseJson, stringifyJson } from '../src/results/json.js';
 import { computeReading } from '../src/report/compute-reading.js';
 import { renderRunTable } from '../src/report/render-tables.js';
 import { computeAggregates } from '../src/summary/aggregate.js';
 import { renderFailure } from '../src/summary/failure.js';
-import { parseRunSummary } from '../src/summary/parse-results.js';
+import { parseRunSummary } from '../src/results/summary-parse.js';
 import type { RunRecord } from '../src/summary/run-record.js';
 import { makeSummary, makeTempDir, runIdOf, writeFinishedRun, writeSweepJson, type Coords, type SummaryInput } from './fixtures/results/build-results.js';
 

@@ -21,7 +21,7 @@ import { createEvaluation } from '../src/engine/types.js';
 import { UserError } from '../src/errors.js';
 import { loadExperimentModule } from '../src/experiment/load-module.js';
 import { isFunctionalModule, type FunctionalModule } from '../src/experiment/module-types.js';
-import { runFiles } from '../src/io/run-files.js';
+import { runFiles } from '../src/results/layout.js';
 import { executeRun } from '../src/runner/execute-run.js';
 import { preflight } from '../src/runner/preflight.js';
 import type { RunConfig } from '../src/spec/types.js';

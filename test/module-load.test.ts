@@ -12,6 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkModule } from '../src/engine/tfjs/index.js';
 import { UserError } from '../src/errors.js';
 import { loadExperimentModule } from '../src/experiment/load-module.js';
+import { MODULE_EXTENSIONS } from '../src/experiment/module-extensions.js';
+import { parseSweepSpec, type SpecContext } from '../src/spec/parse-spec.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = (name: string): string => join(here, 'fixtures', 'modules', name);
@@ -194,5 +196,33 @@ describe('module cache', () => {
     const first = await loadExperimentModule(path);
     expect(first.name).toBe('fixed');
     expect(await loadExperimentModule(path)).toBe(first);
+  });
+});
+
+describe('module extensions: one list, the spec and the loader agree', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mo-train-ext-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // A module every form can spell: ESM syntax (tsx turns it into CommonJS for .cts).
+  const specContext: SpecContext = { mode: 'sweep', cwd: dir, resolveFile: (absPath) => ({ absPath, sha256: 'x' }) };
+  const source = 'export default { params: () => ({}), data: () => ({}), loss1: () => 0, loss2: () => 0 };\n';
+
+  it.each(MODULE_EXTENSIONS.map((ext) => ({ ext })))('a $ext module passes the spec and loads', async ({ ext }) => {
+    const path = join(dir, `m${ext}`);
+    writeFileSync(path, source);
+    const parsed = parseSweepSpec({ module: path }, undefined, specContext);
+    expect(parsed.ok && parsed.spec.runs[0]!.experiment.kind).toBe('module');
+    expect(Object.keys(await loadExperimentModule(path)).sort()).toEqual(['data', 'loss1', 'loss2', 'params']);
+  });
+
+  it('the list is the five the loader was built for', () => {
+    expect([...MODULE_EXTENSIONS]).toEqual(['.ts', '.mts', '.cts', '.js', '.mjs']);
+  });
+
+  it.each(['.py', '.json', '.tsx'])('a %s module is refused by the spec and by the loader', async (ext) => {
+    const path = join(dir, `m${ext}`);
+    writeFileSync(path, source);
+    const parsed = parseSweepSpec({ module: path }, undefined, specContext);
+    expect(parsed.ok ? [] : parsed.errors).toEqual([expect.stringContaining(`"${path}" does not end in`)]);
+    await expect(loadExperimentModule(path)).rejects.toThrow(`unsupported module extension "${ext}"`);
   });
 });

@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
-import { stringifyJson } from '../src/io/json.js';
+import { stringifyJson } from '../src/results/json.js';
 import { loadPlotData } from '../src/plot/plot-data.js';
 import { configFor, makeSummary, makeTempDir, runIdOf, writeFinishedRun, writeRunFiles, writeSweepJson, type Coords } from './fixtures/results/build-results.js';
 

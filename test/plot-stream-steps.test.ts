@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCsvNumberBytes, streamStepsRows } from '../src/io/stream-steps.js';
-import { parseCsvNumber } from '../src/summary/parse-results.js';
+import { parseCsvNumber } from '../src/results/steps-file.js';
 
 const bytes = (text: string) => Buffer.from(text, 'latin1');
 const parse = (text: string) => parseCsvNumberBytes(bytes(`,${text},`), 1, text.length + 1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePythonJson } from '../src/io/json.js';
+import { parsePythonJson } from '../src/results/json.js';
 
 describe('parsePythonJson: JSON as Python json.dumps writes it', () => {
   it.each<[string, unknown]>([

@@ -577,7 +577,7 @@ describe('parseSweepSpec: bad specs', () => {
     ['an unknown experiment', { experiment: 'sed' }, undefined, 'sweep', ['--experiment: unknown experiment "sed" (did you mean "seed"?); allowed: a built-in experiment (seed)']],
     ['an unknown base', {}, 'experiment: {base: xor}', 'sweep', ['specs/x.yaml: experiment.base: unknown experiment "xor"; allowed: a built-in experiment (seed)']],
     ['engine fused with a module', { engine: 'fused' }, 'module: m.ts', 'sweep', ['--engine: fused serves declarative experiments only, and this spec runs the module m.ts; allowed: auto or tfjs with a module']],
-    ['a module that is not JavaScript', { module: 'm.py' }, undefined, 'sweep', ['--module: "m.py" does not end in .ts, .mts, .js, .mjs']],
+    ['a module that is not JavaScript', { module: 'm.py' }, undefined, 'sweep', ['--module: "m.py" does not end in .ts, .mts, .cts, .js, .mjs']],
     ['an init that is not JSON', {}, 'init: w.pt', 'sweep', ['specs/x.yaml: init: "w.pt" does not end in .json']],
     ['an unresolved module', {}, 'module: missing.ts', 'sweep', ['specs/x.yaml: module: cannot read /work/specs/missing.ts (no such file)', "relative path resolves against the spec file's directory"]],
     ['an unresolved init', { init: 'missing.json' }, undefined, 'sweep', ['--init: cannot read /work/missing.json (no such file)', 'against the working directory']],

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readStepsExcerpt } from '../src/io/read-results.js';
-import { computeStepsExcerpt } from '../src/summary/parse-results.js';
+import { computeStepsExcerpt } from '../src/results/steps-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mo-train-excerpt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

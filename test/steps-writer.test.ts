@@ -5,7 +5,8 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStepsWriter } from '../src/io/steps-writer.js';
-import { STEP_COLUMNS, type StepRow } from '../src/train/train-loop.js';
+import { STEP_COLUMNS } from '../src/results/steps-file.js';
+import type { StepRow } from '../src/train/train-loop.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mo-train-steps-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

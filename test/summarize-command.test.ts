@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { summarizeCommand, type SummarizeOutput } from '../src/cli/commands/summarize.js';
-import { parseJson, stringifyJson } from '../src/io/json.js';
+import { parseJson, stringifyJson } from '../src/results/json.js';
 import { readResults } from '../src/io/read-results.js';
 import { computeAggregates } from '../src/summary/aggregate.js';
-import { parseCsvNumber } from '../src/summary/parse-results.js';
+import { parseCsvNumber } from '../src/results/steps-file.js';
 import { computeGroupTable, computeRunTable, type Table } from '../src/summary/tables.js';
 import { fmt } from '../src/summary/verdict.js';
 import {

@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseJson, stringifyJson } from '../src/io/json.js';
-import {
-  computeStepsMismatch,
-  parseCsvNumber,
-  parseRunSummary,
-  parseStepsCsv,
-  parseSweepRecord,
-  type StepsTail,
-} from '../src/summary/parse-results.js';
+import { parseJson, stringifyJson } from '../src/results/json.js';
+import { computeStepsMismatch, parseCsvNumber, parseStepsCsv, type StepsTail } from '../src/results/steps-file.js';
+import { parseRunSummary } from '../src/results/summary-parse.js';
+import { parseSweepRecord } from '../src/results/sweep-file.js';
 import { computeWindowStats } from '../src/train/window-stats.js';
 import { makeSummary } from './fixtures/results/build-results.js';
 

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
-import { stringifyJson } from '../src/io/json.js';
+import { stringifyJson } from '../src/results/json.js';
 import { readResults } from '../src/io/read-results.js';
 import type { RunRecord } from '../src/summary/run-record.js';
 import {

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunSummary } from '../../src/summary/run-summary.js';
+import type { RunSummary } from '../../src/results/summary-file.js';
 import { BIN_PATH, REPO_DIR } from './dist-import.js';
 
 export interface CliResult {

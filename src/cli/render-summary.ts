@@ -4,7 +4,7 @@
  */
 import { sep } from 'node:path';
 import chalk, { Chalk, type ChalkInstance } from 'chalk';
-import { stringifyJson } from '../io/json.js';
+import { stringifyJson } from '../results/json.js';
 import type { ResultsSet } from '../io/read-results.js';
 import type { WrittenTables } from '../io/write-tables.js';
 import type { PlotRun } from '../plot/plot-data.js';

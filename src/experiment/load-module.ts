@@ -10,10 +10,8 @@ import { existsSync, statSync } from 'node:fs';
 import { extname, isAbsolute, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserError } from '../errors.js';
+import { MODULE_EXTENSIONS, TYPESCRIPT_EXTENSIONS } from './module-extensions.js';
 import type { ExperimentModule } from './module-types.js';
-
-export const MODULE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs'] as const;
-const TYPESCRIPT = new Set(['.ts', '.mts', '.cts']);
 /** Functions every experiment has; besides them, exactly one of FORMS. */
 const REQUIRED = ['data', 'loss1', 'loss2'] as const;
 /** The two forms' own function: `params` (functional) or `model` (LayersModel). */
@@ -70,7 +68,7 @@ function describeImportError(err: unknown, absPath: string): string {
     const where = file === absPath ? '' : ` in ${displayPath(file!)}`;
     return `syntax error at ${line}:${Number(col) + 1}${where}: ${what}`;
   }
-  if (err instanceof SyntaxError && !TYPESCRIPT.has(extname(absPath).toLowerCase())) {
+  if (err instanceof SyntaxError && !TYPESCRIPT_EXTENSIONS.has(extname(absPath).toLowerCase())) {
     // Node's ESM loader keeps a syntax error's position out of the error object; its checker prints
     // it. A file that parses threw the SyntaxError itself (e.g. JSON.parse at the top level).
     const at = locateJsSyntaxError(absPath);

@@ -9,26 +9,17 @@ import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { AxisValue } from '../spec/types.js';
+import { parseInterruptedMarker } from '../results/interrupted-file.js';
+import { parseJson } from '../results/json.js';
+import { runFiles, RUNS_DIR, SWEEP_FILE } from '../results/layout.js';
+import { parseFormatVersion, type Parsed } from '../results/parsed.js';
+import { parseRunConfigCoords, parseRunConfigDocument } from '../results/run-config-parse.js';
+import { computeStepsMismatch, parseStepsExcerpt, type StepsExcerpt, type StepsTail } from '../results/steps-file.js';
+import { SUMMARY_FORMAT_VERSION } from '../results/summary-file.js';
+import { parseRunSummary } from '../results/summary-parse.js';
+import { parseSweepRecord, SWEEP_FORMAT_VERSION, type SweepRecord } from '../results/sweep-file.js';
 import { sortRunsByCoords } from '../summary/aggregate.js';
-import {
-  computeStepsMismatch,
-  parseRunConfigCoords,
-  parseRunSummary,
-  parseStepsExcerpt,
-  type StepsExcerpt,
-  parseSweepFormatVersion,
-  parseSweepRecord,
-  SWEEP_FORMAT_VERSION,
-  type Parsed,
-  type StepsTail,
-  type SweepRecord,
-} from '../summary/parse-results.js';
 import type { RunRecord } from '../summary/run-record.js';
-import { SUMMARY_FORMAT_VERSION } from '../summary/run-summary.js';
-import { parseJson } from './json.js';
-import { runFiles, RUNS_DIR } from './run-files.js';
-
-export const SWEEP_FILE = 'sweep.json';
 
 export interface ResultsSet {
   /** The directory as the user gave it; every path in problems and notes starts with it. */
@@ -45,7 +36,7 @@ export interface ResultsSet {
    * on stderr, since the runs they show may then not be the sweep's. Null when it was usable or absent.
    */
   readonly sweepIssue: string | null;
-  /** sweep.json parsed but not validated (null when absent or not JSON): the report's settings read it loosely. */
+  /** sweep.json parsed but not validated (null when absent or not JSON): the report's settings read it field by field (parseSweepSettings). */
   readonly sweepDocument: unknown;
 }
 
@@ -110,7 +101,7 @@ function readSweep(text: string): { sweep: SweepRecord | null; document: unknown
   } catch (err) {
     return { sweep: null, document: null, newer: null, issue: `not valid JSON (${(err as Error).message})` };
   }
-  const version = parseSweepFormatVersion(value);
+  const version = parseFormatVersion(value);
   const newer = version !== null && version > SWEEP_FORMAT_VERSION ? version : null;
   const parsed = parseSweepRecord(value);
   return parsed.ok ? { sweep: parsed.value, document: value, newer, issue: null } : { sweep: null, document: value, newer, issue: parsed.issue };
@@ -145,9 +136,8 @@ async function readRun(
   if (summaryFile.kind === 'unreadable') return corrupt(`${summaryPath}: cannot read it (${summaryFile.reason})`);
   if (summaryFile.kind === 'absent') {
     const progress = rows === null ? 'no steps.csv yet' : `${rows} ${rows === 1 ? 'row' : 'rows'} in steps.csv so far`;
-    const marker = await readText(join(path, runFiles.interrupted));
-    const stoppedAt = marker.kind === 'text' ? /"steps_run":\s*(\d+)/.exec(marker.text)?.[1] : undefined;
-    const what = stoppedAt !== undefined ? `interrupted after ${stoppedAt} steps` : 'still running, or stopped without a trace (killed)';
+    const stoppedAt = await readInterruptedSteps(join(path, runFiles.interrupted));
+    const what = stoppedAt !== null ? `interrupted after ${stoppedAt} steps` : 'still running, or stopped without a trace (killed)';
     return { id, path, state: 'unfinished', coords, summary: null, rows, problem: `${path}: no summary.json — ${what} (${progress}); a resume does it again` };
   }
   const summaryText = summaryFile.text;
@@ -160,7 +150,7 @@ async function readRun(
   }
   const parsed = parseRunSummary(value);
   if (!parsed.ok) {
-    const version = parseSweepFormatVersion(value);
+    const version = parseFormatVersion(value);
     const newer = version !== null && version > SUMMARY_FORMAT_VERSION ? ` (format_version ${version} is newer than this mo-train reads, ${SUMMARY_FORMAT_VERSION})` : '';
     return corrupt(`${summaryPath}: ${parsed.issue}${newer}`);
   }
@@ -214,6 +204,32 @@ async function readConfigCoords(path: string, id: string, notes: string[]): Prom
   }
   if (parsed.value.id !== id) notes.push(`${path}: id is "${parsed.value.id}", expected "${id}" (its directory's name)`);
   return parsed.value.coords;
+}
+
+/** Where an interrupted run stopped (interrupted.json's steps_run), or null without a readable marker. */
+async function readInterruptedSteps(path: string): Promise<number | null> {
+  const file = await readText(path);
+  if (file.kind !== 'text') return null;
+  try {
+    const parsed = parseInterruptedMarker(parseJson(file.text));
+    return parsed.ok ? parsed.value.steps_run : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A run's config.json as its settings, for showing them (the report); null when it is absent, not
+ * JSON or not an object: readResults has already reported what summarize needs of it.
+ */
+export async function readRunConfigDocument(runPath: string): Promise<Readonly<Record<string, unknown>> | null> {
+  const file = await readText(join(runPath, runFiles.config));
+  if (file.kind !== 'text') return null;
+  try {
+    return parseRunConfigDocument(parseJson(file.text));
+  } catch {
+    return null;
+  }
 }
 
 async function requireDirectory(dir: string): Promise<void> {

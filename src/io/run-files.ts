@@ -1,29 +1,19 @@
 /**
- * The files of one run directory (see DESIGN.md, "Results layout").
+ * The files of one run directory: creating, writing and clearing them (their names and shapes:
+ * results/).
  */
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig } from '../spec/types.js';
-import type { RunSummary } from '../summary/run-summary.js';
+import { parseStateDict, type StateDict } from '../results/final-params-file.js';
+import type { InterruptedMarker } from '../results/interrupted-file.js';
+import { parsePythonJson, stringifyJson } from '../results/json.js';
+import { runFiles } from '../results/layout.js';
+import { serializeRunConfig } from '../results/run-config-file.js';
+import type { RunSummary } from '../results/summary-file.js';
 import { writeFileAtomic, writeFileDurable } from './atomic-write.js';
-import { parsePythonJson, stringifyJson } from './json.js';
 import { UserError } from '../errors.js';
-
-export const RUNS_DIR = 'runs';
-
-export function runDirOf(outDir: string, id: string): string {
-  return join(outDir, RUNS_DIR, id);
-}
-
-export const runFiles = {
-  config: 'config.json',
-  steps: 'steps.csv',
-  summary: 'summary.json',
-  finalParams: 'final-params.json',
-  /** Left by a run stopped by an interruption (it has no summary.json): where it stopped. */
-  interrupted: 'interrupted.json',
-} as const;
 
 /** Creates the run's directory (it must not exist yet: an existing run is never overwritten). */
 export function createRunDir(runDir: string): void {
@@ -31,7 +21,7 @@ export function createRunDir(runDir: string): void {
 }
 
 export function writeRunConfig(runDir: string, config: RunConfig): void {
-  writeFileSync(join(runDir, runFiles.config), stringifyJson(config), { flag: 'wx' });
+  writeFileSync(join(runDir, runFiles.config), serializeRunConfig(config), { flag: 'wx' });
 }
 
 /** Written last and atomically: its presence means the run finished (or was recorded as failed). */
@@ -40,11 +30,11 @@ export function writeRunSummary(runDir: string, summary: RunSummary): void {
 }
 
 /** Written (and fsynced) before summary.json, whose directory fsync also makes its entry durable. */
-export function writeFinalParams(runDir: string, stateDict: Record<string, unknown>): Promise<void> {
+export function writeFinalParams(runDir: string, stateDict: StateDict): Promise<void> {
   return writeFileDurable(join(runDir, runFiles.finalParams), stringifyJson(stateDict));
 }
 
-export function writeInterruptedMarker(runDir: string, marker: { status: 'interrupted'; id: string; steps_run: number }): void {
+export function writeInterruptedMarker(runDir: string, marker: InterruptedMarker): void {
   writeFileAtomic(join(runDir, runFiles.interrupted), stringifyJson(marker));
 }
 
@@ -70,7 +60,7 @@ export function clearRunDir(runDir: string): void {
  * A state_dict dumped to JSON (`--init`), also as Python writes it (bare NaN/Infinity, refused
  * later by name as non-finite weights); a user error names the file and what is wrong.
  */
-export function readStateDictFile(path: string): Record<string, unknown> {
+export function readStateDictFile(path: string): StateDict {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -83,10 +73,9 @@ export function readStateDictFile(path: string): Record<string, unknown> {
   } catch (err) {
     throw new UserError(`--init ${path}: not valid JSON (${(err as Error).message})`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new UserError(`--init ${path}: expected a JSON object of tensors like {"fc1.weight": [[…]], "fc1.bias": […]}`);
-  }
-  return value as Record<string, unknown>;
+  const parsed = parseStateDict(value);
+  if (!parsed.ok) throw new UserError(`--init ${path}: expected a JSON object of tensors like {"fc1.weight": [[…]], "fc1.bias": […]}`);
+  return parsed.value;
 }
 
 export function sha256File(path: string): string {

@@ -19,7 +19,8 @@
  */
 import { closeSync, fsync, openSync, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { STEP_COLUMNS, type StepRow, type StepSink } from '../train/train-loop.js';
+import { STEP_COLUMNS } from '../results/steps-file.js';
+import type { StepRow, StepSink } from '../train/train-loop.js';
 
 export interface StepsWriter extends StepSink {
   /** Writes what is buffered, syncs it to disk (fsync) and closes the file. */

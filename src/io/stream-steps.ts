@@ -6,7 +6,7 @@
  * A last line without its newline is a write cut short and is ignored, as summarize does.
  */
 import { open } from 'node:fs/promises';
-import { parseCsvNumber } from '../summary/parse-results.js';
+import { parseCsvNumber, type STEP_COLUMNS } from '../results/steps-file.js';
 
 export type StepsRowSink = (step: number, loss1: number, loss2: number) => void;
 
@@ -16,7 +16,7 @@ export type StreamedSteps =
   /** Cannot be read, or is not a steps.csv; `reason` names what is wrong (the caller adds the path). */
   | { readonly kind: 'unreadable'; readonly reason: string };
 
-const COLUMNS = ['step', 'loss1', 'loss2'] as const;
+const COLUMNS = ['step', 'loss1', 'loss2'] as const satisfies readonly (typeof STEP_COLUMNS)[number][];
 
 /** Bytes of steps.csv read at a time; a longer line grows the buffer. */
 const CHUNK_BYTES = 1 << 20;

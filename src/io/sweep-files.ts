@@ -1,37 +1,18 @@
 /**
- * The sweep-level files: the output directory and sweep.json (see DESIGN.md, "Results layout").
+ * The sweep-level files: the output directory and sweep.json (its shape: results/sweep-file.ts).
  */
-import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import * as z from 'zod';
 import { computeDirectoryName } from '../spec/directory-name.js';
-import type { AxisValue, RunConfig, SweepSpec } from '../spec/types.js';
+import type { SweepSpec } from '../spec/types.js';
+import { parseJson, stringifyJson } from '../results/json.js';
+import { LOCK_FILE, RUNS_DIR, SWEEP_FILE } from '../results/layout.js';
+import { parseFormatVersion } from '../results/parsed.js';
+import { hashRunConfig } from '../results/run-config-file.js';
+import { parseStoredManifest, SWEEP_FORMAT_VERSION, type StoredManifest, type SweepManifest } from '../results/sweep-file.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { parseJson, stringifyJson } from './json.js';
 import { readPackageVersion } from './package-version.js';
-import { RUNS_DIR } from './run-files.js';
-import { LOCK_FILE } from './sweep-lock.js';
-
-export const SWEEP_FORMAT_VERSION = 1;
-
-export interface SweepManifest {
-  readonly format_version: number;
-  readonly name: string;
-  readonly created: string;
-  readonly mo_train_version: string;
-  readonly node: string;
-  readonly argv: readonly string[];
-  /** The working directory and the spec flags the sweep was started with: `--resume DIR` alone repeats them. */
-  readonly cwd: string;
-  readonly flags: Readonly<Record<string, unknown>>;
-  readonly document: Readonly<Record<string, unknown>>;
-  readonly grid: { readonly alpha: readonly number[]; readonly seeds: readonly number[]; readonly axes: SweepSpec['axes'] };
-  /** `config_sha256` hashes the run's resolved settings (its config.json): resume compares them. */
-  readonly runs: ReadonlyArray<{ readonly id: string; readonly coords: Readonly<Record<string, AxisValue>>; readonly config_sha256: string }>;
-  readonly module: { readonly path: string; readonly sha256: string } | null;
-}
 
 export function buildManifest(
   spec: SweepSpec,
@@ -56,27 +37,9 @@ export function buildManifest(
   };
 }
 
-/** The hash of a run's resolved settings, exactly as its config.json spells them. */
-export function hashRunConfig(config: RunConfig): string {
-  return createHash('sha256').update(stringifyJson(config)).digest('hex');
-}
-
-const manifestSchema = z.object({
-  format_version: z.number().int(),
-  name: z.string(),
-  created: z.string(),
-  mo_train_version: z.string(),
-  cwd: z.string(),
-  flags: z.record(z.string(), z.unknown()),
-  document: z.record(z.string(), z.unknown()),
-  runs: z.array(z.object({ id: z.string(), coords: z.record(z.string(), z.unknown()), config_sha256: z.string() })),
-  module: z.object({ path: z.string(), sha256: z.string() }).nullable(),
-});
-export type StoredManifest = z.infer<typeof manifestSchema>;
-
 /** sweep.json of an existing results directory, for resuming; null when there is none. */
 export function readSweepManifest(outDir: string, shownAs: string): StoredManifest | null {
-  const path = join(outDir, 'sweep.json');
+  const path = join(outDir, SWEEP_FILE);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -84,28 +47,25 @@ export function readSweepManifest(outDir: string, shownAs: string): StoredManife
     // ENOTDIR: the directory is a file; the caller reports that (e.g. "--out X: is a file").
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw new UserError(`${shownAs}/sweep.json: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new UserError(`${shownAs}/${SWEEP_FILE}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   let value: unknown;
   try {
     value = parseJson(text);
   } catch (err) {
-    throw new UserError(`${shownAs}/sweep.json: not valid JSON (${(err as Error).message}); this directory cannot be resumed`);
+    throw new UserError(`${shownAs}/${SWEEP_FILE}: not valid JSON (${(err as Error).message}); this directory cannot be resumed`);
   }
-  const version = (value as { format_version?: unknown } | null)?.format_version;
-  if (typeof version === 'number' && version > SWEEP_FORMAT_VERSION) {
-    throw new UserError(`${shownAs}/sweep.json: written by a newer mo-train (format ${version}, this one reads ${SWEEP_FORMAT_VERSION}); resume it with that version`);
+  const version = parseFormatVersion(value);
+  if (version !== null && version > SWEEP_FORMAT_VERSION) {
+    throw new UserError(`${shownAs}/${SWEEP_FILE}: written by a newer mo-train (format ${version}, this one reads ${SWEEP_FORMAT_VERSION}); resume it with that version`);
   }
-  const parsed = manifestSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UserError(`${shownAs}/sweep.json: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'unexpected shape'}; this directory cannot be resumed`);
-  }
-  return parsed.data;
+  const parsed = parseStoredManifest(value);
+  if (!parsed.ok) throw new UserError(`${shownAs}/${SWEEP_FILE}: ${parsed.issue}; this directory cannot be resumed`);
+  return parsed.value;
 }
 
 export function writeSweepManifest(outDir: string, manifest: SweepManifest): void {
-  writeFileAtomic(join(outDir, 'sweep.json'), stringifyJson(manifest));
+  writeFileAtomic(join(outDir, SWEEP_FILE), stringifyJson(manifest));
 }
 
 /**

@@ -7,17 +7,8 @@ import { closeSync, fsyncSync, openSync, readFileSync, unlinkSync, writeSync } f
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-
-export const LOCK_FILE = '.lock';
-
-export interface LockHolder {
-  readonly pid: number;
-  readonly host: string;
-  /** ISO time the holder took the lock. */
-  readonly started: string;
-  /** The holder's process start time from /proc (Linux), so a recycled pid is not mistaken for it. */
-  readonly proc_start: string | null;
-}
+import { LOCK_FILE } from '../results/layout.js';
+import { parseLockHolder, serializeLockHolder, type LockHolder } from '../results/lock-file.js';
 
 export interface SweepLock {
   /** The stale holder this lock replaced, for a warning; null when the directory was free. */
@@ -34,12 +25,12 @@ export function acquireSweepLock(outDir: string, now: Date): SweepLock {
     try {
       const fd = openSync(path, 'wx');
       try {
-        writeSync(fd, `${JSON.stringify(me)}\n`);
+        writeSync(fd, `${serializeLockHolder(me)}\n`);
         fsyncSync(fd);
       } finally {
         closeSync(fd);
       }
-      const text = JSON.stringify(me);
+      const text = serializeLockHolder(me);
       let released = false;
       return {
         reclaimed,
@@ -78,9 +69,7 @@ export function acquireSweepLock(outDir: string, now: Date): SweepLock {
 
 function readHolder(path: string): LockHolder | null {
   try {
-    const value = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockHolder>;
-    if (typeof value.pid !== 'number' || typeof value.host !== 'string' || typeof value.started !== 'string') return null;
-    return { pid: value.pid, host: value.host, started: value.started, proc_start: typeof value.proc_start === 'string' ? value.proc_start : null };
+    return parseLockHolder(readFileSync(path, 'utf8'));
   } catch {
     return null;
   }

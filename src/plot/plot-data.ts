@@ -6,7 +6,7 @@
 import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { readResults, type ResultsSet } from '../io/read-results.js';
-import { runFiles, RUNS_DIR } from '../io/run-files.js';
+import { runFiles, RUNS_DIR } from '../results/layout.js';
 import { streamStepsRows } from '../io/stream-steps.js';
 import { outcomeOf } from '../summary/aggregate.js';
 import type { RunRecord } from '../summary/run-record.js';

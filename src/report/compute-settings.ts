@@ -2,9 +2,10 @@
  * The sweep's settings as label/value rows for the report: the grid, the resolved settings every
  * run shares (a run's config.json minus its own coordinates), how and when it was made. Both files
  * come from the results directory, so they are read loosely — a field that is absent or of another
- * shape is left out, never an error: the settings are informational. Pure.
+ * shape is left out, never an error (results/sweep-file.ts, parseSweepSettings): the settings are
+ * informational. Pure.
  */
-import { z } from 'zod';
+import { parseSweepSettings } from '../results/sweep-file.js';
 import type { AxisValue } from '../spec/types.js';
 import { computeShortTexts } from '../summary/short-values.js';
 
@@ -20,39 +21,12 @@ export interface Settings {
   readonly more: readonly SettingRow[];
 }
 
-// Each field on its own: one of another shape leaves out that field, not the rest.
-const sweepFields = {
-  created: z.string(),
-  mo_train_version: z.string(),
-  node: z.string(),
-  argv: z.array(z.string()),
-  cwd: z.string(),
-  grid: z.looseObject({
-    alpha: z.array(z.unknown()).optional(),
-    seeds: z.array(z.unknown()).optional(),
-    axes: z.array(z.looseObject({ key: z.string(), values: z.array(z.unknown()) })).optional(),
-  }),
-  module: z.looseObject({ path: z.string(), sha256: z.string() }),
-};
-
-type SweepFields = { -readonly [K in keyof typeof sweepFields]?: z.infer<(typeof sweepFields)[K]> };
-
-function parseSweepFields(document: unknown): SweepFields {
-  const out: Record<string, unknown> = {};
-  if (!isRecord(document)) return out;
-  for (const [key, schema] of Object.entries(sweepFields)) {
-    const parsed = schema.safeParse(document[key]);
-    if (parsed.success) out[key] = parsed.data;
-  }
-  return out as SweepFields;
-}
-
 /** The keys of config.json shown as rows, in this order; `id` and `coords` differ per run, and alpha and seed are on the grid. */
 const MAIN_CONFIG_KEYS = ['experiment', 'steps', 'optimizer'] as const;
 const MORE_CONFIG_KEYS = ['log_every', 'combine', 'monitor', 'verdict', 'engine', 'backend', 'init'] as const;
 
 export function computeSettings(sweepDocument: unknown, runConfig: unknown): Settings {
-  const s = parseSweepFields(sweepDocument);
+  const s = parseSweepSettings(sweepDocument);
   const c = isRecord(runConfig) ? runConfig : {};
   const swept = new Set((s.grid?.axes ?? []).map((a) => a.key));
 

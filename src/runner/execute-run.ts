@@ -10,10 +10,11 @@ import { createOracle, resolveEngine } from '../engine/create-oracle.js';
 import type { GradientOracle } from '../engine/types.js';
 import { fromStateDict, toStateDict } from '../experiment/param-layout.js';
 import { UserError } from '../errors.js';
-import { createRunDir, readStateDictFile, runFiles, writeFinalParams, writeInterruptedMarker, writeRunConfig, writeRunSummary } from '../io/run-files.js';
+import { runFiles } from '../results/layout.js';
+import { createRunDir, readStateDictFile, writeFinalParams, writeInterruptedMarker, writeRunConfig, writeRunSummary } from '../io/run-files.js';
 import { openStepsWriter } from '../io/steps-writer.js';
 import type { RunConfig } from '../spec/types.js';
-import { SUMMARY_FORMAT_VERSION, type RunSummary } from '../summary/run-summary.js';
+import { SUMMARY_FORMAT_VERSION, type RunSummary } from '../results/summary-file.js';
 import { judgeStability, windowStart } from '../summary/verdict.js';
 import { train, TrainingFailure, type ProgressListener } from '../train/train-loop.js';
 

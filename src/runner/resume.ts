@@ -2,9 +2,9 @@
  * Resuming a sweep in an existing results directory: is it the same sweep (same runs, same
  * resolved settings, same module)? And which runs are left to do?
  */
-import type { SweepManifest, StoredManifest } from '../io/sweep-files.js';
+import type { SweepManifest, StoredManifest } from '../results/sweep-file.js';
 import type { RunRecord } from '../summary/run-record.js';
-import type { RunSummary } from '../summary/run-summary.js';
+import type { RunSummary } from '../results/summary-file.js';
 
 /** Most differences shown in a refusal; the rest are counted. */
 const SHOWN = 12;

@@ -4,6 +4,7 @@
  * other values (an optimizer's own defaults). Pure apart from the injected `resolveFile`.
  */
 import { BUILTIN_EXPERIMENTS, type DeclarativeExperiment, type LossName } from '../experiment/declarative.js';
+import { MODULE_EXTENSIONS } from '../experiment/module-extensions.js';
 import type { CombineSettings } from '../train/combiner.js';
 import type { OptimizerSettings } from '../train/optimizers.js';
 import { NAME_FIELDS } from './document-path.js';
@@ -42,7 +43,6 @@ export type PointSettings = Omit<RunConfig, 'id' | 'alpha' | 'seed' | 'coords'>;
 
 export type PointResult = { ok: true; settings: PointSettings } | { ok: false; errors: string[] };
 
-const MODULE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 const builtinList = Object.keys(BUILTIN_EXPERIMENTS).join(', ');
 
 export function parsePointSettings(doc: Readonly<Record<string, unknown>>, pc: PointContext): PointResult {
@@ -120,7 +120,7 @@ export function parsePointSettings(doc: Readonly<Record<string, unknown>>, pc: P
 }
 
 /** A module or init path: extension checked, resolved against the directory of the file it came from, hashed. */
-function resolveUserFile(pc: PointContext, key: 'module' | 'init', path: string, extensions: string[], errors: string[]): ResolvedFile | null {
+function resolveUserFile(pc: PointContext, key: 'module' | 'init', path: string, extensions: readonly string[], errors: string[]): ResolvedFile | null {
   const origin = pc.origins.lookup(key);
   const baseDir = origin.fromFile && pc.fileDir !== null ? pc.fileDir : pc.cwd;
   const allowed =

@@ -11,6 +11,7 @@
  */
 import * as z from 'zod';
 import { ACTIVATIONS, BUILTIN_EXPERIMENTS, LOSSES } from '../experiment/declarative.js';
+import { MODULE_EXTENSIONS } from '../experiment/module-extensions.js';
 import type { BackendName } from '../engine/types.js';
 import { COMBINERS, type CombineSettings } from '../train/combiner.js';
 import type { MonitorSettings } from '../train/monitor.js';
@@ -394,9 +395,9 @@ const TOP_FIELDS = {
     kind: 'string',
     sweepable: false,
     schema: z.string().min(1),
-    allowed: 'a .ts, .mts, .js or .mjs file (relative to the spec file, or to the working directory for flags)',
+    allowed: `a ${MODULE_EXTENSIONS.slice(0, -1).join(', ')} or ${MODULE_EXTENSIONS.at(-1)} file (relative to the spec file, or to the working directory for flags)`,
     flags: ['--module'],
-    meaning: 'your own experiment, a `.ts`/`.mts`/`.js`/`.mjs` module (instead of `experiment`)',
+    meaning: `your own experiment, a ${MODULE_EXTENSIONS.map((e) => `\`${e}\``).join('/')} module (instead of \`experiment\`)`,
   }),
   alpha: setting({
     kind: 'numbers',

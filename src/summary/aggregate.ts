@@ -3,7 +3,7 @@
  */
 import type { AxisValue } from '../spec/types.js';
 import type { RunRecord, SummarizedRun } from './run-record.js';
-import type { RunSummary } from './run-summary.js';
+import type { RunSummary } from '../results/summary-file.js';
 import { VERDICTS } from './verdict.js';
 
 /** What a run counts as in a group: its verdict when it has a summary, else its state. */

@@ -3,7 +3,7 @@
  * it has a trustworthy one. Built by io/read-results.ts; everything after that is pure.
  */
 import type { AxisValue } from '../spec/types.js';
-import type { RunSummary } from './run-summary.js';
+import type { RunSummary } from '../results/summary-file.js';
 
 /**
  * - `finished` / `failed`: summary.json says so, and it agrees with steps.csv.

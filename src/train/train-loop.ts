@@ -25,8 +25,6 @@ export interface StepRow {
   weight: number;
 }
 
-export const STEP_COLUMNS = ['step', 'loss1', 'loss2', 'total', 'grad_norm1', 'grad_norm2', 'param_norm', 'weight', 'cos12'] as const;
-
 /** Samples kept for the diagnostics' medians: exact up to this many measured steps (1 MiB for both). */
 export const DIAGNOSTIC_SAMPLES = 65_536;
 

@@ -5,9 +5,7 @@
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { readResults } from '../../io/read-results.js';
-import { readJsonDocument } from '../../io/json.js';
-import { runFiles } from '../../io/run-files.js';
+import { readResults, readRunConfigDocument } from '../../io/read-results.js';
 import { readVegaBundles } from '../../io/read-vega-bundles.js';
 import { MIN_MAX_POINTS } from '../../plot/downsample.js';
 import { computePlotData } from '../../plot/plot-data.js';
@@ -55,7 +53,7 @@ export async function reportCommand(
       results,
       name: plot.name,
       sweepDocument: results.sweepDocument,
-      runConfig: firstRun ? await readJsonDocument(join(firstRun.path, runFiles.config)) : null,
+      runConfig: firstRun ? await readRunConfigDocument(firstRun.path) : null,
       charts: buildReportCharts(plot),
       bundles: readVegaBundles(),
       resultsHref: hrefFrom(dirname(resolve(outFile)), resolve(dir)),

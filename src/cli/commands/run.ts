@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
 import { resolveEngine } from '../../engine/create-oracle.js';
 import { UserError } from '../../errors.js';
-import { runDirOf } from '../../io/run-files.js';
+import { runDirOf } from '../../results/layout.js';
 import { buildManifest, prepareOutDir, removeStaleTempFiles, writeSweepManifest } from '../../io/sweep-files.js';
 import { executeRun } from '../../runner/execute-run.js';
 import { preflight } from '../../runner/preflight.js';

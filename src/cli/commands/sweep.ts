@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { relative, resolve } from 'node:path';
 import { UserError } from '../../errors.js';
+import { runDirOf } from '../../results/layout.js';
 import { createWorkerPool, type WorkerPool } from '../../runner/run-sweep.js';
 import { MAX_JOBS_PER_CORE, type SweepOptions } from '../main.js';
 
@@ -102,7 +103,7 @@ export async function sweepCommand(opts: SweepOptions, argv: readonly string[]):
     manifest = { ...manifest, name: spec.name };
 
     let outDir: string;
-    let done: import('../../summary/run-summary.js').RunSummary[] = [];
+    let done: import('../../results/summary-file.js').RunSummary[] = [];
     let toRun = spec.runs;
     let resumeNote = '';
     if (stored !== null) {
@@ -110,7 +111,7 @@ export async function sweepCommand(opts: SweepOptions, argv: readonly string[]):
       files.ensureRunsDir(outDir);
       files.removeStaleTempFiles(outDir);
       const plan = resume.planResume((await results.readResults(outDir)).runs);
-      for (const t of plan.todo) if (t.was !== 'missing') runFiles.clearRunDir(runFiles.runDirOf(outDir, t.id));
+      for (const t of plan.todo) if (t.was !== 'missing') runFiles.clearRunDir(runDirOf(outDir, t.id));
       done = [...plan.done];
       const todo = new Set(plan.todo.map((t) => t.id));
       toRun = spec.runs.filter((r) => todo.has(r.id));
@@ -159,7 +160,7 @@ export async function sweepCommand(opts: SweepOptions, argv: readonly string[]):
     }
 
     process.stdout.write('\n');
-    const finished = ran.filter((r): r is import('../../summary/run-summary.js').RunSummary => r.status === 'finished' || r.status === 'failed');
+    const finished = ran.filter((r): r is import('../../results/summary-file.js').RunSummary => r.status === 'finished' || r.status === 'failed');
     if (interruptedBy !== null) {
       // Partial results: read back from disk, so unfinished and not-started runs are listed as such.
       await summarize.summarizeCommand(outDir, {});

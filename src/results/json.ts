@@ -1,5 +1,7 @@
-import { readFile } from 'node:fs/promises';
-
+/**
+ * The JSON spelling of every results file (and of --init files): non-finite numbers survive the
+ * round trip, and Python's json.dumps output reads. Pure: text in, values out.
+ */
 /**
  * JSON that keeps non-finite numbers: JSON.stringify writes NaN and ±Infinity as null, which
  * would turn a diverged loss into "no value". Here they are written as the strings "NaN",
@@ -36,18 +38,5 @@ export function parsePythonJson(text: string): unknown {
     const sameLength = (m: string) => (m.startsWith('-') ? `-1.${'0'.repeat(m.length - 3)}` : `1.${'0'.repeat(m.length - 2)}`);
     JSON.parse(text.replace(BARE_TOKENS, (m) => (m.startsWith('"') ? m : sameLength(m))));
     throw err;
-  }
-}
-
-/**
- * A JSON file as it is, parsed but not validated, or null when it is absent or not JSON: for
- * showing settings (sweep.json, a run's config.json in plots and the report), where readResults
- * has already validated and reported what it needs.
- */
-export async function readJsonDocument(path: string): Promise<unknown> {
-  try {
-    return parseJson(await readFile(path, 'utf8'));
-  } catch {
-    return null;
   }
 }

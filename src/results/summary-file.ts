@@ -1,11 +1,14 @@
 /**
- * The shape of `runs/<id>/summary.json` — part of the public results contract. Its presence means
- * the run finished (or failed and was recorded); it is written last.
+ * `runs/<id>/summary.json` — part of the public results contract. Its presence means the run
+ * finished (or failed and was recorded); it is written last, atomically (io/run-files.ts). Its
+ * schema and parse function: summary-parse.ts, apart so that a worker, which only writes it, does
+ * not load zod at startup.
  */
 import type { AxisValue } from '../spec/types.js';
-import type { GradientDiagnostics } from './diagnostics.js';
-import type { Loss1Behaviour, Loss2Behaviour, Verdict, WindowStats } from './verdict.js';
+import type { GradientDiagnostics } from '../summary/diagnostics.js';
+import type { Loss1Behaviour, Loss2Behaviour, Verdict, WindowStats } from '../summary/verdict.js';
 
+/** Written into every summary.json; a newer one is read as far as it matches, and said. */
 export const SUMMARY_FORMAT_VERSION = 1;
 
 /** Window statistics as read back: summaries written before they were accumulated from every step lack these three. */
