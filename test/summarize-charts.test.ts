@@ -10,7 +10,6 @@ import type { PlotData, PlotRun } from '../src/plot/plot-data.js';
 import type { RunRecord } from '../src/summary/run-record.js';
 import { makeSummary, type SummaryInput } from './fixtures/results/build-results.js';
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 function finished(input: SummaryInput): RunRecord {
