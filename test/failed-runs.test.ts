@@ -6,7 +6,8 @@
  */
 import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { summarizeCommand, type SummarizeOutput } from '../src/cli/commands/summarize.js';
+import { summarizeCommand } from '../src/cli/commands/summarize.js';
+import type { SummarizeOutput } from '../src/cli/print-summary.js';
 import { parseJson, stringifyJson } from '../src/results/json.js';
 import { computeReading } from '../src/report/compute-reading.js';
 import { renderRunTable } from '../src/report/render-tables.js';

@@ -60,7 +60,7 @@ function errorOf(f: () => unknown): Error {
     f();
   } catch (err) {
     if (err instanceof Error) return err;
-    throw new Error(`threw a non-Error: ${String(err)}`);
+    throw new Error(`threw a non-Error: ${String(err)}`, { cause: err });
   }
   throw new Error('expected an error');
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Downsampler, MIN_MAX_POINTS } from '../src/plot/downsample.js';
-import type { PlotPoint } from '../src/plot/plot-data.js';
+import type { PlotPoint } from '../src/plot/downsample.js';
 
 type Row = [step: number, loss1: number, loss2: number];
 

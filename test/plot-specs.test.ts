@@ -5,7 +5,8 @@
 import { compile } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
 import { buildCharts, CHART_IDS, MAX_SEED_LINES, type Chart, type ChartId } from '../src/plot/chart-specs.js';
-import type { PlotData, PlotPoint, PlotRun } from '../src/plot/plot-data.js';
+import type { PlotPoint } from '../src/plot/downsample.js';
+import type { PlotData, PlotRun } from '../src/plot/plot-data.js';
 import { buildReportCharts } from '../src/report/report-charts.js';
 import { computeAlphaAxis, computeDecadeSpan, computeLossAxis, computeSymlogAxis, decades } from '../src/plot/scales.js';
 import { OUTCOME_COLORS } from '../src/plot/verdict-colors.js';

@@ -5,11 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { renderLossCharts } from '../src/cli/render-loss-charts.js';
 import { renderRunTable, type RunCurves } from '../src/cli/render-summary.js';
-import type { PlotData, PlotPoint, PlotRun } from '../src/plot/plot-data.js';
+import type { PlotPoint } from '../src/plot/downsample.js';
+import type { PlotData, PlotRun } from '../src/plot/plot-data.js';
 import type { RunRecord } from '../src/summary/run-record.js';
 import { makeSummary, type SummaryInput } from './fixtures/results/build-results.js';
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 function finished(input: SummaryInput): RunRecord {

@@ -101,7 +101,6 @@ describe('color', () => {
     const colored = renderSummary(RESULTS, computeAggregates(RUNS), { color: true, width: null });
     expect(colored).toMatch(/\u001b\[32mconverged\u001b\[39m/);
     expect(colored).toMatch(/\u001b\[31mdiverged\u001b\[39m/);
-    // eslint-disable-next-line no-control-regex
     const stripped = colored.replace(/\u001b\[[0-9;]*m/g, '');
     expect(stripped).toBe(renderSummary(RESULTS, computeAggregates(RUNS), PLAIN));
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { columnOf, computeColumns, computeEnvelopePicks, computeScale, LOG_DECADES } from '../src/cli/series-columns.js';
+import { columnOf, computeColumns, computeEnvelopePicks, computeScale, LOG_DECADES } from '../src/plot/series-columns.js';
 import { renderSparkline, SPARK_LEVELS } from '../src/cli/sparkline.js';
 
 /** values[i] logged at step i. */

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, killStartedClis, makeTempDir, removeTempDirs, requireBuilt, SMALL_SWEEP, SMALL_SWEEP_IDS } from './fixtures/e2e-harness.js';
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/;
 const SPARK = '[▁▂▃▄▅▆▇█]';
 

@@ -9,27 +9,8 @@ import { availableParallelism } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { readPackageVersion } from '../io/package-version.js';
-import type { SpecFlags } from '../spec/parse-spec.js';
 import { SETTINGS, renderChoices, renderHelpDefault } from '../spec/settings.js';
-
-/** The flags of `run` and `sweep`: the spec's flags plus where and how to run. */
-export interface SpecOptions extends SpecFlags {
-  spec?: string;
-  /** Every --set given, in order (undefined when none: no default, so --help shows none). */
-  set?: string[];
-  out?: string;
-  strict?: boolean;
-}
-
-export interface SweepOptions extends SpecOptions {
-  jobs?: string;
-  resume?: string;
-  runTimeout?: string;
-  workerMemory?: string;
-}
-
-/** The most workers `sweep --jobs` allows per core (the reason is where it is checked, in commands/sweep.ts). */
-export const MAX_JOBS_PER_CORE = 4;
+import { MAX_JOBS_PER_CORE, type SpecOptions, type SweepOptions } from './spec-options.js';
 
 // A repeatable flag without a default: commander would print an empty one as "(default: [])".
 const collect = (value: string, previous: string[] = []) => [...previous, value];

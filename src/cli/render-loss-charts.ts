@@ -8,7 +8,7 @@ import * as asciichart from 'asciichart';
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { PlotData, PlotRun } from '../plot/plot-data.js';
 import { fmt } from '../summary/verdict.js';
-import { columnOf, computeColumns, computeEnvelopePicks, computeScale, type Scale, type StepDomain } from './series-columns.js';
+import { columnOf, computeColumns, computeEnvelopePicks, computeScale, type Scale, type StepDomain } from '../plot/series-columns.js';
 
 export interface ChartOptions {
   /** Color the series (a color per seed) and the legend. */
@@ -119,7 +119,7 @@ function renderChart(group: RunGroup, loss: Loss, options: ChartOptions, c: Chal
 
 /**
  * One value per column, as a position in [0, 1] of the scale: the envelope-following pick of
- * series-columns.ts, so an oscillating loss zig-zags over its full range instead of averaging to
+ * plot/series-columns.ts, so an oscillating loss zig-zags over its full range instead of averaging to
  * a flat line. Non-finite values are not drawn (asciichart cannot: a NaN breaks the whole chart);
  * a column with none between two with values is bridged by a straight line; the series ends at its
  * last column with a finite value.

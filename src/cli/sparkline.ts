@@ -2,7 +2,7 @@
  * A loss curve as a one-line Unicode sparkline (▁▂▃▄▅▆▇█), for the per-run table of `summarize`.
  * Pure: returns the string; coloring it is the table's job.
  *
- * How each cell is chosen (see series-columns.ts): the cell's steps are bucketed from the
+ * How each cell is chosen (see plot/series-columns.ts): the cell's steps are bucketed from the
  * downsampled points, scaled linearly or — for a loss spanning decades, most of it near zero — a
  * level per decade, and each cell draws the end of its [min, max] range farther from the cell
  * before. The seed experiment, 10,000 steps (loss1, then loss2):
@@ -17,7 +17,7 @@
  * two decades of where loss1 started, about where the verdict's 1% settle tolerance stops calling
  * it settled.
  */
-import { computeColumns, computeEnvelopePicks, computeScale, type SeriesPoint, type StepDomain } from './series-columns.js';
+import { computeColumns, computeEnvelopePicks, computeScale, type SeriesPoint, type StepDomain } from '../plot/series-columns.js';
 
 /** Bottom to top. */
 export const SPARK_LEVELS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'] as const;

@@ -298,7 +298,7 @@ export async function readStepsExcerpt(path: string): Promise<StepsFile> {
       const { bytesRead } = await handle.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
       size += bytesRead;
-      let i = buf.indexOf(10);
+      const i = buf.indexOf(10);
       if (head === null) {
         if (i >= 0 && i < bytesRead) head = Buffer.concat([...headBytes, buf.subarray(0, i)]).toString('utf8');
         else headBytes.push(Buffer.from(buf.subarray(0, bytesRead)));

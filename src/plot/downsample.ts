@@ -15,7 +15,13 @@
  * writing): when the buckets run out, neighbours are merged pairwise and the bucket size doubles,
  * which keeps every property above.
  */
-import type { PlotPoint } from './plot-data.js';
+
+/** One logged step's losses, as a chart draws it (non-finite values kept as they are). */
+export interface PlotPoint {
+  readonly step: number;
+  readonly loss1: number;
+  readonly loss2: number;
+}
 
 /** Rows a bucket can keep: first, last, min and max of loss1, min and max of loss2, first non-finite. */
 const ROWS_PER_BUCKET = 7;

@@ -10,13 +10,7 @@ import { runFiles, RUNS_DIR } from '../results/layout.js';
 import { streamStepsRows } from '../io/stream-steps.js';
 import { outcomeOf } from '../summary/aggregate.js';
 import type { RunRecord } from '../summary/run-record.js';
-import { Downsampler } from './downsample.js';
-
-export interface PlotPoint {
-  readonly step: number;
-  readonly loss1: number;
-  readonly loss2: number;
-}
+import { Downsampler, type PlotPoint } from './downsample.js';
 
 export interface PlotRun {
   /** The run id, e.g. "alpha=0.1,seed=2". */

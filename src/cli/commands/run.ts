@@ -12,12 +12,12 @@ import { runDirOf } from '../../results/layout.js';
 import { buildManifest, prepareOutDir, removeStaleTempFiles, writeSweepManifest } from '../../io/sweep-files.js';
 import { executeRun } from '../../runner/execute-run.js';
 import { preflight } from '../../runner/preflight.js';
-import type { SpecOptions } from '../main.js';
+import type { SpecOptions } from '../spec-options.js';
 import { acquireSweepLock } from '../../io/sweep-lock.js';
 import type { RunConfig, SweepSpec } from '../../spec/types.js';
 import { renderRunProgress } from '../progress.js';
-import { nameAfterModule, specFromOptions } from './spec-from-options.js';
-import { summarizeFinishedSweep } from './summarize.js';
+import { nameAfterModule, specFromOptions } from '../spec-from-options.js';
+import { summarizeFinishedSweep } from '../print-summary.js';
 
 /** Seconds between two progress lines off a terminal: often enough to see a run is alive, rarely enough for a CI log. */
 const PROGRESS_INTERVAL_S = 5;

@@ -13,7 +13,7 @@ import { relative, resolve } from 'node:path';
 import { UserError } from '../../errors.js';
 import { runDirOf } from '../../results/layout.js';
 import { createWorkerPool, type WorkerPool } from '../../runner/run-sweep.js';
-import { MAX_JOBS_PER_CORE, type SweepOptions } from '../main.js';
+import { MAX_JOBS_PER_CORE, type SweepOptions } from '../spec-options.js';
 
 /** The flags that make up a spec: what `--resume DIR` alone repeats from sweep.json. */
 const SPEC_FLAGS = ['spec', 'experiment', 'module', 'alpha', 'seeds', 'steps', 'optimizer', 'lr', 'logEvery', 'engine', 'backend', 'init', 'combine', 'name', 'set'] as const;
@@ -50,13 +50,13 @@ export async function sweepCommand(opts: SweepOptions, argv: readonly string[]):
   try {
     const [{ specFromOptions, describeGrid, nameAfterModule }, { resolveEngine }, files, { preflight }, { runSweepRuns }, { createProgress }, summarize, resume, results, runFiles, sweepLock] =
       await Promise.all([
-        import('./spec-from-options.js'),
+        import('../spec-from-options.js'),
         import('../../engine/create-oracle.js'),
         import('../../io/sweep-files.js'),
         import('../../runner/preflight.js'),
         import('../../runner/run-sweep.js'),
         import('../progress.js'),
-        import('./summarize.js'),
+        import('../print-summary.js'),
         import('../../runner/resume.js'),
         import('../../io/read-results.js'),
         import('../../io/run-files.js'),
@@ -163,7 +163,7 @@ export async function sweepCommand(opts: SweepOptions, argv: readonly string[]):
     const finished = ran.filter((r): r is import('../../results/summary-file.js').RunSummary => r.status === 'finished' || r.status === 'failed');
     if (interruptedBy !== null) {
       // Partial results: read back from disk, so unfinished and not-started runs are listed as such.
-      await summarize.summarizeCommand(outDir, {});
+      await summarize.printResultsDirSummary(outDir);
       const stopped = ran.filter((r) => r.status === 'interrupted').length;
       const notStarted = ran.filter((r) => r.status === 'not-started').length;
       err.write(

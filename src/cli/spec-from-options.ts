@@ -2,12 +2,12 @@
  * Turns the flags of `run`/`sweep` into a validated SweepSpec, or throws a UserError listing
  * every problem (one line each).
  */
-import { UserError } from '../../errors.js';
-import { readSpecFile, resolveUserFile } from '../../io/user-files.js';
-import { computeDirectoryName } from '../../spec/directory-name.js';
-import { parseSweepSpec, type SpecMode } from '../../spec/parse-spec.js';
-import type { SweepSpec } from '../../spec/types.js';
-import type { SweepOptions } from '../main.js';
+import { UserError } from '../errors.js';
+import { readSpecFile, resolveUserFile } from '../io/user-files.js';
+import { computeDirectoryName } from '../spec/directory-name.js';
+import { parseSweepSpec, type SpecMode } from '../spec/parse-spec.js';
+import type { SweepSpec } from '../spec/types.js';
+import type { SweepOptions } from './spec-options.js';
 
 export function specFromOptions(opts: SweepOptions, mode: SpecMode, cwd: string): SweepSpec {
   const file = opts.spec !== undefined ? readSpecFile(opts.spec, cwd) : undefined;
