@@ -10,10 +10,10 @@
  * coordinator died (kill -9) exits within 64 steps and writes nothing more, so a resumed sweep never
  * races an orphan.
  */
-import { performance } from 'node:perf_hooks';
 import workerpool from 'workerpool';
 import type { RunConfig } from '../spec/types.js';
 import { executeRun, type RunResult } from './execute-run.js';
+import { createYieldingStop } from './yielding-stop.js';
 
 export type WorkerEvent =
   | { readonly type: 'start'; readonly id: string; readonly pid: number }
@@ -39,16 +39,7 @@ const stopNow = (): boolean => {
   if (process.ppid !== parent) process.exit(1);
   return stopRequested;
 };
-/** Time between two turns of the event loop during a run: signals are only seen then. */
-const YIELD_MS = 25;
-let lastYield = performance.now();
-function shouldStop(): boolean | Promise<boolean> {
-  if (stopNow()) return true;
-  const now = performance.now();
-  if (now - lastYield < YIELD_MS) return false;
-  lastYield = now;
-  return new Promise((resolve) => setImmediate(() => resolve(stopNow())));
-}
+const shouldStop = createYieldingStop(stopNow);
 
 async function runInWorker(config: RunConfig, runDir: string): Promise<RunResult> {
   const emit = (event: WorkerEvent) => workerpool.workerEmit(event);

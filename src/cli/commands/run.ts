@@ -9,12 +9,14 @@ import cliProgress from 'cli-progress';
 import { resolveEngine } from '../../engine/create-oracle.js';
 import { UserError } from '../../errors.js';
 import { runDirOf } from '../../results/layout.js';
-import { buildManifest, prepareOutDir, removeStaleTempFiles, writeSweepManifest } from '../../io/sweep-files.js';
+import { buildManifest } from '../../io/sweep-files.js';
 import { executeRun } from '../../runner/execute-run.js';
 import { preflight } from '../../runner/preflight.js';
+import { createResultsDir } from '../../runner/results-dir.js';
+import { createYieldingStop } from '../../runner/yielding-stop.js';
 import type { SpecOptions } from '../spec-options.js';
-import { acquireSweepLock } from '../../io/sweep-lock.js';
 import type { RunConfig, SweepSpec } from '../../spec/types.js';
+import { exitCodeOf, listenForInterrupts } from '../interrupts.js';
 import { renderRunProgress } from '../progress.js';
 import { nameAfterModule, specFromOptions } from '../spec-from-options.js';
 import { summarizeFinishedSweep } from '../print-summary.js';
@@ -30,15 +32,12 @@ export async function runCommand(opts: SpecOptions, argv: readonly string[]): Pr
   const { warnings, moduleName } = await preflight(parsed.runs);
   const spec = nameAfterModule(parsed, moduleName);
   const now = new Date();
-  const outDir = prepareOutDir(opts.out, `run-${spec.name}`, now, cwd);
-  const lock = acquireSweepLock(outDir, now);
+  // An --out left by a run killed before it wrote sweep.json is taken over (createResultsDir).
+  const dir = createResultsDir(opts.out, `run-${spec.name}`, buildManifest(spec, { argv, cwd, flags: { ...opts } }, now), now, cwd);
   try {
-    // An --out left by a run killed before it wrote sweep.json (prepareOutDir lets it through).
-    if (lock.reclaimed) warnings.push(`took over ${opts.out ?? outDir}/.lock from pid ${lock.reclaimed.pid} (${lock.reclaimed.host}), which is no longer running`);
-    removeStaleTempFiles(outDir);
-    return await runIn(outDir, spec, config, warnings, opts, { argv, cwd, flags: { ...opts } }, now, progressIntervalS);
+    return await runIn(dir.path, spec, config, [...warnings, ...dir.warnings], opts, cwd, progressIntervalS);
   } finally {
-    lock.release();
+    dir.lock.release();
   }
 }
 
@@ -48,13 +47,9 @@ async function runIn(
   config: RunConfig,
   warnings: readonly string[],
   opts: SpecOptions,
-  invocation: Parameters<typeof buildManifest>[1],
-  now: Date,
+  cwd: string,
   progressIntervalS: number,
 ): Promise<number> {
-  const cwd = invocation.cwd;
-  writeSweepManifest(outDir, buildManifest(spec, invocation, now));
-
   const err = process.stderr;
   err.write(`mo-train run: ${config.id}, ${config.steps} steps, engine ${resolveEngine(config)} → ${relative(cwd, outDir) || '.'}\n`);
   for (const w of warnings) err.write(`warning: ${w}\n`);
@@ -64,7 +59,7 @@ async function runIn(
   bar?.start(config.steps, 0);
   // Off a terminal (CI logs, pipes) a bar cannot redraw: a line every few seconds instead, so a
   // long run (a tfjs module: minutes) is visibly alive. The training loop lets the event loop turn
-  // every 25 ms (yieldingStop), so the timer fires during training too.
+  // every 25 ms (createYieldingStop), so the timer fires during training too.
   let stepsDone = 0;
   const started = performance.now();
   const ticker =
@@ -76,13 +71,7 @@ async function runIn(
         )
       : undefined;
   // Ctrl-C once: stop after the current step, flushed (exit 130); twice: at once.
-  let stopBy: NodeJS.Signals | null = null;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (stopBy !== null) process.exit(sig === 'SIGINT' ? 130 : 143);
-    stopBy = sig;
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupts = listenForInterrupts();
   let summary;
   try {
     summary = await executeRun(config, runDirOf(outDir, config.id), {
@@ -90,17 +79,16 @@ async function runIn(
         stepsDone = done;
         bar?.update(done);
       },
-      shouldStop: yieldingStop(() => stopBy !== null),
+      shouldStop: createYieldingStop(() => interrupts.first !== null),
     });
   } finally {
     clearInterval(ticker);
     bar?.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupts.stop();
   }
   if (summary.status === 'interrupted') {
-    err.write(`mo-train: interrupted (${stopBy}) after ${summary.steps_run} of ${config.steps} steps; what was logged is in ${relative(cwd, outDir) || '.'}\n`);
-    return stopBy === 'SIGTERM' ? 143 : 130;
+    err.write(`mo-train: interrupted (${interrupts.first}) after ${summary.steps_run} of ${config.steps} steps; what was logged is in ${relative(cwd, outDir) || '.'}\n`);
+    return exitCodeOf(interrupts.first);
   }
 
   process.stdout.write('\n');
@@ -121,16 +109,4 @@ function parseProgressInterval(text: string | undefined): number {
     throw new UserError(`MO_TRAIN_PROGRESS_INTERVAL: "${text}" is not valid; allowed: seconds between progress lines, a number > 0 (default ${PROGRESS_INTERVAL_S})`);
   }
   return seconds;
-}
-
-/** A stop check that lets the event loop turn every 25 ms, so Ctrl-C is seen during a long run. */
-function yieldingStop(stop: () => boolean): () => boolean | Promise<boolean> {
-  let last = performance.now();
-  return () => {
-    if (stop()) return true;
-    const now = performance.now();
-    if (now - last < 25) return false;
-    last = now;
-    return new Promise((resolve) => setImmediate(() => resolve(stop())));
-  };
 }

@@ -1,6 +1,7 @@
 /**
- * `mo-train sweep`: validate → preflight → create (or resume) the results directory under its
- * lock → run the grid in the worker pool with progress → print the summary tables.
+ * `mo-train sweep`: check the flags → open the sweep (validate, preflight, create or resume the
+ * results directory under its lock) → run the grid in the worker pool with progress → report the
+ * summary tables and the exit code.
  *
  * Resuming: `--resume DIR`, or the same command again with the same `--out`, skips the finished
  * runs and does the others again from the start; a directory that holds a different sweep is
@@ -10,17 +11,65 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { relative, resolve } from 'node:path';
+import { resolveEngine } from '../../engine/create-oracle.js';
 import { UserError } from '../../errors.js';
-import { runDirOf } from '../../results/layout.js';
-import { createWorkerPool, type WorkerPool } from '../../runner/run-sweep.js';
+import { buildManifest, readSweepManifest } from '../../io/sweep-files.js';
+import { preflight } from '../../runner/preflight.js';
+import { createResultsDir, lockSweepToResume, prepareResume, type OpenResultsDir } from '../../runner/results-dir.js';
+import { createWorkerPool, runSweepRuns, type SweepRunResult, type WorkerPool } from '../../runner/run-sweep.js';
+import type { RunConfig, SweepSpec } from '../../spec/types.js';
+import type { RunSummary } from '../../results/summary-file.js';
+import { exitCodeOf, listenForInterrupts } from '../interrupts.js';
 import { MAX_JOBS_PER_CORE, type SweepOptions } from '../spec-options.js';
+import { createProgress } from '../progress.js';
+import { describeGrid, nameAfterModule, specFromOptions } from '../spec-from-options.js';
+import { printResultsDirSummary, summarizeFinishedSweep } from '../print-summary.js';
 
 /** The flags that make up a spec: what `--resume DIR` alone repeats from sweep.json. */
 const SPEC_FLAGS = ['spec', 'experiment', 'module', 'alpha', 'seeds', 'steps', 'optimizer', 'lr', 'logEvery', 'engine', 'backend', 'init', 'combine', 'name', 'set'] as const;
 
+/** How the pool runs: the flags checked before anything else happens. */
+interface PoolLimits {
+  readonly jobs: number;
+  readonly runTimeout: number | undefined;
+  readonly workerMemoryMb: number | undefined;
+}
+
+/** A sweep ready to run: its spec, its results directory (locked), and what is left to do. */
+interface OpenSweep {
+  readonly spec: SweepSpec;
+  readonly dir: OpenResultsDir;
+  /** Runs a resumed sweep had finished: their summaries, reused. */
+  readonly done: readonly RunSummary[];
+  readonly toRun: readonly RunConfig[];
+  /** After the header line: what a resume keeps and redoes ('' for a new sweep). */
+  readonly resumeNote: string;
+  readonly warnings: readonly string[];
+}
+
 export async function sweepCommand(opts: SweepOptions, argv: readonly string[]): Promise<number> {
   const cwd = process.cwd();
   const err = process.stderr;
+  const limits = parsePoolLimits(opts, cwd);
+  const sweep = await openSweep(opts, argv, cwd);
+  // Started once everything is checked and the runs to do are known.
+  let pool: WorkerPool | null = null;
+  try {
+    const shown = relative(cwd, sweep.dir.path) || '.';
+    const resumeHint = `resume with: mo-train sweep --resume ${shown}`;
+    const workers = Math.min(limits.jobs, Math.max(1, sweep.toRun.length));
+    err.write(renderSweepHeader(sweep, workers, shown));
+    for (const w of sweep.warnings) err.write(`warning: ${w}\n`);
+    pool = createWorkerPool(workers, limits.workerMemoryMb !== undefined ? { workerMemoryMb: limits.workerMemoryMb } : {});
+    const { ran, interruptedBy } = await runWithProgress(pool, sweep, workers, limits, resumeHint);
+    return await reportSweep(sweep, ran, interruptedBy, resumeHint, opts.strict === true);
+  } finally {
+    sweep.dir.lock.release();
+    await pool?.terminate();
+  }
+}
+
+function parsePoolLimits(opts: SweepOptions, cwd: string): PoolLimits {
   const cores = availableParallelism();
   // A worker is a CPU-bound process of its own (~80 MB): beyond a few per core they only compete
   // for the cores and the memory. A larger --jobs is a typo or a misunderstanding, refused before
@@ -31,163 +80,130 @@ export async function sweepCommand(opts: SweepOptions, argv: readonly string[]):
   if (opts.resume !== undefined && opts.out !== undefined && resolve(cwd, opts.resume) !== resolve(cwd, opts.out)) {
     throw new UserError(`--resume ${opts.resume} and --out ${opts.out} name different directories; pass one of them`);
   }
-  // Started once everything is checked and the runs to do are known (below).
-  let pool: WorkerPool | null = null;
-  let lock: { release(): void } | null = null;
-  let interruptedBy: NodeJS.Signals | null = null;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (interruptedBy !== null) {
-      // Second signal: abort now. Every run not finished stays unfinished, and resume redoes it.
-      pool?.abort();
-      lock?.release();
-      err.write(`\nmo-train: aborted by a second ${sig}; ${resumeHint()}\n`);
-      process.exit(sig === 'SIGINT' ? 130 : 143);
-    }
-    interruptedBy = sig;
-    pool?.interrupt();
-  };
-  let resumeHint = () => 'resume with the same command';
-  try {
-    const [{ specFromOptions, describeGrid, nameAfterModule }, { resolveEngine }, files, { preflight }, { runSweepRuns }, { createProgress }, summarize, resume, results, runFiles, sweepLock] =
-      await Promise.all([
-        import('../spec-from-options.js'),
-        import('../../engine/create-oracle.js'),
-        import('../../io/sweep-files.js'),
-        import('../../runner/preflight.js'),
-        import('../../runner/run-sweep.js'),
-        import('../progress.js'),
-        import('../print-summary.js'),
-        import('../../runner/resume.js'),
-        import('../../io/read-results.js'),
-        import('../../io/run-files.js'),
-        import('../../io/sweep-lock.js'),
-      ]);
+  return { jobs, runTimeout, workerMemoryMb };
+}
 
-    // Is this a new sweep, or the continuation of the one in --resume/--out?
-    const target = opts.resume ?? opts.out;
-    const targetAbs = target !== undefined ? resolve(cwd, target) : undefined;
-    const stored = targetAbs !== undefined && existsSync(targetAbs) ? files.readSweepManifest(targetAbs, target!) : null;
-    if (opts.resume !== undefined && stored === null) {
-      throw new UserError(`--resume ${opts.resume}: ${existsSync(targetAbs!) ? 'has no sweep.json' : 'no such directory'}; nothing to resume`);
-    }
-    const givenFlags = Object.fromEntries(SPEC_FLAGS.filter((k) => isGiven(opts[k])).map((k) => [k, opts[k]]));
-    // `--resume DIR` starts from the sweep's own flags (as given where it was started); flags given
-    // with it override them — and must still describe the same sweep. The same command again on
-    // the same --out is judged by its own flags.
-    // (Paths given now are made absolute: the merged flags resolve against the sweep's own cwd.)
-    const invocation =
-      stored !== null && opts.resume !== undefined
-        ? { argv, cwd: stored.cwd, flags: { ...stored.flags, ...absolutePaths(givenFlags, cwd) } }
-        : { argv, cwd, flags: givenFlags };
-    let spec = specFromOptions({ set: [], ...(invocation.flags as Partial<SweepOptions>) }, 'sweep', invocation.cwd);
-    const now = new Date();
-    let manifest = files.buildManifest(spec, invocation, now);
-    // A resumed directory is locked first (a busy one is refused with its holder's name); then
-    // one that holds a different sweep is refused before anything else happens (the module is not
-    // even loaded).
-    const lockWarnings: string[] = [];
-    if (stored !== null) {
-      const taken = sweepLock.acquireSweepLock(targetAbs!, now);
-      lock = taken;
-      if (taken.reclaimed) lockWarnings.push(`took over ${target}/.lock from pid ${taken.reclaimed.pid} (${taken.reclaimed.host}), which is no longer running`);
-      const diff = resume.compareSweeps(stored, manifest);
-      if (diff.length > 0) {
-        throw new UserError(
-          `${target} holds a different sweep; resume it with its own settings (or --resume ${target} alone), or pass a new --out for a new sweep. What differs:\n  ${diff.join('\n  ')}`,
-        );
-      }
-    }
+/**
+ * The spec, checked, and its results directory, locked: a new sweep's created, or the one in
+ * --resume/--out continued. Whatever fails here leaves no lock behind.
+ */
+async function openSweep(opts: SweepOptions, argv: readonly string[], cwd: string): Promise<OpenSweep> {
+  // Is this a new sweep, or the continuation of the one in --resume/--out?
+  const target = opts.resume ?? opts.out;
+  const targetAbs = target !== undefined ? resolve(cwd, target) : undefined;
+  const stored = targetAbs !== undefined && existsSync(targetAbs) ? readSweepManifest(targetAbs, target!) : null;
+  if (opts.resume !== undefined && stored === null) {
+    throw new UserError(`--resume ${opts.resume}: ${existsSync(targetAbs!) ? 'has no sweep.json' : 'no such directory'}; nothing to resume`);
+  }
+  const givenFlags = Object.fromEntries(SPEC_FLAGS.filter((k) => isGiven(opts[k])).map((k) => [k, opts[k]]));
+  // `--resume DIR` starts from the sweep's own flags (as given where it was started); flags given
+  // with it override them — and must still describe the same sweep. The same command again on
+  // the same --out is judged by its own flags.
+  // (Paths given now are made absolute: the merged flags resolve against the sweep's own cwd.)
+  const invocation =
+    stored !== null && opts.resume !== undefined
+      ? { argv, cwd: stored.cwd, flags: { ...stored.flags, ...absolutePaths(givenFlags, cwd) } }
+      : { argv, cwd, flags: givenFlags };
+  let spec = specFromOptions({ set: [], ...(invocation.flags as Partial<SweepOptions>) }, 'sweep', invocation.cwd);
+  const now = new Date();
+  let manifest = buildManifest(spec, invocation, now);
+  // A resumed directory is locked and compared before the module is even loaded.
+  const resumed = stored !== null ? lockSweepToResume(targetAbs!, target!, stored, manifest, now) : null;
+  try {
     const checked = await preflight(spec.runs);
-    const warnings = [...lockWarnings, ...checked.warnings];
+    const warnings = [...(resumed?.warnings ?? []), ...checked.warnings];
     spec = nameAfterModule(spec, checked.moduleName);
     manifest = { ...manifest, name: spec.name };
-
-    let outDir: string;
-    let done: import('../../results/summary-file.js').RunSummary[] = [];
-    let toRun = spec.runs;
-    let resumeNote = '';
-    if (stored !== null) {
-      outDir = targetAbs!;
-      files.ensureRunsDir(outDir);
-      files.removeStaleTempFiles(outDir);
-      const plan = resume.planResume((await results.readResults(outDir)).runs);
-      for (const t of plan.todo) if (t.was !== 'missing') runFiles.clearRunDir(runDirOf(outDir, t.id));
-      done = [...plan.done];
-      const todo = new Set(plan.todo.map((t) => t.id));
-      toRun = spec.runs.filter((r) => todo.has(r.id));
-      const again = plan.todo.filter((t) => t.was !== 'missing').length;
-      resumeNote = ` — resuming: ${done.length} finished, ${toRun.length} to do${again > 0 ? ` (${again} again from the start)` : ''}`;
-    } else {
-      outDir = files.prepareOutDir(opts.out, spec.name, now, cwd);
-      const taken = sweepLock.acquireSweepLock(outDir, now);
-      lock = taken;
-      if (taken.reclaimed) warnings.push(`took over ${target}/.lock from pid ${taken.reclaimed.pid} (${taken.reclaimed.host}), which is no longer running`);
-      files.removeStaleTempFiles(outDir);
-      files.writeSweepManifest(outDir, manifest);
+    if (resumed !== null) {
+      const { done, todo, again } = await prepareResume(resumed.path);
+      const toRun = spec.runs.filter((r) => todo.has(r.id));
+      const resumeNote = ` — resuming: ${done.length} finished, ${toRun.length} to do${again > 0 ? ` (${again} again from the start)` : ''}`;
+      return { spec, dir: resumed, done, toRun, resumeNote, warnings };
     }
-    const shown = relative(cwd, outDir) || '.';
-    resumeHint = () => `resume with: mo-train sweep --resume ${shown}`;
-
-    const workers = Math.min(jobs, Math.max(1, toRun.length));
-    const engines = [...new Set(spec.runs.map((r) => resolveEngine(r)))].join('+');
-    const steps = [...new Set(spec.runs.map((r) => r.steps))].join('/');
-    err.write(
-      `mo-train sweep: ${spec.runs.length} run${spec.runs.length === 1 ? '' : 's'} (${describeGrid(spec)}), ${steps} steps each, engine ${engines}, ` +
-        `${workers} worker${workers === 1 ? '' : 's'} → ${shown}${resumeNote}\n`,
-    );
-    for (const w of warnings) err.write(`warning: ${w}\n`);
-
-    pool = createWorkerPool(workers, workerMemoryMb !== undefined ? { workerMemoryMb } : {});
-    const progress = createProgress({ stepsOf: new Map(toRun.map((r) => [r.id, r.steps])), jobs: workers, stream: err });
-    const onFirstSignal = (sig: NodeJS.Signals) => {
-      if (interruptedBy === null) progress.log(`${sig}: stopping — running runs stop after their current step; ${sig === 'SIGINT' ? 'Ctrl-C' : sig} again aborts at once`);
-      onSignal(sig);
-    };
-    process.on('SIGINT', onFirstSignal);
-    process.on('SIGTERM', onFirstSignal);
-    let ran;
-    try {
-      // Worker output goes above the bars, tagged with its run; V8's native stack dump after a
-      // fatal error (lines like " 3: 0xee85e7 v8::…") says nothing to a user and is left out.
-      const onWorkerOutput = (id: string, line: string) => {
-        if (!/^\s*\d+: 0x[0-9a-f]+/.test(line)) progress.log(`[${id}] ${line}`);
-      };
-      ran = await runSweepRuns(pool, toRun, outDir, { ...progress, onWorkerOutput }, runTimeout !== undefined ? { runTimeoutMs: runTimeout * 1000 } : {});
-    } finally {
-      progress.stop();
-      process.off('SIGINT', onFirstSignal);
-      process.off('SIGTERM', onFirstSignal);
-    }
-
-    process.stdout.write('\n');
-    const finished = ran.filter((r): r is import('../../results/summary-file.js').RunSummary => r.status === 'finished' || r.status === 'failed');
-    if (interruptedBy !== null) {
-      // Partial results: read back from disk, so unfinished and not-started runs are listed as such.
-      await summarize.printResultsDirSummary(outDir);
-      const stopped = ran.filter((r) => r.status === 'interrupted').length;
-      const notStarted = ran.filter((r) => r.status === 'not-started').length;
-      err.write(
-        `mo-train: interrupted (${interruptedBy}): ${done.length + finished.length} of ${spec.runs.length} runs finished, ` +
-          `${stopped} stopped, ${notStarted} not started; ${resumeHint()}\n`,
-      );
-      return interruptedBy === 'SIGINT' ? 130 : 143;
-    }
-    const byId = new Map([...done, ...finished].map((s) => [s.id, s]));
-    const summaries = spec.runs.map((r) => byId.get(r.id)).filter((s) => s !== undefined);
-    const code = summarize.summarizeFinishedSweep(outDir, spec.name, summaries);
-    if (code !== 0) return code;
-    const failed = finished.filter((s) => s.status === 'failed');
-    for (const s of failed) err.write(`mo-train: run ${s.id} failed: ${s.error?.message.split('\n')[0] ?? 'unknown error'}\n`);
-    if (failed.length > 0) {
-      err.write(`mo-train: ${failed.length} of ${spec.runs.length} runs failed (details in runs/<id>/summary.json); ${resumeHint()} to run them again\n`);
-      return 1;
-    }
-    if (opts.strict && summaries.some((s) => s.verdict === 'diverged')) return 1;
-    return 0;
-  } finally {
-    lock?.release();
-    await pool?.terminate();
+    const dir = createResultsDir(opts.out, spec.name, manifest, now, cwd);
+    return { spec, dir, done: [], toRun: spec.runs, resumeNote: '', warnings: [...warnings, ...dir.warnings] };
+  } catch (error) {
+    resumed?.lock.release();
+    throw error;
   }
+}
+
+function renderSweepHeader(sweep: OpenSweep, workers: number, shown: string): string {
+  const { spec } = sweep;
+  const engines = [...new Set(spec.runs.map((r) => resolveEngine(r)))].join('+');
+  const steps = [...new Set(spec.runs.map((r) => r.steps))].join('/');
+  return (
+    `mo-train sweep: ${spec.runs.length} run${spec.runs.length === 1 ? '' : 's'} (${describeGrid(spec)}), ${steps} steps each, engine ${engines}, ` +
+    `${workers} worker${workers === 1 ? '' : 's'} → ${shown}${sweep.resumeNote}\n`
+  );
+}
+
+/** The runs left to do, in the pool, with progress on stderr; Ctrl-C once stops them cleanly, twice at once. */
+async function runWithProgress(
+  pool: WorkerPool,
+  sweep: OpenSweep,
+  workers: number,
+  limits: PoolLimits,
+  resumeHint: string,
+): Promise<{ ran: SweepRunResult[]; interruptedBy: NodeJS.Signals | null }> {
+  const err = process.stderr;
+  const progress = createProgress({ stepsOf: new Map(sweep.toRun.map((r) => [r.id, r.steps])), jobs: workers, stream: err });
+  const interrupts = listenForInterrupts({
+    onFirst(sig) {
+      progress.log(`${sig}: stopping — running runs stop after their current step; ${sig === 'SIGINT' ? 'Ctrl-C' : sig} again aborts at once`);
+      pool.interrupt();
+    },
+    onSecond(sig) {
+      // Every run not finished stays unfinished, and resume redoes it.
+      pool.abort();
+      sweep.dir.lock.release();
+      err.write(`\nmo-train: aborted by a second ${sig}; ${resumeHint}\n`);
+    },
+  });
+  try {
+    // Worker output goes above the bars, tagged with its run; V8's native stack dump after a
+    // fatal error (lines like " 3: 0xee85e7 v8::…") says nothing to a user and is left out.
+    const onWorkerOutput = (id: string, line: string) => {
+      if (!/^\s*\d+: 0x[0-9a-f]+/.test(line)) progress.log(`[${id}] ${line}`);
+    };
+    const ran = await runSweepRuns(pool, sweep.toRun, sweep.dir.path, { ...progress, onWorkerOutput }, limits.runTimeout !== undefined ? { runTimeoutMs: limits.runTimeout * 1000 } : {});
+    return { ran, interruptedBy: interrupts.first };
+  } finally {
+    progress.stop();
+    interrupts.stop();
+  }
+}
+
+/** The summary tables on stdout (partial ones after an interruption), failures on stderr; the exit code. */
+async function reportSweep(sweep: OpenSweep, ran: readonly SweepRunResult[], interruptedBy: NodeJS.Signals | null, resumeHint: string, strict: boolean): Promise<number> {
+  const err = process.stderr;
+  const { spec, done } = sweep;
+  const outDir = sweep.dir.path;
+  process.stdout.write('\n');
+  const finished = ran.filter((r): r is RunSummary => r.status === 'finished' || r.status === 'failed');
+  if (interruptedBy !== null) {
+    // Partial results: read back from disk, so unfinished and not-started runs are listed as such.
+    await printResultsDirSummary(outDir);
+    const stopped = ran.filter((r) => r.status === 'interrupted').length;
+    const notStarted = ran.filter((r) => r.status === 'not-started').length;
+    err.write(
+      `mo-train: interrupted (${interruptedBy}): ${done.length + finished.length} of ${spec.runs.length} runs finished, ` +
+        `${stopped} stopped, ${notStarted} not started; ${resumeHint}\n`,
+    );
+    return exitCodeOf(interruptedBy);
+  }
+  const byId = new Map([...done, ...finished].map((s) => [s.id, s]));
+  const summaries = spec.runs.map((r) => byId.get(r.id)).filter((s) => s !== undefined);
+  const code = summarizeFinishedSweep(outDir, spec.name, summaries);
+  if (code !== 0) return code;
+  const failed = finished.filter((s) => s.status === 'failed');
+  for (const s of failed) err.write(`mo-train: run ${s.id} failed: ${s.error?.message.split('\n')[0] ?? 'unknown error'}\n`);
+  if (failed.length > 0) {
+    err.write(`mo-train: ${failed.length} of ${spec.runs.length} runs failed (details in runs/<id>/summary.json); ${resumeHint} to run them again\n`);
+    return 1;
+  }
+  if (strict && summaries.some((s) => s.verdict === 'diverged')) return 1;
+  return 0;
 }
 
 /** The file flags of `flags` (spec, module, init) made absolute against `cwd`. */

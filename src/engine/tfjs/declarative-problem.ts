@@ -15,7 +15,7 @@ import { evaluateParamLoss } from '../param-loss.js';
 import type * as tfjs from '@tensorflow/tfjs';
 import { materializeDeclarative, type Activation, type DeclarativeExperiment, type LossName } from '../../experiment/declarative.js';
 import type { Tf } from './load-tf.js';
-import type { NetworkProblem, ObjectiveName } from './tfjs-oracle.js';
+import type { NetworkProblem, ObjectiveName } from './tfjs-problem.js';
 
 /** Losses of the network output, as opposed to parameter-only ones. */
 const OUTPUT_LOSSES: ReadonlySet<LossName> = new Set(['sum_to_target', 'mse', 'cross_entropy', 'entropy']);

@@ -6,7 +6,7 @@
  * params() is called once per run, for the names, shapes and (without `--init`) the initial
  * values. Every loss call gets the tensors the oracle made for that
  * step over its float32 copy of the parameters (no variables, no copies, no kernels; see
- * tfjs-oracle.ts), by name in `params` and all at once in `flatParams`. So a step runs exactly the
+ * tapes.ts), by name in `params` and all at once in `flatParams`. So a step runs exactly the
  * kernels of the module's own two losses.
  *
  * The tensors params() returned are kept until the run ends: a loss that uses one of them
@@ -20,7 +20,7 @@ import { renderSuggestion } from '../../spec/nearest-name.js';
 import type { FunctionalModule, TensorRecord } from '../../experiment/module-types.js';
 import type { Tf } from './load-tf.js';
 import { aDtype, callUser, checkData, checkLoss, checkRecord, describe, disposeTensorsIn, explainingDisposed } from './module-calls.js';
-import type { ObjectiveName, ObjectivesProblem } from './tfjs-oracle.js';
+import type { ObjectiveName, ObjectivesProblem } from './tfjs-problem.js';
 
 /**
  * Builds the parameters and data of one run (seeded with `seed`) and wraps the losses. `file`,

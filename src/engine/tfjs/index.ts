@@ -12,10 +12,12 @@ import { createEvaluation, type BackendName, type GradientOracle } from '../type
 import { createDeclarativeProblem } from './declarative-problem.js';
 import { loadTf } from './load-tf.js';
 import { createModuleProblem } from './module-problem.js';
-import { createTfjsOracle, type ObjectiveName, type TfjsProblem } from './tfjs-oracle.js';
+import { createTfjsOracle } from './tfjs-oracle.js';
+import type { ObjectiveName, TfjsProblem } from './tfjs-problem.js';
 
 export { loadTf, type Tf } from './load-tf.js';
-export { createTfjsOracle, shapeOf, type NetworkProblem, type ObjectiveName, type ObjectivesProblem, type TfjsProblem } from './tfjs-oracle.js';
+export { createTfjsOracle } from './tfjs-oracle.js';
+export { shapeOf, type NetworkProblem, type ObjectiveName, type ObjectivesProblem, type TfjsProblem } from './tfjs-problem.js';
 export { createDeclarativeProblem } from './declarative-problem.js';
 export { createModuleProblem } from './module-problem.js';
 export { createFunctionalProblem } from './functional-problem.js';

@@ -2,7 +2,7 @@
  * A LayersModel user module (src/experiment/module-types.ts) as a tfjs problem: the model's
  * trainable weights are the parameters, the module's losses the objectives.
  *
- * The oracle hands each loss call its own weight tensors (see tfjs-oracle.ts). The model reads
+ * The oracle hands each loss call its own weight tensors (see tapes.ts). The model reads
  * them through its layers' weights: every trainable LayerVariable's `read()` — the one way
  * tfjs-layers (Dense.call, …) and module code (`w.read()`) get a weight's value — is replaced, on
  * that instance, by one returning the tensor of the loss being evaluated (and the variable itself
@@ -23,7 +23,7 @@ import { computeParamLayout, type ParamLayout } from '../../experiment/param-lay
 import type { LayersModelModule, TensorRecord } from '../../experiment/module-types.js';
 import type { Tf } from './load-tf.js';
 import { callUser, checkData, checkLoss, describe, disposeTensorsIn, explainingDisposed } from './module-calls.js';
-import type { ObjectiveName, ObjectivesProblem } from './tfjs-oracle.js';
+import type { ObjectiveName, ObjectivesProblem } from './tfjs-problem.js';
 
 type LayerVariable = tfjs.LayersModel['trainableWeights'][number];
 

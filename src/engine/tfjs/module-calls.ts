@@ -7,7 +7,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { UserError } from '../../errors.js';
 import type { TensorRecord } from '../../experiment/module-types.js';
 import type { Tf } from './load-tf.js';
-import type { ObjectiveName } from './tfjs-oracle.js';
+import type { ObjectiveName } from './tfjs-problem.js';
 
 /** Runs module code; what it throws becomes a one-line UserError pointing into the module when possible. */
 export function callUser<T>(file: string | undefined, what: string, f: () => T): T {

@@ -8,7 +8,7 @@ import { computeParamMask } from '../../experiment/param-layout.js';
 import { createFunctionalProblem } from './functional-problem.js';
 import { createLayersModelProblem } from './layers-problem.js';
 import type { Tf } from './load-tf.js';
-import type { ObjectivesProblem } from './tfjs-oracle.js';
+import type { ObjectivesProblem } from './tfjs-problem.js';
 
 /**
  * Builds the parameters (or model) and data of one run, seeded with `seed`; `initial` (from
