@@ -11,4 +11,7 @@ export default {
   singleQuote: true,
   // semicolons and `(x) =>` are prettier's defaults, and the code's.
   trailingComma: 'all',
+  // Never reformat the inside of a template literal: html`…` and css`…` hold the report's markup,
+  // whose whitespace is part of what a test (and a reader of the page source) sees.
+  embeddedLanguageFormatting: 'off',
 };

@@ -43,7 +43,10 @@ async function attempt<T>(label: string, f: () => Promise<T>): Promise<Outcome<T
 
 /** `2026-11-26T03-20-05Z`: UTC, sortable, and a valid file name everywhere. */
 function fileStamp(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  return d
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -71,9 +74,17 @@ async function main(argv: readonly string[]): Promise<number> {
     const alpha = String(BENCH_ALPHA);
     const fused = await attempt('1. fused kernel in-process', () => measureFusedKernel(plan.fused));
     const tfjs = await attempt('3. tfjs oracle in-process', () => measureTfjsKernel(plan.tfjs, SEED_MODULE));
-    const cliFused = await attempt('2. mo-train run, fused', () => measureCliRun(tmp, 'run-fused', ['--alpha', alpha], plan.cliFused.steps, plan.cliFused.repeats, true));
+    const cliFused = await attempt('2. mo-train run, fused', () =>
+      measureCliRun(tmp, 'run-fused', ['--alpha', alpha], plan.cliFused.steps, plan.cliFused.repeats, true),
+    );
     const cliTfjs = await attempt('3. mo-train run --module', () =>
-      measureCliRun(tmp, 'run-tfjs', ['--module', SEED_MODULE, '--alpha', alpha, '--backend', 'cpu', '--log-every', String(plan.cliTfjs.logEvery)], plan.cliTfjs.steps, plan.cliTfjs.repeats),
+      measureCliRun(
+        tmp,
+        'run-tfjs',
+        ['--module', SEED_MODULE, '--alpha', alpha, '--backend', 'cpu', '--log-every', String(plan.cliTfjs.logEvery)],
+        plan.cliTfjs.steps,
+        plan.cliTfjs.repeats,
+      ),
     );
     const s = plan.sweep;
     const sweep = await attempt('5. 12-run sweep', () =>
@@ -91,7 +102,9 @@ async function main(argv: readonly string[]): Promise<number> {
       available.ok ? attempt(label, () => f(available.probe.python)) : { ok: false, skipped };
     const t = plan.torch;
     const torch1 = await whenTorch('4. PyTorch, 1 thread', (py) => measureTorchSteps(py, '1', t.steps, t.repeats, t.warmupSteps, BENCH_ALPHA));
-    const torchDefault = await whenTorch('4. PyTorch, default threads', (py) => measureTorchSteps(py, 'default', t.steps, t.repeats, t.warmupSteps, BENCH_ALPHA));
+    const torchDefault = await whenTorch('4. PyTorch, default threads', (py) =>
+      measureTorchSteps(py, 'default', t.steps, t.repeats, t.warmupSteps, BENCH_ALPHA),
+    );
     const torchSweep: Outcome<Awaited<ReturnType<typeof measureTorchSweep>>> = plan.quick
       ? { ok: false, skipped: 'skipped in --quick (12 PyTorch runs take about a minute)' }
       : await whenTorch('6. PyTorch, 12 runs back to back', (py) => measureTorchSweep(py, s.alphas, s.seeds, s.steps));
@@ -112,7 +125,7 @@ async function main(argv: readonly string[]): Promise<number> {
     'This VM has noisy neighbours: timings move between runs, so every ratio is taken from medians measured in this same run.',
     `α = ${BENCH_ALPHA} for single runs. Worker RSS "flat" = each worker's VmRSS at the end ≤ ${TARGETS.flatRatio}× its VmRSS once 10% of the runs had finished.`,
     torchLine,
-    `Machine: node ${machine.node} (${process.execArgv.filter((a) => a.startsWith("--max")).join(" ") || "default heap flags"}, as bin/mo-train.js and its workers), ${machine.cpus} × ${machine.cpu_model}, ${machine.os}, load average at start ${machine.loadavg_start.join(' ')}; git ${machine.git.commit ?? '?'}${machine.git.dirty ? ' (dirty tree)' : ''}.`,
+    `Machine: node ${machine.node} (${process.execArgv.filter((a) => a.startsWith('--max')).join(' ') || 'default heap flags'}, as bin/mo-train.js and its workers), ${machine.cpus} × ${machine.cpu_model}, ${machine.os}, load average at start ${machine.loadavg_start.join(' ')}; git ${machine.git.commit ?? '?'}${machine.git.dirty ? ' (dirty tree)' : ''}.`,
     `Bench took ${durationS.toFixed(0)} s. Results: ${relative(REPO_DIR, join(RESULTS_DIR, 'latest.json'))} and ${relative(REPO_DIR, stampFile)}.`,
   ];
   const table = renderTable(rows, footer);

@@ -22,10 +22,15 @@ interface Result {
 
 function cli(args: string[], cwd: string): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -76,8 +81,25 @@ describe('mo-train run', () => {
     writeFileSync(init, JSON.stringify(ref.init));
     const features = JSON.stringify(ref.features);
     const r = await cli(
-      ['run', '--init', init, '--set', `experiment.features=${features}`, '--alpha', String(ref.alpha), '--seed', '7',
-        '--optimizer', 'momentum', '--lr', String(ref.optimizer.lr), '--steps', String(ref.steps), '--out', 'init'],
+      [
+        'run',
+        '--init',
+        init,
+        '--set',
+        `experiment.features=${features}`,
+        '--alpha',
+        String(ref.alpha),
+        '--seed',
+        '7',
+        '--optimizer',
+        'momentum',
+        '--lr',
+        String(ref.optimizer.lr),
+        '--steps',
+        String(ref.steps),
+        '--out',
+        'init',
+      ],
       work,
     );
     expect(r.code).toBe(0);
@@ -115,8 +137,11 @@ describe('mo-train run', () => {
     expect(summary.no_gradient).toEqual([]);
   });
 
-  it('says so when loss2 has no gradient (the seed question\'s bug), before training and in the summary', async () => {
-    const r = await cli(['run', '--module', join(root, 'test', 'fixtures', 'modules', 'detached-loss2.ts'), '--alpha', '1', '--steps', '50', '--out', 'detached'], work);
+  it("says so when loss2 has no gradient (the seed question's bug), before training and in the summary", async () => {
+    const r = await cli(
+      ['run', '--module', join(root, 'test', 'fixtures', 'modules', 'detached-loss2.ts'), '--alpha', '1', '--steps', '50', '--out', 'detached'],
+      work,
+    );
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/warning: loss2 .* has no gradient/);
     const summary = readJson(join(work, 'detached', 'runs', 'alpha=1,seed=0', 'summary.json'));
@@ -191,7 +216,10 @@ describe('mo-train sweep and summarize', () => {
 
 describe('sweeps of other settings and modules', () => {
   it('--spec with --seeds and --set sweeps the learning rate too', async () => {
-    const r = await cli(['sweep', '--spec', join(root, 'experiments', 'seed.yaml'), '--seeds', '0-1', '--steps', '300', '--set', 'optimizer.lr=1e-3,1e-2', '--out', 'lr'], work);
+    const r = await cli(
+      ['sweep', '--spec', join(root, 'experiments', 'seed.yaml'), '--seeds', '0-1', '--steps', '300', '--set', 'optimizer.lr=1e-3,1e-2', '--out', 'lr'],
+      work,
+    );
     expect(r.code).toBe(0);
     const ids = readdirSync(join(work, 'lr', 'runs'));
     expect(ids).toHaveLength(4 * 2 * 2);

@@ -39,7 +39,7 @@ describe('--help', () => {
     expect(r.stdout).not.toContain('default: []');
   });
 
-  it("sweep --help says an --out that holds the sweep is resumed (and it is)", async () => {
+  it('sweep --help says an --out that holds the sweep is resumed (and it is)', async () => {
     const help = await cli(['sweep', '--help'], { cwd });
     expect(unwrap(help.stdout)).toContain(
       '--out <dir> results directory (default: results/<name>-<time>): a new or empty one, or one that holds this same sweep, which is resumed',

@@ -16,7 +16,10 @@ afterAll(() => {
 });
 
 function readSteps(dir: string, id: string): Record<string, number>[] {
-  const rows = parse(readFileSync(join(dir, 'runs', id, 'steps.csv'), 'utf8'), { columns: true, cast: (v, ctx) => (ctx.header ? v : Number(v)) }) as Record<string, number>[];
+  const rows = parse(readFileSync(join(dir, 'runs', id, 'steps.csv'), 'utf8'), { columns: true, cast: (v, ctx) => (ctx.header ? v : Number(v)) }) as Record<
+    string,
+    number
+  >[];
   return rows;
 }
 
@@ -91,7 +94,10 @@ describe('reversal', () => {
 
   it('names adversary parameters the module does not have, before anything runs', async () => {
     const tmp = makeTempDir('reversal-unknown-');
-    const r = await cli(['run', '--module', join(root, 'test', 'fixtures', 'modules', 'bad-adversary.ts'), '--combine', 'reversal', '--steps', '10', '--out', join(tmp, 'out')], { cwd: tmp });
+    const r = await cli(
+      ['run', '--module', join(root, 'test', 'fixtures', 'modules', 'bad-adversary.ts'), '--combine', 'reversal', '--steps', '10', '--out', join(tmp, 'out')],
+      { cwd: tmp },
+    );
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('bad-adversary.ts: adversary names "fc9.weight", which are not parameters; allowed: fc1.weight');

@@ -87,7 +87,10 @@ describe('pcgrad', () => {
     expect(c).toBeLessThan(0);
     const p1 = d1.map((x, i) => x - (c / dot(d2, d2)) * d2[i]!);
     const p2 = d2.map((x, i) => x - (c / dot(d1, d1)) * d1[i]!);
-    close(combineOnce('pcgrad', alpha, ev(g1, g2)).dir, p1.map((x, i) => x + p2[i]!));
+    close(
+      combineOnce('pcgrad', alpha, ev(g1, g2)).dir,
+      p1.map((x, i) => x + p2[i]!),
+    );
   });
 
   it('aligned or orthogonal or one zero: the plain sum, like fixed', () => {

@@ -177,7 +177,15 @@ describe('the combined direction is ∇loss1 − α∇loss2', () => {
 // ---------------------------------------------------------------------------------------------
 // Training: the same declarative run through train() with each engine.
 
-async function trajectory(engine: 'tfjs' | 'fused', exp: DeclarativeExperiment, seed: number, optimizer: OptimizerName, lr: number, alpha: number, steps: number): Promise<number[][]> {
+async function trajectory(
+  engine: 'tfjs' | 'fused',
+  exp: DeclarativeExperiment,
+  seed: number,
+  optimizer: OptimizerName,
+  lr: number,
+  alpha: number,
+  steps: number,
+): Promise<number[][]> {
   const inner = engine === 'tfjs' ? createTfjsOracle(tf, createDeclarativeProblem(tf, exp, seed)) : new FusedOracle(exp, seed);
   return trajectoryOf(inner, optimizer, lr, alpha, steps);
 }
@@ -292,12 +300,23 @@ describe.each(['cpu', 'wasm'] as const)('experiments/seed.ts from a PyTorch refe
 
     const { optimizer, steps } = { optimizer: ref.optimizer.name, steps: ref.steps };
     const fused = await trajectoryOf(new FusedOracle(exp, 0, parsed.params), optimizer, ref.optimizer.lr, ref.alpha, steps);
-    const moduleLosses = await trajectoryOf(createTfjsOracle(tf, createModuleProblem(tf, withFeatures, 0, parsed.params)), optimizer, ref.optimizer.lr, ref.alpha, steps);
+    const moduleLosses = await trajectoryOf(
+      createTfjsOracle(tf, createModuleProblem(tf, withFeatures, 0, parsed.params)),
+      optimizer,
+      ref.optimizer.lr,
+      ref.alpha,
+      steps,
+    );
     expect(moduleLosses).toHaveLength(steps);
     expect(fused).toHaveLength(steps);
     // The fused engine reproduces PyTorch (fused-reference.test.ts); checked here too, so this
     // test stands on its own.
-    expect(worstTrajectoryError(fused, ref.loss1.map((l1, i) => [l1, ref.loss2[i]!]))).toBeLessThan(1e-12);
+    expect(
+      worstTrajectoryError(
+        fused,
+        ref.loss1.map((l1, i) => [l1, ref.loss2[i]!]),
+      ),
+    ).toBeLessThan(1e-12);
     expect(worstTrajectoryError(moduleLosses, fused)).toBeLessThan(TRAJECTORY_TOL);
     // The run really trains: loss1 falls.
     expect(fused[steps - 1]![0]!).toBeLessThan(0.9 * fused[0]![0]!);

@@ -23,11 +23,21 @@ function record(input: SummaryInput, rows = 3): RunRecord {
   const summary = { ...makeSummary(input), start };
   const id = runIdOf(input.coords);
   const path = `/r/runs/${id}`;
-  return summary.status === 'failed' ? { id, path, state: 'failed', coords: input.coords, summary, rows, problem: null } : { id, path, state: 'finished', coords: input.coords, summary, rows, problem: null };
+  return summary.status === 'failed'
+    ? { id, path, state: 'failed', coords: input.coords, summary, rows, problem: null }
+    : { id, path, state: 'finished', coords: input.coords, summary, rows, problem: null };
 }
 
 const threw = (coords: Coords, step: number | null | undefined, message = 'loss2: shapes [3,1] and [5] do not match') =>
-  ({ coords, verdict: 'failed', loss1: NaN, loss2: NaN, rows_logged: 0, explanation: `failed: ${message}`, error: step === undefined ? { message } : { message, step } }) as const;
+  ({
+    coords,
+    verdict: 'failed',
+    loss1: NaN,
+    loss2: NaN,
+    rows_logged: 0,
+    explanation: `failed: ${message}`,
+    error: step === undefined ? { message } : { message, step },
+  }) as const;
 
 describe('summary.json error.step', () => {
   it.each([
@@ -54,8 +64,18 @@ describe('renderFailure', () => {
     { name: 'at a step', input: threw({ alpha: 0.1, seed: 0 }, 50, 'boom\n    at loss2 (exp.ts:3)'), rows: 50, text: 'failed at step 50: boom' },
     { name: 'at step 0', input: threw({ alpha: 0.1, seed: 0 }, 0, 'boom'), rows: 0, text: 'failed at step 0: boom' },
     { name: 'before training (step null)', input: threw({ alpha: 0.1, seed: 0 }, null, 'cannot load'), rows: 0, text: 'failed before training: cannot load' },
-    { name: 'an older summary, no rows logged', input: threw({ alpha: 0.1, seed: 0 }, undefined, 'cannot load'), rows: 0, text: 'failed before training: cannot load' },
-    { name: 'an older summary, rows logged', input: threw({ alpha: 0.1, seed: 0 }, undefined, 'boom'), rows: 51, text: 'failed during training (51 rows logged): boom' },
+    {
+      name: 'an older summary, no rows logged',
+      input: threw({ alpha: 0.1, seed: 0 }, undefined, 'cannot load'),
+      rows: 0,
+      text: 'failed before training: cannot load',
+    },
+    {
+      name: 'an older summary, rows logged',
+      input: threw({ alpha: 0.1, seed: 0 }, undefined, 'boom'),
+      rows: 51,
+      text: 'failed during training (51 rows logged): boom',
+    },
   ])('$name: "$text"', ({ input, rows, text }) => {
     expect(renderFailure(record(input, rows) as RunRecord & { state: 'failed' })).toBe(text);
   });
@@ -106,7 +126,11 @@ describe('summarize on a sweep where a module throws at step 50', () => {
   });
 
   it('explains each failed run by its step and message, and says in the notes to fix the code and resume', async () => {
-    const coords: Coords[] = [{ alpha: 0, seed: 0 }, { alpha: 0.1, seed: 0 }, { alpha: 0.1, seed: 1 }];
+    const coords: Coords[] = [
+      { alpha: 0, seed: 0 },
+      { alpha: 0.1, seed: 0 },
+      { alpha: 0.1, seed: 1 },
+    ];
     writeSweepJson(tmp, coords);
     writeFinishedRun(tmp, makeSummary({ coords: coords[0]!, loss1: 0, loss2: 6 }));
     writeFinishedRun(tmp, makeSummary(threw(coords[1]!, 50, 'boom')));
@@ -120,7 +144,9 @@ describe('summarize on a sweep where a module throws at step 50', () => {
     expect(row('alpha=0.1,seed=1')).toMatch(/ failed .* failed before training: boom$/);
     const notes = text.slice(text.indexOf('\nnotes\n'));
     expect(notes).toContain('  - run alpha=0.1,seed=0 failed at step 50: boom');
-    expect(notes).toContain(`2 runs failed with an error in the experiment's code, not because of α: fix it, then \`mo-train sweep --resume ${tmp}\` redoes the failed runs`);
+    expect(notes).toContain(
+      `2 runs failed with an error in the experiment's code, not because of α: fix it, then \`mo-train sweep --resume ${tmp}\` redoes the failed runs`,
+    );
     // Per α: the failures counted, and said to be no verdict on α.
     expect(text).toMatch(/\n0\.1\s+2\s+2 failed\s/);
     expect(text).toContain('failed: the run stopped with an error (see the notes), which says nothing about α.');

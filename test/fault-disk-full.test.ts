@@ -8,7 +8,18 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, expectNoTempFiles, expectSameResults, killStartedClis, makeTempDir, readJson, readResultFiles, removeTempDirs, requireBuilt, root } from './fixtures/e2e-harness.js';
+import {
+  cli,
+  expectNoTempFiles,
+  expectSameResults,
+  killStartedClis,
+  makeTempDir,
+  readJson,
+  readResultFiles,
+  removeTempDirs,
+  requireBuilt,
+  root,
+} from './fixtures/e2e-harness.js';
 
 const preload = join(root, 'test', 'fixtures', 'preload', 'enospc-on-steps-csv.mjs');
 // Three runs of 5,000 logged steps (~0.3–0.5 MB of steps.csv each), one worker: they go in order.

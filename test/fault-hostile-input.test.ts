@@ -8,7 +8,17 @@
 import { cpSync, mkdirSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, expectNoTempFiles, killStartedClis, listFiles, makeTempDir, modulesDir, removeTempDirs, requireBuilt, snapshotTree } from './fixtures/e2e-harness.js';
+import {
+  cli,
+  expectNoTempFiles,
+  killStartedClis,
+  listFiles,
+  makeTempDir,
+  modulesDir,
+  removeTempDirs,
+  requireBuilt,
+  snapshotTree,
+} from './fixtures/e2e-harness.js';
 
 let work: string;
 /** Spec files live here, outside the working directories that must stay empty. */
@@ -54,31 +64,97 @@ describe('bad flags, specs and modules: exit 2, one line, nothing written', () =
     { name: 'sweep --alpha ""', args: ['sweep', '--alpha', ''], says: ['--alpha', 'empty value'] },
     { name: 'sweep --alpha NaN', args: ['sweep', '--alpha', 'NaN'], says: ['--alpha', '"NaN"'] },
     { name: 'sweep --alpha 1e309', args: ['sweep', '--alpha', '1e309'], says: ['--alpha', '1e309 is not a finite number'] },
-    { name: 'sweep --alpha 0,1e-400 (underflows to 0)', args: ['sweep', '--alpha', '0,1e-400'], says: ['--alpha: 1e-400 underflows to 0 in double precision', '5e-324'] },
-    { name: 'a spec with alpha: [0, 1e-400]', args: () => ['run', '--spec', spec('alpha-underflow.yaml')], says: ['alpha-underflow.yaml', 'alpha[1]: 1e-400 underflows to 0 in double precision'] },
+    {
+      name: 'sweep --alpha 0,1e-400 (underflows to 0)',
+      args: ['sweep', '--alpha', '0,1e-400'],
+      says: ['--alpha: 1e-400 underflows to 0 in double precision', '5e-324'],
+    },
+    {
+      name: 'a spec with alpha: [0, 1e-400]',
+      args: () => ['run', '--spec', spec('alpha-underflow.yaml')],
+      says: ['alpha-underflow.yaml', 'alpha[1]: 1e-400 underflows to 0 in double precision'],
+    },
     { name: 'sweep --steps 0', args: ['sweep', '--steps', '0'], says: ['--steps', 'allowed: an integer from 1'] },
     { name: 'run --steps -5', args: ['run', '--steps', '-5'], says: ['--steps', '-5'] },
     { name: 'run --steps 2.5', args: ['run', '--steps', '2.5'], says: ['--steps', '2.5'] },
-    { name: 'a spec with steps: "100"', args: () => ['run', '--spec', spec('steps-string.yaml')], says: ['steps-string.yaml', 'steps: expected a number, got "100" (a string)'] },
+    {
+      name: 'a spec with steps: "100"',
+      args: () => ['run', '--spec', spec('steps-string.yaml')],
+      says: ['steps-string.yaml', 'steps: expected a number, got "100" (a string)'],
+    },
     { name: 'a spec with alpha: null', args: () => ['run', '--spec', spec('alpha-null.yaml')], says: ['alpha-null.yaml', 'alpha: ', 'null'] },
     { name: 'a spec with seeds: []', args: () => ['sweep', '--spec', spec('seeds-empty.yaml')], says: ['seeds-empty.yaml', 'seeds: an empty list'] },
-    { name: 'a spec with seeds: [1, 1]', args: () => ['sweep', '--spec', spec('seeds-duplicate.yaml')], says: ['seeds-duplicate.yaml', 'seeds: 1 appears twice'] },
-    { name: 'sweep --seeds past 2³² (one line, a hint for seeds)', args: ['sweep', '--seeds', '4294967290-4294967300'], says: ['--seeds: seeds[6]: 4294967296 is too large (and 4 more', 'a range "0-4"'] },
+    {
+      name: 'a spec with seeds: [1, 1]',
+      args: () => ['sweep', '--spec', spec('seeds-duplicate.yaml')],
+      says: ['seeds-duplicate.yaml', 'seeds: 1 appears twice'],
+    },
+    {
+      name: 'sweep --seeds past 2³² (one line, a hint for seeds)',
+      args: ['sweep', '--seeds', '4294967290-4294967300'],
+      says: ['--seeds: seeds[6]: 4294967296 is too large (and 4 more', 'a range "0-4"'],
+    },
     { name: 'sweep --seeds 3,3', args: ['sweep', '--seeds', '3,3'], says: ['--seeds', '3 appears twice'] },
-    { name: 'a spec file above 1 MiB, refused before it is read', args: () => ['run', '--spec', spec('huge.yaml')], says: ['--spec', 'huge.yaml', '3145728 bytes', 'at most 1 MiB (1048576 bytes)'] },
-    { name: '--init from Python with bare NaN: read, then refused by name and index', args: () => ['run', '--init', spec('init-python-nan.json')], says: ['--init', 'init-python-nan.json', 'fc1.weight[2][0] is NaN; initial weights must be finite', 'fc3.bias[0] is Infinity'] },
-    { name: '--init with a string for a weight: a wrong type, not a wrong shape', args: () => ['run', '--init', spec('init-string.json')], says: ['--init', 'fc1.weight[2][0] is a string ("0.3"), not a number'] },
-    { name: 'a loss that is Infinity at the start (fused)', args: ['sweep', '--seeds', '0-2', '--set', 'experiment.target=1e200'], says: ['loss1 is Infinity at the starting parameters of seed 0', 'experiment seed'] },
-    { name: 'a loss that is Infinity at the start (tfjs, float32)', args: ['run', '--engine', 'tfjs', '--set', 'experiment.target=1e20'], says: ['loss1 is Infinity at the starting parameters of seed 0'] },
-    { name: 'a module loss that is -Infinity at the start', args: () => ['sweep', '--module', mod('log-of-zero-at-start.mjs')], says: ['log-of-zero-at-start.mjs', 'loss2 is -Infinity at the starting parameters of seed 0'] },
-    { name: '--init weights that make a loss Infinity', args: () => ['run', '--init', spec('init-huge.json')], says: ['--init', 'init-huge.json', 'loss1 is Infinity at the starting parameters'] },
-    { name: 'a misspelled parameter name in a functional module', args: () => ['run', '--module', mod('functional-typo.mjs')], says: ['functional-typo.mjs: loss1 threw: unknown parameter "encoder.weigth" (did you mean "encoder.weight"?); known: encoder.weight, encoder.bias, head.weight (at line 11:'] },
-    { name: 'a JSON spec with a duplicate key', args: () => ['run', '--spec', spec('duplicate-key.json')], says: ['duplicate-key.json', 'duplicate key "steps"'] },
-    { name: 'a spec with a misspelled key', args: () => ['run', '--spec', spec('misspelled.yaml')], says: ['misspelled.yaml', 'stpes: unknown key (did you mean "steps"?)'] },
+    {
+      name: 'a spec file above 1 MiB, refused before it is read',
+      args: () => ['run', '--spec', spec('huge.yaml')],
+      says: ['--spec', 'huge.yaml', '3145728 bytes', 'at most 1 MiB (1048576 bytes)'],
+    },
+    {
+      name: '--init from Python with bare NaN: read, then refused by name and index',
+      args: () => ['run', '--init', spec('init-python-nan.json')],
+      says: ['--init', 'init-python-nan.json', 'fc1.weight[2][0] is NaN; initial weights must be finite', 'fc3.bias[0] is Infinity'],
+    },
+    {
+      name: '--init with a string for a weight: a wrong type, not a wrong shape',
+      args: () => ['run', '--init', spec('init-string.json')],
+      says: ['--init', 'fc1.weight[2][0] is a string ("0.3"), not a number'],
+    },
+    {
+      name: 'a loss that is Infinity at the start (fused)',
+      args: ['sweep', '--seeds', '0-2', '--set', 'experiment.target=1e200'],
+      says: ['loss1 is Infinity at the starting parameters of seed 0', 'experiment seed'],
+    },
+    {
+      name: 'a loss that is Infinity at the start (tfjs, float32)',
+      args: ['run', '--engine', 'tfjs', '--set', 'experiment.target=1e20'],
+      says: ['loss1 is Infinity at the starting parameters of seed 0'],
+    },
+    {
+      name: 'a module loss that is -Infinity at the start',
+      args: () => ['sweep', '--module', mod('log-of-zero-at-start.mjs')],
+      says: ['log-of-zero-at-start.mjs', 'loss2 is -Infinity at the starting parameters of seed 0'],
+    },
+    {
+      name: '--init weights that make a loss Infinity',
+      args: () => ['run', '--init', spec('init-huge.json')],
+      says: ['--init', 'init-huge.json', 'loss1 is Infinity at the starting parameters'],
+    },
+    {
+      name: 'a misspelled parameter name in a functional module',
+      args: () => ['run', '--module', mod('functional-typo.mjs')],
+      says: [
+        'functional-typo.mjs: loss1 threw: unknown parameter "encoder.weigth" (did you mean "encoder.weight"?); known: encoder.weight, encoder.bias, head.weight (at line 11:',
+      ],
+    },
+    {
+      name: 'a JSON spec with a duplicate key',
+      args: () => ['run', '--spec', spec('duplicate-key.json')],
+      says: ['duplicate-key.json', 'duplicate key "steps"'],
+    },
+    {
+      name: 'a spec with a misspelled key',
+      args: () => ['run', '--spec', spec('misspelled.yaml')],
+      says: ['misspelled.yaml', 'stpes: unknown key (did you mean "steps"?)'],
+    },
     { name: 'sweep --set with a misspelled key', args: ['sweep', '--set', 'optimzer.lr=0.1'], says: ['optimzer.lr', 'did you mean "optimizer.lr"'] },
     { name: 'a missing module', args: () => ['run', '--module', join(specs, 'no-such-module.ts')], says: ['--module', 'no-such-module.ts', 'no such file'] },
     { name: 'a module with a syntax error', args: () => ['run', '--module', mod('syntax-error.ts')], says: ['syntax-error.ts', 'syntax error'] },
-    { name: 'a module that throws on import', args: () => ['run', '--module', mod('throws-on-import.ts')], says: ['throws-on-import.ts', 'threw while being imported: dataset path not configured'] },
+    {
+      name: 'a module that throws on import',
+      args: () => ['run', '--module', mod('throws-on-import.ts')],
+      says: ['throws-on-import.ts', 'threw while being imported: dataset path not configured'],
+    },
     { name: 'a module of the wrong shape', args: () => ['run', '--module', mod('wrong-shape.ts')], says: ['wrong-shape.ts', 'missing: loss1'] },
   ])('$name', async ({ args, says }) => {
     const cwd = makeTempDir('bad');

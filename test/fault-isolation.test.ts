@@ -141,7 +141,11 @@ describe('a run whose code throws partway', () => {
     // The message points at the line of the module that threw.
     expect(s.explanation).toBe('failed at step 3: loss1 threw: simulated failure in loss1 at step 3 (at line 14:61)');
     expect(s.error.step).toBe(3);
-    expect(readFileSync(join(dir, 'runs', 'alpha=0,seed=1', 'steps.csv'), 'utf8').trim().split('\n')).toHaveLength(4);
+    expect(
+      readFileSync(join(dir, 'runs', 'alpha=0,seed=1', 'steps.csv'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(4);
     const summary = await cli(['summarize', dir, '--json'], { cwd: work });
     expect(summary.stderr).not.toMatch(/corrupt|rows_logged/);
     expect(summary.stdout).toContain('failed at step 3: loss1 threw: simulated failure');

@@ -14,8 +14,22 @@ import { cli, expectNoTempFiles, killStartedClis, makeTempDir, readJson, removeT
 // after. The monitor would stop the run at its (default) thresholds; here it only records the
 // divergence and lets the run go on, so the non-finite values are logged.
 const DIVERGES = [
-  '--optimizer', 'sgd', '--lr', '0.5', '--seeds', '3', '--alpha', '0,1', '--steps', '400',
-  '--set', 'monitor.max_loss=1e300', '--set', 'monitor.max_param_norm=1e300', '--set', 'monitor.stop_on_diverge=false',
+  '--optimizer',
+  'sgd',
+  '--lr',
+  '0.5',
+  '--seeds',
+  '3',
+  '--alpha',
+  '0,1',
+  '--steps',
+  '400',
+  '--set',
+  'monitor.max_loss=1e300',
+  '--set',
+  'monitor.max_param_norm=1e300',
+  '--set',
+  'monitor.stop_on_diverge=false',
 ];
 const IDS = ['alpha=0,seed=3', 'alpha=1,seed=3'];
 

@@ -70,7 +70,7 @@ describe.concurrent('mo-train sweep, interrupted', () => {
       // A terminal's Ctrl-C reaches every process of the group, and the coordinator passes it on
       // to its workers as SIGUSR2; Node runs the two handlers in either order. Sent here SIGUSR2
       // first, to all four workers: each must still stop cleanly, not take it for a second Ctrl-C.
-      name: 'Ctrl-C: SIGINT to the whole process group, a worker seeing the coordinator\'s SIGUSR2 first',
+      name: "Ctrl-C: SIGINT to the whole process group, a worker seeing the coordinator's SIGUSR2 first",
       signal: 'SIGINT' as const,
       group: true,
       code: 130,

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const script = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'scripts', 'modules-loaded.mjs');
-const loaded = (engine: string) => JSON.parse(execFileSync(process.execPath, [script, engine], { encoding: 'utf8' })) as { engine: string; status: string; tensorflowFiles: number };
+const loaded = (engine: string) =>
+  JSON.parse(execFileSync(process.execPath, [script, engine], { encoding: 'utf8' })) as { engine: string; status: string; tensorflowFiles: number };
 
 describe('engine isolation', () => {
   it('a fused run loads no @tensorflow file', () => {

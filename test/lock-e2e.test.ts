@@ -23,7 +23,7 @@ afterAll(() => {
 const TINY = ['--alpha', '0,0.1', '--steps', '200', '--jobs', '1'];
 
 describe.concurrent('a directory in use by a live sweep', () => {
-  it('refuses a second sweep (the same command, or --resume) with the holder\'s pid, and the first goes on', async () => {
+  it("refuses a second sweep (the same command, or --resume) with the holder's pid, and the first goes on", async () => {
     const long = ['--alpha', '0,0.1', '--steps', '2000000', '--log-every', '1000', '--jobs', '1', '--out', 'busy'];
     const first = startCli(['sweep', ...long], { cwd: work, detached: true });
     const dir = join(work, 'busy');
@@ -31,7 +31,11 @@ describe.concurrent('a directory in use by a live sweep', () => {
     // Suspended (as Ctrl-Z does), it still holds the directory — and uses no CPU meanwhile.
     process.kill(-first.pid, 'SIGSTOP');
     try {
-      const seconds = [['sweep', ...long], ['sweep', '--resume', 'busy'], ['sweep', '--resume', 'busy', '--steps', '5']];
+      const seconds = [
+        ['sweep', ...long],
+        ['sweep', '--resume', 'busy'],
+        ['sweep', '--resume', 'busy', '--steps', '5'],
+      ];
       for (const second of await Promise.all(seconds.map((args) => cli(args, { cwd: work })))) {
         expect(second.code, second.stderr).toBe(2);
         expect(second.stderr.trim().split('\n')).toHaveLength(1);
@@ -63,7 +67,11 @@ describe.concurrent('a lock left by a process that is gone is taken over, with a
   const deadPid = () => spawnSync('true').pid!;
 
   it.each([
-    { name: 'a dead pid', holder: () => ({ pid: deadPid(), host: hostname(), started: '2026-01-01T00:00:00.000Z', proc_start: null }), from: (h: { pid: number }) => `from pid ${h.pid} (${hostname()})` },
+    {
+      name: 'a dead pid',
+      holder: () => ({ pid: deadPid(), host: hostname(), started: '2026-01-01T00:00:00.000Z', proc_start: null }),
+      from: (h: { pid: number }) => `from pid ${h.pid} (${hostname()})`,
+    },
     {
       name: 'a live pid that is another process now (recycled: its start time differs)',
       holder: () => ({ pid: process.pid, host: hostname(), started: '2026-01-01T00:00:00.000Z', proc_start: '1' }),

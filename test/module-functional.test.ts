@@ -133,7 +133,10 @@ describe('gradients of a functional module', () => {
   });
 
   it('∇ of a loss of flatParams reaches every parameter exactly (Σθ²/2 has gradient θ, in float32)', () => {
-    const oracle = createTfjsOracle(tf, createModuleProblem(tf, tinyModule({ loss2: ({ tf, flatParams }) => tf.mul(0.5, tf.sum(tf.square(flatParams))) as tfjs.Scalar }), 1));
+    const oracle = createTfjsOracle(
+      tf,
+      createModuleProblem(tf, tinyModule({ loss2: ({ tf, flatParams }) => tf.mul(0.5, tf.sum(tf.square(flatParams))) as tfjs.Scalar }), 1),
+    );
     try {
       const p = Float64Array.from(oracle.initial, (v, i) => v + i / 7);
       const ev = createEvaluation(p.length);
@@ -154,7 +157,10 @@ describe('gradients of a functional module', () => {
       expect(oracle.disconnected).toEqual(['loss2']);
       expect(ev.grad2.every((g) => g === 0)).toBe(true);
       expect(ev.grad1.some((g) => g !== 0)).toBe(true);
-      expect(ev.loss2).toBeCloseTo(params.reduce((a, b) => a + b, 0), 5);
+      expect(ev.loss2).toBeCloseTo(
+        params.reduce((a, b) => a + b, 0),
+        5,
+      );
     } finally {
       oracle.dispose();
     }
@@ -210,8 +216,16 @@ describe('functional module losses', () => {
       }),
       message: 'params() threw: no such layer: fc4',
     },
-    { what: 'params() returns an empty record', mod: tinyModule({ params: () => ({}) }), message: 'params() returned an empty record; it must return a record of float32 tensors by name' },
-    { what: 'params() returns null', mod: tinyModule({ params: () => null as never }), message: 'params() returned null; it must return a record of float32 tensors by name' },
+    {
+      what: 'params() returns an empty record',
+      mod: tinyModule({ params: () => ({}) }),
+      message: 'params() returned an empty record; it must return a record of float32 tensors by name',
+    },
+    {
+      what: 'params() returns null',
+      mod: tinyModule({ params: () => null as never }),
+      message: 'params() returned null; it must return a record of float32 tensors by name',
+    },
     {
       what: 'params() is async',
       mod: tinyModule({ params: (async () => ({})) as never }),
@@ -332,12 +346,17 @@ describe('--init of a functional module by name', () => {
     const init = join(work, 'init.json');
     const names = Object.keys(ref.init);
     writeFileSync(init, JSON.stringify(Object.fromEntries([...names].reverse().map((k) => [k, ref.init[k]]))));
-    const config = runConfig({ kind: 'module', path: fixture('seed-reference-features.ts'), sha256: 'not-checked-here' }, 9, { path: init, sha256: 'not-checked-here' }, {
-      id: 'reference',
-      alpha: ref.alpha,
-      steps: ref.steps,
-      optimizer: { ...defaultOptimizerSettings('adam'), lr: ref.optimizer.lr },
-    });
+    const config = runConfig(
+      { kind: 'module', path: fixture('seed-reference-features.ts'), sha256: 'not-checked-here' },
+      9,
+      { path: init, sha256: 'not-checked-here' },
+      {
+        id: 'reference',
+        alpha: ref.alpha,
+        steps: ref.steps,
+        optimizer: { ...defaultOptimizerSettings('adam'), lr: ref.optimizer.lr },
+      },
+    );
     expect((await preflight([config])).warnings).toEqual([]);
     const runDir = join(work, 'reference');
     const summary = await executeRun(config, runDir);

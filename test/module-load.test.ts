@@ -60,7 +60,10 @@ describe('loadExperimentModule errors', () => {
       file: 'both-forms.mjs',
       expected: ['the experiment has both params and model; give exactly one: params (functional: the parameters by name) or model (a tf.LayersModel)'],
     },
-    { file: 'neither-form.mjs', expected: ['exports no experiment: expected a default export', 'with functions params (or model), data, loss1, loss2; missing: params or model'] },
+    {
+      file: 'neither-form.mjs',
+      expected: ['exports no experiment: expected a default export', 'with functions params (or model), data, loss1, loss2; missing: params or model'],
+    },
   ])('$file: $expected', async ({ file, expected }) => {
     const err = await errorOf(loadExperimentModule(fixture(file)));
     expectOneLineAbout(err, file);

@@ -59,7 +59,12 @@ describe('createResultsDir', () => {
 describe('lockSweepToResume', () => {
   it.each([
     { name: 'the same sweep: locked, nothing to warn about', alpha: '0,0.1', refused: null, lockAfter: true },
-    { name: 'a different sweep: refused with what differs, and no lock left', alpha: '0,0.5', refused: /holds a different sweep.*\n {2}alpha/s, lockAfter: false },
+    {
+      name: 'a different sweep: refused with what differs, and no lock left',
+      alpha: '0,0.5',
+      refused: /holds a different sweep.*\n {2}alpha/s,
+      lockAfter: false,
+    },
   ])('$name', ({ alpha, refused, lockAfter }) => {
     const dir = join(makeTempDir('open-dir'), 'out');
     const manifest = manifestFor('0,0.1');

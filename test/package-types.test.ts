@@ -40,7 +40,15 @@ beforeAll(() => {
   // loss2 missing: only real types can say so (an unresolved import would type as any, or fail elsewhere).
   writeFileSync(
     join(project, 'bad.ts'),
-    ["import type { ExperimentModule } from 'mo-train';", 'export default {', "  params: ({ tf }) => ({ w: tf.ones([3]) }),", '  data: () => ({}),', '  loss1: ({ tf, flatParams }) => tf.sum(flatParams),', '} satisfies ExperimentModule;', ''].join('\n'),
+    [
+      "import type { ExperimentModule } from 'mo-train';",
+      'export default {',
+      '  params: ({ tf }) => ({ w: tf.ones([3]) }),',
+      '  data: () => ({}),',
+      '  loss1: ({ tf, flatParams }) => tf.sum(flatParams),',
+      '} satisfies ExperimentModule;',
+      '',
+    ].join('\n'),
   );
 });
 afterAll(removeTempDirs);
@@ -61,8 +69,14 @@ describe("import type { ExperimentModule } from 'mo-train'", () => {
       (err: { stdout: string }) => ({ stdout: err.stdout }),
     );
     const errors = result.stdout.split('\n').filter((l) => /error TS/.test(l));
-    expect(errors.filter((l) => l.startsWith('good.ts')), result.stdout).toEqual([]);
-    expect(errors.filter((l) => l.startsWith('bad.ts')), result.stdout).toEqual([expect.stringMatching(/bad\.ts\(\d+,\d+\): error TS1360: .*does not satisfy the expected type 'ExperimentModule'/)]);
+    expect(
+      errors.filter((l) => l.startsWith('good.ts')),
+      result.stdout,
+    ).toEqual([]);
+    expect(
+      errors.filter((l) => l.startsWith('bad.ts')),
+      result.stdout,
+    ).toEqual([expect.stringMatching(/bad\.ts\(\d+,\d+\): error TS1360: .*does not satisfy the expected type 'ExperimentModule'/)]);
     expect(result.stdout).toMatch(/Property 'loss2' is missing/);
   });
 });

@@ -34,13 +34,97 @@ describe('state_dict ↔ flat vector', () => {
   });
 
   it.each([
-    [{ 'fc1.weight': [[1, 2, 3]], 'fc1.bias': [1, 2], k: [[1, 2, 3], [1, 2, 3]] }, 'must have shape [2,3]'],
-    [{ 'fc1.weight': [[1, 2, 3], [1, 2, 'x']], 'fc1.bias': [1, 2], k: [[1, 2, 3], [1, 2, 3]] }, 'fc1.weight[1][2] is a string ("x"), not a number'],
-    [{ 'fc1.weight': [[1, 2, 3], [1, 2, 3]], 'fc1.bias': [1, null], k: [[1, 2, 3], [1, 2, 3]] }, 'fc1.bias[1] is null, not a number'],
-    [{ 'fc1.weight': [[1, 2, 3], [NaN, 2, 3]], 'fc1.bias': [1, 2], k: [[1, 2, 3], [1, 2, 3]] }, 'fc1.weight[1][0] is NaN; initial weights must be finite'],
-    [{ 'fc1.weight': [[1, 2, 3], [1, 2, 3]], 'fc1.bias': [1, 2], k: [[1, 2, 3], [1, -Infinity, 3]] }, 'k[1][1] is -Infinity; initial weights must be finite'],
-    [{ "fc1.weight": [[1, 2, 3], [1, 2, 3]] }, "missing \"fc1.bias\" [2], \"k\" [2,3]"],
-    [{ 'fc1.weight': [[1, 2, 3], [1, 2, 3]], 'fc1.bias': [1, 2], k: [[1, 2, 3], [1, 2, 3]], extra: [1] }, 'unexpected tensor "extra"'],
+    [
+      {
+        'fc1.weight': [[1, 2, 3]],
+        'fc1.bias': [1, 2],
+        k: [
+          [1, 2, 3],
+          [1, 2, 3],
+        ],
+      },
+      'must have shape [2,3]',
+    ],
+    [
+      {
+        'fc1.weight': [
+          [1, 2, 3],
+          [1, 2, 'x'],
+        ],
+        'fc1.bias': [1, 2],
+        k: [
+          [1, 2, 3],
+          [1, 2, 3],
+        ],
+      },
+      'fc1.weight[1][2] is a string ("x"), not a number',
+    ],
+    [
+      {
+        'fc1.weight': [
+          [1, 2, 3],
+          [1, 2, 3],
+        ],
+        'fc1.bias': [1, null],
+        k: [
+          [1, 2, 3],
+          [1, 2, 3],
+        ],
+      },
+      'fc1.bias[1] is null, not a number',
+    ],
+    [
+      {
+        'fc1.weight': [
+          [1, 2, 3],
+          [NaN, 2, 3],
+        ],
+        'fc1.bias': [1, 2],
+        k: [
+          [1, 2, 3],
+          [1, 2, 3],
+        ],
+      },
+      'fc1.weight[1][0] is NaN; initial weights must be finite',
+    ],
+    [
+      {
+        'fc1.weight': [
+          [1, 2, 3],
+          [1, 2, 3],
+        ],
+        'fc1.bias': [1, 2],
+        k: [
+          [1, 2, 3],
+          [1, -Infinity, 3],
+        ],
+      },
+      'k[1][1] is -Infinity; initial weights must be finite',
+    ],
+    [
+      {
+        'fc1.weight': [
+          [1, 2, 3],
+          [1, 2, 3],
+        ],
+      },
+      'missing "fc1.bias" [2], "k" [2,3]',
+    ],
+    [
+      {
+        'fc1.weight': [
+          [1, 2, 3],
+          [1, 2, 3],
+        ],
+        'fc1.bias': [1, 2],
+        k: [
+          [1, 2, 3],
+          [1, 2, 3],
+        ],
+        extra: [1],
+      },
+      'unexpected tensor "extra"',
+    ],
   ])('reports what is wrong (%#)', (dict, message) => {
     const r = fromStateDict(layout, dict);
     expect('problems' in r && r.problems.join('; ')).toContain(message);

@@ -9,7 +9,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
 import { stringifyJson } from '../src/results/json.js';
 import { loadPlotData } from '../src/plot/plot-data.js';
-import { configFor, makeSummary, makeTempDir, runIdOf, writeFinishedRun, writeRunFiles, writeSweepJson, type Coords } from './fixtures/results/build-results.js';
+import {
+  configFor,
+  makeSummary,
+  makeTempDir,
+  runIdOf,
+  writeFinishedRun,
+  writeRunFiles,
+  writeSweepJson,
+  type Coords,
+} from './fixtures/results/build-results.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -28,7 +37,10 @@ function writeMixedSweep(): string {
   ];
   writeSweepJson(dir, coords);
   writeFinishedRun(dir, makeSummary({ coords: coords[0]!, verdict: 'converged', loss1: 0.5, loss2: 7, rows_logged: 50 }));
-  const diverged = { ...makeSummary({ coords: coords[1]!, verdict: 'diverged', loss1: NaN, loss2: 3, rows_logged: 10, steps_run: 10 }), divergence: { step: 9, reason: 'non-finite loss1', detail: 'loss1 is NaN' } };
+  const diverged = {
+    ...makeSummary({ coords: coords[1]!, verdict: 'diverged', loss1: NaN, loss2: 3, rows_logged: 10, steps_run: 10 }),
+    divergence: { step: 9, reason: 'non-finite loss1', detail: 'loss1 is NaN' },
+  };
   writeFinishedRun(dir, diverged);
   // Unfinished: steps.csv so far, no summary.json.
   writeRunFiles(dir, runIdOf(coords[2]!), { config: stringifyJson(configFor(coords[2]!)), steps: 'step,loss1,loss2,total\n0,5,1,4\n1,4,2,3.5\n' });
@@ -89,7 +101,11 @@ describe('loadPlotData', () => {
   });
 
   it.each([
-    ['an unknown run', { runs: ['alpha=2,seed=0'] }, /^--runs: no run "alpha=2,seed=0" in this directory \(runs: alpha=0,seed=0; alpha=0\.3333333333333333,seed=0; .*alpha=1,seed=1\)$/],
+    [
+      'an unknown run',
+      { runs: ['alpha=2,seed=0'] },
+      /^--runs: no run "alpha=2,seed=0" in this directory \(runs: alpha=0,seed=0; alpha=0\.3333333333333333,seed=0; .*alpha=1,seed=1\)$/,
+    ],
     ['an α not swept', { alpha: [0.5, 0] }, /^--alpha: 0\.5 is not an α of this sweep \(α: 0, 0\.3333333333333333, 1\)$/],
     ['filters that exclude each other', { alpha: [0], runs: ['alpha=1,seed=0'] }, /^--runs and --alpha together select no run/],
   ])('refuses %s with a one-line UserError naming what is allowed', async (_name, options, message) => {

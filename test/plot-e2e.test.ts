@@ -92,7 +92,11 @@ describe('mo-train plot DIR', () => {
     for (const a of ALPHAS) expect(t).toContain(`α = ${a}`);
     const runs = lineRuns(svg);
     expect(runs).toHaveLength(2 * RUN_IDS.length);
-    for (const id of RUN_IDS) expect(runs.filter((r) => r === id), id).toHaveLength(2);
+    for (const id of RUN_IDS)
+      expect(
+        runs.filter((r) => r === id),
+        id,
+      ).toHaveLength(2);
     // One ✕ per loss at the step where the run diverged, named after the run.
     const step = readJson(join(sweepDir, 'runs', DIVERGED, 'summary.json')).divergence.step as number;
     const markers = [...svg.matchAll(/aria-label="([^"]*) diverged at step (\d+): [^"]*" role="graphics-symbol" aria-roledescription="point"/g)];
@@ -143,7 +147,9 @@ describe('mo-train plot DIR', () => {
 describe('mo-train plot options', () => {
   it('--out, --format svg, --runs and --alpha: only the chosen runs, only SVGs, where asked', async () => {
     const out = join(work, 'chosen');
-    const r = await cli(['plot', sweepDir, '--out', out, '--format', 'svg', '--runs', 'alpha=0,seed=1', '--runs', 'alpha=0.1,seed=0;alpha=1,seed=1'], { cwd: work });
+    const r = await cli(['plot', sweepDir, '--out', out, '--format', 'svg', '--runs', 'alpha=0,seed=1', '--runs', 'alpha=0.1,seed=0;alpha=1,seed=1'], {
+      cwd: work,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual(CHARTS.map((c) => `${c}.svg`).sort());
     expect(new Set(lineRuns(readFileSync(join(out, 'loss-curves.svg'), 'utf8')))).toEqual(new Set(['alpha=0,seed=1', 'alpha=0.1,seed=0', 'alpha=1,seed=1']));
@@ -151,7 +157,9 @@ describe('mo-train plot options', () => {
     const byAlpha = join(work, 'by-alpha');
     const a = await cli(['plot', sweepDir, '--out', byAlpha, '--format', 'svg', '--alpha', '0.01,1'], { cwd: work });
     expect(a.code, a.stderr).toBe(0);
-    expect(new Set(lineRuns(readFileSync(join(byAlpha, 'loss-curves.svg'), 'utf8')))).toEqual(new Set(['alpha=0.01,seed=0', 'alpha=0.01,seed=1', 'alpha=1,seed=0', 'alpha=1,seed=1']));
+    expect(new Set(lineRuns(readFileSync(join(byAlpha, 'loss-curves.svg'), 'utf8')))).toEqual(
+      new Set(['alpha=0.01,seed=0', 'alpha=0.01,seed=1', 'alpha=1,seed=0', 'alpha=1,seed=1']),
+    );
   });
 
   it('--log-y: loss axes labelled in powers of ten; --linear-y: not', async () => {
@@ -177,11 +185,23 @@ describe('mo-train plot options', () => {
   it.each([
     ['not a results directory', (dir: string) => ['plot', join(dir, 'runs')], /^mo-train: .*runs has neither sweep\.json nor runs\/: not a results directory/],
     ['no such directory', (dir: string) => ['plot', join(dir, 'nope')], /^mo-train: .*nope: no such directory/],
-    ['an unknown run', (dir: string) => ['plot', dir, '--runs', 'alpha=5,seed=0'], /^mo-train: --runs: no run "alpha=5,seed=0" in this directory \(runs: alpha=0,seed=0; alpha=0,seed=1; /],
+    [
+      'an unknown run',
+      (dir: string) => ['plot', dir, '--runs', 'alpha=5,seed=0'],
+      /^mo-train: --runs: no run "alpha=5,seed=0" in this directory \(runs: alpha=0,seed=0; alpha=0,seed=1; /,
+    ],
     ['an α not swept', (dir: string) => ['plot', dir, '--alpha', '0.5'], /^mo-train: --alpha: 0\.5 is not an α of this sweep \(α: 0, 0\.01, 0\.1, 1\)$/],
     ['an α that is not a list', (dir: string) => ['plot', dir, '--alpha', 'lots'], /^mo-train: --alpha: "lots" is not a number.*; allowed: a number, a list/],
-    ['an unknown format', (dir: string) => ['plot', dir, '--format', 'svg,jpeg'], /^mo-train: --format: "jpeg" is not a format; allowed: svg, png, or svg,png$/],
-    ['--log-y with --linear-y', (dir: string) => ['plot', dir, '--log-y', '--linear-y'], /^mo-train: --log-y and --linear-y contradict each other; pass one of them, or neither/],
+    [
+      'an unknown format',
+      (dir: string) => ['plot', dir, '--format', 'svg,jpeg'],
+      /^mo-train: --format: "jpeg" is not a format; allowed: svg, png, or svg,png$/,
+    ],
+    [
+      '--log-y with --linear-y',
+      (dir: string) => ['plot', dir, '--log-y', '--linear-y'],
+      /^mo-train: --log-y and --linear-y contradict each other; pass one of them, or neither/,
+    ],
   ])('%s: exit 2, one line saying what is wrong and what is allowed, nothing written', async (_name, args, message) => {
     const out = join(work, `bad-${Math.random().toString(36).slice(2)}`);
     const before = snapshotTree(sweepDir);

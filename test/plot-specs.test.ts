@@ -118,7 +118,12 @@ describe('buildCharts', () => {
   it('final-vs-alpha: the finals of runs that did not diverge, diverged runs marked apart', () => {
     const rows = values(byId(charts, 'final-vs-alpha'));
     const finals = rows.filter((r) => r.kind === 'final');
-    expect(finals.map((r) => r.run).sort()).toEqual(DATA.runs.filter((r) => r !== diverged).map((r) => r.id).sort());
+    expect(finals.map((r) => r.run).sort()).toEqual(
+      DATA.runs
+        .filter((r) => r !== diverged)
+        .map((r) => r.id)
+        .sort(),
+    );
     expect(rows.filter((r) => r.kind === 'diverged').map((r) => r.run)).toEqual([diverged.id]);
     // α spans two decades and includes 0: a symlog α axis, with 0 among its ticks.
     const text = json(byId(charts, 'final-vs-alpha'));

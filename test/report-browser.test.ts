@@ -26,7 +26,9 @@ let reportFile: string;
 
 beforeAll(async () => {
   requireBuilt();
-  expect(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: install Debian's with \`apt-get install chromium\` (.ci/run does), or set CHROMIUM_PATH`).toBe(true);
+  expect(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: install Debian's with \`apt-get install chromium\` (.ci/run does), or set CHROMIUM_PATH`).toBe(
+    true,
+  );
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   work = makeTempDir('report');
   const sweep = await cli(['sweep', '--alpha', ALPHAS.join(','), '--seeds', '0-1', '--steps', '3000', '--jobs', '2', '--out', 'sweep'], { cwd: work });
@@ -170,7 +172,10 @@ describe('report.html of a sweep, in Chromium', () => {
     // The hover targets: the invisible points over the curves. Aim at the one farthest from any
     // other run's, so the tooltip can only be about its run (points of the same run overlap, so
     // the step shown is one near the target's).
-    const points = (await sceneMarks(page, 'loss-curves')).filter((m) => m.marktype === 'symbol' && m.role === 'mark').flatMap((m) => m.items).filter((i) => typeof i.datum.run === 'string');
+    const points = (await sceneMarks(page, 'loss-curves'))
+      .filter((m) => m.marktype === 'symbol' && m.role === 'mark')
+      .flatMap((m) => m.items)
+      .filter((i) => typeof i.datum.run === 'string');
     const isolation = (p: SceneItem) => Math.min(...points.filter((q) => q.datum.run !== p.datum.run).map((q) => Math.hypot(q.x - p.x, q.y - p.y)));
     const target = points.filter((_, i) => i % 7 === 0).reduce((a, b) => (isolation(b) > isolation(a) ? b : a));
     await page.mouse.move(target.x, target.y);
@@ -196,7 +201,10 @@ describe('report.html of a sweep, in Chromium', () => {
     expect(new Set(before.values()).size).toBe(1);
 
     const picked = verdicts[0]!;
-    const label = (await sceneMarks(page, 'loss-curves')).filter((m) => m.role === 'legend-label').flatMap((m) => m.items).find((i) => i.datum.value === picked);
+    const label = (await sceneMarks(page, 'loss-curves'))
+      .filter((m) => m.role === 'legend-label')
+      .flatMap((m) => m.items)
+      .find((i) => i.datum.value === picked);
     expect(label, `a legend entry for ${picked}`).toBeDefined();
     await page.mouse.click(label!.x + 3, label!.y);
     const fadedWhenPicked = async () => {
@@ -224,7 +232,11 @@ describe('report.html of a results directory with hostile text', () => {
     dir = join(makeTempDir('report-hostile'), 'results');
     const runs: Coords[] = CLEAN_RUNS.map((r) => ({ ...r.coords, note: hostile }));
     // And one run that never started: no values to sort by.
-    writeSweepJson(dir, [...runs, missing], { name: closer, argv: ['sweep', closer], grid: { alpha: [0, 0.1], seeds: [0, 1], axes: [{ key: 'note', values: [hostile] }] } });
+    writeSweepJson(dir, [...runs, missing], {
+      name: closer,
+      argv: ['sweep', closer],
+      grid: { alpha: [0, 0.1], seeds: [0, 1], axes: [{ key: 'note', values: [hostile] }] },
+    });
     for (const [i, r] of CLEAN_RUNS.entries()) writeFinishedRun(dir, makeSummary({ ...r, coords: runs[i]!, explanation: `${hostile} ${closer}` }));
     const report = await cli(['report', dir], { cwd: dir });
     expect(report.code, report.stderr).toBe(0);
@@ -259,7 +271,9 @@ describe('report.html of a results directory with hostile text', () => {
   });
 
   it('links each run to its steps.csv, the id URL-encoded', async () => {
-    const links = await opened.page.$$eval('#run-table tbody tr', (rows) => rows.map((r) => [r.querySelector('td.id')!.textContent, r.querySelector('a')?.getAttribute('href') ?? null]));
+    const links = await opened.page.$$eval('#run-table tbody tr', (rows) =>
+      rows.map((r) => [r.querySelector('td.id')!.textContent, r.querySelector('a')?.getAttribute('href') ?? null]),
+    );
     const first = runIdOf({ ...CLEAN_RUNS[0]!.coords, note: hostile });
     const href = links.find(([id]) => id === first)?.[1];
     expect(href).toBe(`runs/${encodeURIComponent(first)}/steps.csv`);

@@ -27,16 +27,14 @@ describe('html', () => {
     expect(html`${raw('<br>')}${joinHtml(['<', html`<hr>`], ' ')}${null}${false}${undefined}${0}`.text).toBe('<br>&lt; <hr>0');
   });
 
-  it.each([
-    ['</script><script>alert(1)</script>'],
-    ['<!-- <script>'],
-    ['</SCRIPT>'],
-    ['line\u2028separator'],
-  ])('writes %j into a JSON script block so that it cannot end the block, and reads back the same', (text) => {
-    const json = jsonForScript({ id: text, nested: [text] });
-    expect(json).not.toMatch(/<|\u2028/);
-    expect(JSON.parse(json)).toEqual({ id: text, nested: [text] });
-  });
+  it.each([['</script><script>alert(1)</script>'], ['<!-- <script>'], ['</SCRIPT>'], ['line\u2028separator']])(
+    'writes %j into a JSON script block so that it cannot end the block, and reads back the same',
+    (text) => {
+      const json = jsonForScript({ id: text, nested: [text] });
+      expect(json).not.toMatch(/<|\u2028/);
+      expect(JSON.parse(json)).toEqual({ id: text, nested: [text] });
+    },
+  );
 
   it('refuses to inline a script that would end its element early', () => {
     expect(() => inlineScript('var s = "</script>";', 'x.js')).toThrow(/x\.js contains/);
@@ -88,13 +86,19 @@ describe('computeReading', () => {
     ];
     const reading = computeReading(runs, computeAggregates(runs), 'results/x');
     expect(reading.best).toBeNull();
-    expect(reading.answer).toBe('At every α > 0 here some run diverged or oscillated (the closest: α = 0.5, 1 of 1 runs unstable): try smaller values of α, or a smaller learning rate.');
+    expect(reading.answer).toBe(
+      'At every α > 0 here some run diverged or oscillated (the closest: α = 0.5, 1 of 1 runs unstable): try smaller values of α, or a smaller learning rate.',
+    );
     expect(reading.sentences.join(' ')).toContain('loss2 has no gradient in 2 of 2 runs');
   });
 
   it('has nothing to recommend without runs on the grid', () => {
     const reading = computeReading([], computeAggregates([]), 'results/x');
-    expect(reading).toMatchObject({ sentences: ['0 runs, none placed on the α grid (see the stability table).'], answer: 'No run here has a result to read.', best: null });
+    expect(reading).toMatchObject({
+      sentences: ['0 runs, none placed on the α grid (see the stability table).'],
+      answer: 'No run here has a result to read.',
+      best: null,
+    });
   });
 
   it('never calls a drifting run stable: the reading uses the verdict words, as the tables do', () => {

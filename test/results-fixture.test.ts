@@ -67,7 +67,9 @@ describe('results-v1 (sweep.json and summary.json format 1)', () => {
     expect(main.optimizer).toContain('name: adam');
     expect(main.optimizer).toContain('(first run; optimizer.lr swept)');
     const more = Object.fromEntries(settings.more.map((r) => [r.label, r.value]));
-    expect(more.command).toBe('mo-train sweep --alpha 1 --seeds 0 --set optimizer.lr=0.001,1e6 --steps 50 --log-every 10 --jobs 1 --out test/fixtures/results-v1');
+    expect(more.command).toBe(
+      'mo-train sweep --alpha 1 --seeds 0 --set optimizer.lr=0.001,1e6 --steps 50 --log-every 10 --jobs 1 --out test/fixtures/results-v1',
+    );
     expect(more.log_every).toBe('10');
     expect(more.versions).toMatch(/^mo-train 0\.1\.0, node v/);
   });

@@ -65,7 +65,10 @@ function mulberry32(seed: number): () => number {
  * Starts SMALL_SWEEP (one worker: runs in order) into `out`, waits for `moment`, kills the
  * coordinator with SIGKILL, and waits for its orphaned workers to exit on their own.
  */
-async function sweepKilledAt(out: string, moment: { what: string; ready: (dir: string) => boolean; thenWaitMs?: number }): Promise<{ dir: string; pid: number }> {
+async function sweepKilledAt(
+  out: string,
+  moment: { what: string; ready: (dir: string) => boolean; thenWaitMs?: number },
+): Promise<{ dir: string; pid: number }> {
   const dir = join(work, out);
   const sweep = startCli(['sweep', ...SMALL_SWEEP, '--jobs', '1', '--out', out], { cwd: work });
   await waitFor(moment.what, () => moment.ready(dir), { while: sweep });

@@ -136,7 +136,18 @@ describe('parseSweepSpec: good specs', () => {
     ],
     [
       'numbers given as flag strings',
-      { steps: '100', logEvery: '1e1', lr: '0.01', optimizer: 'sgd', alpha: '0,0.5', seeds: '0-10:5', engine: 'tfjs', backend: 'cpu', combine: 'fixed', name: 'flags' },
+      {
+        steps: '100',
+        logEvery: '1e1',
+        lr: '0.01',
+        optimizer: 'sgd',
+        alpha: '0,0.5',
+        seeds: '0-10:5',
+        engine: 'tfjs',
+        backend: 'cpu',
+        combine: 'fixed',
+        name: 'flags',
+      },
       undefined,
       'sweep',
       (spec) => {
@@ -147,13 +158,7 @@ describe('parseSweepSpec: good specs', () => {
         expect([run.steps, run.log_every, run.optimizer.name, run.optimizer.lr, run.engine]).toEqual([100, 10, 'sgd', 0.01, 'tfjs']);
       },
     ],
-    [
-      'a single α and seed as plain numbers',
-      {},
-      'alpha: 0.3\nseeds: 7',
-      'sweep',
-      (spec) => expect(spec.runs.map((r) => r.id)).toEqual(['alpha=0.3,seed=7']),
-    ],
+    ['a single α and seed as plain numbers', {}, 'alpha: 0.3\nseeds: 7', 'sweep', (spec) => expect(spec.runs.map((r) => r.id)).toEqual(['alpha=0.3,seed=7'])],
     [
       'an expression combining forms',
       { alpha: '0,logspace(-3,-1,3)' },
@@ -199,7 +204,7 @@ describe('parseSweepSpec: good specs', () => {
       (spec) => expect(spec.runs[0]!.optimizer).toMatchObject({ name: 'momentum', momentum: 0.5, lr: 0.25 }),
     ],
     [
-      'a JSON optimizer mapping through --set over the file\'s mapping',
+      "a JSON optimizer mapping through --set over the file's mapping",
       { set: ['optimizer={"name":"adamw"}'] },
       'optimizer: {name: sgd, lr: 0.5}',
       'sweep',
@@ -337,20 +342,8 @@ describe('parseSweepSpec: good specs', () => {
         expect(spec.axes).toEqual([]);
       },
     ],
-    [
-      'run mode with --seed',
-      { seed: '42', alpha: '0.5' },
-      undefined,
-      'run',
-      (spec) => expect(spec.runs.map((r) => r.id)).toEqual(['alpha=0.5,seed=42']),
-    ],
-    [
-      'run mode with a single --seeds',
-      { seeds: '3' },
-      undefined,
-      'run',
-      (spec) => expect(spec.seeds).toEqual([3]),
-    ],
+    ['run mode with --seed', { seed: '42', alpha: '0.5' }, undefined, 'run', (spec) => expect(spec.runs.map((r) => r.id)).toEqual(['alpha=0.5,seed=42'])],
+    ['run mode with a single --seeds', { seeds: '3' }, undefined, 'run', (spec) => expect(spec.seeds).toEqual([3])],
     [
       'run mode with a one-value sweep axis',
       {},
@@ -358,13 +351,7 @@ describe('parseSweepSpec: good specs', () => {
       'run',
       (spec) => expect(spec.runs.map((r) => [r.id, r.steps])).toEqual([['alpha=0,seed=0,steps=20', 20]]),
     ],
-    [
-      'the largest seed',
-      { seeds: '4294967295' },
-      undefined,
-      'sweep',
-      (spec) => expect(spec.seeds).toEqual([4294967295]),
-    ],
+    ['the largest seed', { seeds: '4294967295' }, undefined, 'sweep', (spec) => expect(spec.seeds).toEqual([4294967295])],
   ])('%s', (_name, flags, file, mode, check) => {
     check(parseOk(flags, file, mode));
   });
@@ -376,30 +363,70 @@ describe('parseSweepSpec: flags win over the file', () => {
     ['--alpha over alpha', { alpha: '0.3' }, 'alpha: [0, 1]', (s) => expect(s.alphas).toEqual([0.3])],
     ['--seeds over seeds', { seeds: '5,6' }, 'seeds: 0-9', (s) => expect(s.seeds).toEqual([5, 6])],
     ['--set alpha over alpha', { set: ['alpha=2'] }, 'alpha: 1', (s) => expect(s.alphas).toEqual([2])],
-    ['--lr over the optimizer mapping', { lr: '0.5' }, 'optimizer: {name: sgd, lr: 0.1}', (s) => expect(s.runs[0]!.optimizer).toMatchObject({ name: 'sgd', lr: 0.5 })],
-    ['--optimizer keeps the file lr', { optimizer: 'adamw' }, 'optimizer: {name: sgd, lr: 0.1}', (s) => expect(s.runs[0]!.optimizer).toMatchObject({ name: 'adamw', lr: 0.1, weight_decay: 1e-2 })],
-    ['--lr over a file sweep of lr', { lr: '0.5' }, 'sweep: {optimizer.lr: [0.1, 0.2]}', (s) => {
-      expect(s.axes).toEqual([]);
-      expect(s.runs[0]!.optimizer.lr).toBe(0.5);
-    }],
-    ['a --set sweep over a file value', { set: ['steps=10,20'] }, 'steps: 100', (s) => {
-      expect(s.axes).toEqual([{ key: 'steps', values: [10, 20] }]);
-      expect(s.document.steps).toBeUndefined();
-    }],
-    ['a --set sweep over a file sweep', { set: ['steps=10,20'] }, 'sweep: {steps: [1, 2, 3]}', (s) => expect(s.axes).toEqual([{ key: 'steps', values: [10, 20] }])],
-    ['--module over experiment (and its sweep)', { module: 'm.ts' }, 'experiment: {activation: tanh}\nsweep: {experiment.target: [1, 2]}', (s) => {
-      expect(s.runs[0]!.experiment).toEqual({ kind: 'module', path: '/work/m.ts', sha256: 'sha-of-/work/m.ts' });
-      expect(s.axes).toEqual([]);
-      expect(s.document.experiment).toBeUndefined();
-    }],
+    [
+      '--lr over the optimizer mapping',
+      { lr: '0.5' },
+      'optimizer: {name: sgd, lr: 0.1}',
+      (s) => expect(s.runs[0]!.optimizer).toMatchObject({ name: 'sgd', lr: 0.5 }),
+    ],
+    [
+      '--optimizer keeps the file lr',
+      { optimizer: 'adamw' },
+      'optimizer: {name: sgd, lr: 0.1}',
+      (s) => expect(s.runs[0]!.optimizer).toMatchObject({ name: 'adamw', lr: 0.1, weight_decay: 1e-2 }),
+    ],
+    [
+      '--lr over a file sweep of lr',
+      { lr: '0.5' },
+      'sweep: {optimizer.lr: [0.1, 0.2]}',
+      (s) => {
+        expect(s.axes).toEqual([]);
+        expect(s.runs[0]!.optimizer.lr).toBe(0.5);
+      },
+    ],
+    [
+      'a --set sweep over a file value',
+      { set: ['steps=10,20'] },
+      'steps: 100',
+      (s) => {
+        expect(s.axes).toEqual([{ key: 'steps', values: [10, 20] }]);
+        expect(s.document.steps).toBeUndefined();
+      },
+    ],
+    [
+      'a --set sweep over a file sweep',
+      { set: ['steps=10,20'] },
+      'sweep: {steps: [1, 2, 3]}',
+      (s) => expect(s.axes).toEqual([{ key: 'steps', values: [10, 20] }]),
+    ],
+    [
+      '--module over experiment (and its sweep)',
+      { module: 'm.ts' },
+      'experiment: {activation: tanh}\nsweep: {experiment.target: [1, 2]}',
+      (s) => {
+        expect(s.runs[0]!.experiment).toEqual({ kind: 'module', path: '/work/m.ts', sha256: 'sha-of-/work/m.ts' });
+        expect(s.axes).toEqual([]);
+        expect(s.document.experiment).toBeUndefined();
+      },
+    ],
     ['--experiment over module', { experiment: 'seed' }, 'module: m.ts', (s) => expect(definitionOf(s.runs[0]!)).toEqual(SEED_EXPERIMENT)],
     ['--experiment over an experiment mapping', { experiment: 'seed' }, 'experiment: {target: 9}', (s) => expect(definitionOf(s.runs[0]!).target).toBe(5)],
-    ['--set experiment.x refines the file experiment', { set: ['experiment.target=9'] }, 'experiment: {activation: tanh}', (s) => {
-      expect(definitionOf(s.runs[0]!)).toMatchObject({ activation: 'tanh', target: 9 });
-    }],
-    ['--set experiment then experiment.x, in any order', { set: ['experiment.target=9', 'experiment=seed'] }, 'experiment: {activation: tanh}', (s) => {
-      expect(definitionOf(s.runs[0]!)).toMatchObject({ activation: 'relu', target: 9 });
-    }],
+    [
+      '--set experiment.x refines the file experiment',
+      { set: ['experiment.target=9'] },
+      'experiment: {activation: tanh}',
+      (s) => {
+        expect(definitionOf(s.runs[0]!)).toMatchObject({ activation: 'tanh', target: 9 });
+      },
+    ],
+    [
+      '--set experiment then experiment.x, in any order',
+      { set: ['experiment.target=9', 'experiment=seed'] },
+      'experiment: {activation: tanh}',
+      (s) => {
+        expect(definitionOf(s.runs[0]!)).toMatchObject({ activation: 'relu', target: 9 });
+      },
+    ],
     ['--set init=null over init', { set: ['init=null'] }, 'init: w.json', (s) => expect(s.runs[0]!.init).toBeNull()],
     ['--name over name', { name: 'b' }, 'name: a', (s) => expect(s.name).toBe('b')],
   ])('%s', (_name, flags, file, check) => {
@@ -413,7 +440,12 @@ describe('parseSweepSpec: optimizer defaults per grid point', () => {
     ['an explicit lr applies to all', { set: ['optimizer=adam,rmsprop'] }, 'optimizer: {lr: 0.05}', [{ lr: 0.05 }, { lr: 0.05 }]],
     ['momentum defaults to 0.9 only for momentum', { set: ['optimizer=sgd,momentum'] }, undefined, [{ momentum: 0 }, { momentum: 0.9 }]],
     ['adamw decays by default', { set: ['optimizer=adam,adamw'] }, undefined, [{ weight_decay: 0 }, { weight_decay: 0.01 }]],
-    ['an explicit field over a swept name', { set: ['optimizer=momentum,sgd'] }, 'optimizer: {name: adam, momentum: 0.3}', [{ momentum: 0.3 }, { momentum: 0.3 }]],
+    [
+      'an explicit field over a swept name',
+      { set: ['optimizer=momentum,sgd'] },
+      'optimizer: {name: adam, momentum: 0.3}',
+      [{ momentum: 0.3 }, { momentum: 0.3 }],
+    ],
   ])('%s', (_name, flags, file, expected) => {
     const spec = parseOk({ ...flags, alpha: '0' }, file);
     expect(spec.runs).toHaveLength(expected.length);
@@ -464,18 +496,33 @@ describe('parseSweepSpec: the grid', () => {
 
 describe('parseSweepSpec: module and init resolution', () => {
   it.each<[string, SpecFlags, string | undefined, { path: string; baseDir: string }[]]>([
-    ['paths in the file resolve against its directory', {}, 'module: m.ts\ninit: w/init.json', [
-      { path: 'm.ts', baseDir: '/work/specs' },
-      { path: 'w/init.json', baseDir: '/work/specs' },
-    ]],
-    ['paths in flags resolve against the working directory', { module: 'm.ts', init: 'init.json' }, 'steps: 3', [
-      { path: 'm.ts', baseDir: CWD },
-      { path: 'init.json', baseDir: CWD },
-    ]],
-    ['a swept init resolves each file once', { set: ['init=a.json,b.json'], alpha: '0,1' }, undefined, [
-      { path: 'a.json', baseDir: CWD },
-      { path: 'b.json', baseDir: CWD },
-    ]],
+    [
+      'paths in the file resolve against its directory',
+      {},
+      'module: m.ts\ninit: w/init.json',
+      [
+        { path: 'm.ts', baseDir: '/work/specs' },
+        { path: 'w/init.json', baseDir: '/work/specs' },
+      ],
+    ],
+    [
+      'paths in flags resolve against the working directory',
+      { module: 'm.ts', init: 'init.json' },
+      'steps: 3',
+      [
+        { path: 'm.ts', baseDir: CWD },
+        { path: 'init.json', baseDir: CWD },
+      ],
+    ],
+    [
+      'a swept init resolves each file once',
+      { set: ['init=a.json,b.json'], alpha: '0,1' },
+      undefined,
+      [
+        { path: 'a.json', baseDir: CWD },
+        { path: 'b.json', baseDir: CWD },
+      ],
+    ],
   ])('%s', (_name, flags, text, expected) => {
     const { ctx, calls } = fakeContext();
     const r = parseSweepSpec(flags, text === undefined ? undefined : { path: 'specs/x.yaml', text }, ctx);
@@ -499,16 +546,46 @@ const STEPS_RANGE = 'allowed: an integer from 1 to 1000000000';
 describe('parseSweepSpec: bad specs', () => {
   it.each<[string, SpecFlags, SpecFile | string | undefined, SpecMode, string[]]>([
     // unknown and misspelled keys, at every level
-    ['a misspelled top-level key', {}, 'optimzer: adam', 'sweep', ['specs/x.yaml: optimzer: unknown key (did you mean "optimizer"?); allowed: name, experiment, module']],
+    [
+      'a misspelled top-level key',
+      {},
+      'optimzer: adam',
+      'sweep',
+      ['specs/x.yaml: optimzer: unknown key (did you mean "optimizer"?); allowed: name, experiment, module'],
+    ],
     ['seed instead of seeds', {}, 'seed: 3', 'sweep', ['specs/x.yaml: seed: unknown key (did you mean "seeds"?)']],
     ['an unknown key with nothing close', {}, 'banana: 1', 'sweep', ['specs/x.yaml: banana: unknown key; allowed: name, experiment']],
-    ['a misspelled optimizer key', {}, 'optimizer: {name: adam, lrr: 1}', 'sweep', ['optimizer.lrr: unknown key (did you mean "lr"?); allowed: name, lr, betas']],
-    ['a misspelled monitor key', {}, 'monitor: {max_los: 1}', 'sweep', ['monitor.max_los: unknown key (did you mean "max_loss"?); allowed: max_loss, max_param_norm, stop_on_diverge']],
+    [
+      'a misspelled optimizer key',
+      {},
+      'optimizer: {name: adam, lrr: 1}',
+      'sweep',
+      ['optimizer.lrr: unknown key (did you mean "lr"?); allowed: name, lr, betas'],
+    ],
+    [
+      'a misspelled monitor key',
+      {},
+      'monitor: {max_los: 1}',
+      'sweep',
+      ['monitor.max_los: unknown key (did you mean "max_loss"?); allowed: max_loss, max_param_norm, stop_on_diverge'],
+    ],
     ['a misspelled verdict key', {}, 'verdict: {windw: 0.5}', 'sweep', ['verdict.windw: unknown key (did you mean "window"?)']],
     ['a misspelled experiment key', {}, 'experiment: {layer: [1, 1]}', 'sweep', ['experiment.layer: unknown key (did you mean "layers"?)']],
-    ['an unknown key in uniform features', {}, 'experiment: {features: {uniform: [3, 1], n: 2}}', 'sweep', ['experiment.features.n: unknown key; allowed: uniform']],
+    [
+      'an unknown key in uniform features',
+      {},
+      'experiment: {features: {uniform: [3, 1], n: 2}}',
+      'sweep',
+      ['experiment.features.n: unknown key; allowed: uniform'],
+    ],
     ['a misspelled --set key', { set: ['optimzer.lr=1'] }, undefined, 'sweep', ['--set optimzer.lr: unknown key (did you mean "optimizer.lr"?)']],
-    ['an unknown --set field', { set: ['monitor.max=1'] }, undefined, 'sweep', ['--set monitor.max: unknown key', 'allowed: monitor.max_loss, monitor.max_param_norm']],
+    [
+      'an unknown --set field',
+      { set: ['monitor.max=1'] },
+      undefined,
+      'sweep',
+      ['--set monitor.max: unknown key', 'allowed: monitor.max_loss, monitor.max_param_norm'],
+    ],
     ['a --set of a whole mapping', { set: ['monitor=1'] }, undefined, 'sweep', ['--set monitor: unknown key']],
     ['a misspelled sweep key', {}, 'sweep: {optimizer.l: [1]}', 'sweep', ['specs/x.yaml: sweep.optimizer.l: unknown key (did you mean "optimizer.lr"?)']],
     // wrong types
@@ -524,11 +601,23 @@ describe('parseSweepSpec: bad specs', () => {
     ['steps 1e10', {}, 'steps: 1e10', 'sweep', ['steps: 10000000000 is too large', STEPS_RANGE]],
     ['--steps abc', { steps: 'abc' }, undefined, 'sweep', ['--steps: "abc" is not a number', STEPS_RANGE]],
     ['--steps 2.5', { steps: '2.5' }, undefined, 'sweep', ['--steps: expected an integer, got 2.5']],
-    ['--steps with several values', { steps: '10,20' }, undefined, 'sweep', ['--steps: "10,20" gives 2 values; allowed: one value (to sweep it: --set steps=10,20)']],
+    [
+      '--steps with several values',
+      { steps: '10,20' },
+      undefined,
+      'sweep',
+      ['--steps: "10,20" gives 2 values; allowed: one value (to sweep it: --set steps=10,20)'],
+    ],
     ['--log-every 0', { logEvery: '0' }, undefined, 'sweep', ['--log-every: 0 is too small']],
     ['--lr 0', { lr: '0' }, undefined, 'sweep', ['--lr: optimizer.lr: 0 is too small; allowed: a finite number > 0']],
     ['--lr -1e-3', { lr: '-1e-3' }, undefined, 'sweep', ['--lr: optimizer.lr: -0.001 is too small']],
-    ['a boolean that is not one', { set: ['monitor.stop_on_diverge=yes'] }, undefined, 'sweep', ['--set monitor.stop_on_diverge: expected true or false, got "yes" (a string)']],
+    [
+      'a boolean that is not one',
+      { set: ['monitor.stop_on_diverge=yes'] },
+      undefined,
+      'sweep',
+      ['--set monitor.stop_on_diverge: expected true or false, got "yes" (a string)'],
+    ],
     ['a name with a slash', { name: 'a/b' }, undefined, 'sweep', ['--name: "a/b" is not allowed; allowed: 1 to 100 characters']],
     ['an empty name', {}, 'name: ""', 'sweep', ['specs/x.yaml: name: an empty string is too short']],
     ['a number for a name', {}, 'name: 12', 'sweep', ['name: expected a string, got 12']],
@@ -550,11 +639,23 @@ describe('parseSweepSpec: bad specs', () => {
     ['a repeated seed', {}, 'seeds: [1, 1]', 'sweep', ['specs/x.yaml: seeds: 1 appears twice', SEED_FORMS]],
     ['a repeated --set value', { set: ['lr=1e-3,0.001'] }, undefined, 'sweep', ['--set lr: optimizer.lr: 0.001 appears twice; allowed: distinct values']],
     ['a repeated file sweep value', {}, 'sweep: {optimizer: [adam, adam]}', 'sweep', ['specs/x.yaml: sweep.optimizer.name: "adam" appears twice']],
-    ['the same key twice in flags', { lr: '0.1', set: ['optimizer.lr=0.2'] }, undefined, 'sweep', ['--set optimizer.lr: also given as --lr; allowed: one of them']],
+    [
+      'the same key twice in flags',
+      { lr: '0.1', set: ['optimizer.lr=0.2'] },
+      undefined,
+      'sweep',
+      ['--set optimizer.lr: also given as --lr; allowed: one of them'],
+    ],
     ['--seed and --seeds', { seed: '1', seeds: '2' }, undefined, 'run', ['--seed: seeds: also given as --seeds']],
     ['the same key twice in --set', { set: ['lr=0.1', 'optimizer.lr=0.2'] }, undefined, 'sweep', ['--set optimizer.lr: also given as --set lr']],
     ['alpha at the top and in sweep', {}, 'alpha: 1\nsweep: {alpha: [2]}', 'sweep', ['specs/x.yaml: sweep.alpha: alpha is also set at the top level']],
-    ['a key both set and swept in the file', {}, 'optimizer: adam\nsweep: {optimizer: [sgd]}', 'sweep', ['specs/x.yaml: sweep.optimizer: optimizer.name is also set elsewhere in the file; allowed: set a key or sweep it, not both']],
+    [
+      'a key both set and swept in the file',
+      {},
+      'optimizer: adam\nsweep: {optimizer: [sgd]}',
+      'sweep',
+      ['specs/x.yaml: sweep.optimizer: optimizer.name is also set elsewhere in the file; allowed: set a key or sweep it, not both'],
+    ],
     // non-finite and negative α
     ['alpha .nan', {}, 'alpha: .nan', 'sweep', ['specs/x.yaml: alpha: expected a number, got NaN (not a finite number)', ALPHA_FORMS]],
     ['alpha 1e309 in a file', {}, 'alpha: [0, 1e309]', 'sweep', ['specs/x.yaml: alpha[1]: expected a number, got Infinity (not a finite number)']],
@@ -569,65 +670,251 @@ describe('parseSweepSpec: bad specs', () => {
     ['a fractional seed', {}, 'seeds: [0.5]', 'sweep', ['specs/x.yaml: seeds: expected an integer, got 0.5', SEED_FORMS]],
     ['a seed past 2^32 - 1', { seeds: '4294967296' }, undefined, 'sweep', ['--seeds: 4294967296 is too large']],
     ['--seed 1.5', { seed: '1.5' }, undefined, 'run', ['--seed: seeds: expected an integer, got 1.5']],
-    ['--seed with a range', { seed: '0-4' }, undefined, 'run', ['--seed: seeds: "0-4" gives 5 values; allowed: one integer (for several seeds: mo-train sweep --seeds 0-4)']],
+    [
+      '--seed with a range',
+      { seed: '0-4' },
+      undefined,
+      'run',
+      ['--seed: seeds: "0-4" gives 5 values; allowed: one integer (for several seeds: mo-train sweep --seeds 0-4)'],
+    ],
     // experiment versus module
-    ['experiment and module in one file', {}, 'experiment: seed\nmodule: m.ts', 'sweep', ['specs/x.yaml: module: set together with a declarative experiment; a spec runs one or the other']],
+    [
+      'experiment and module in one file',
+      {},
+      'experiment: seed\nmodule: m.ts',
+      'sweep',
+      ['specs/x.yaml: module: set together with a declarative experiment; a spec runs one or the other'],
+    ],
     ['--experiment and --module', { experiment: 'seed', module: 'm.ts' }, undefined, 'sweep', ['--experiment: set together with module m.ts']],
     ['--set experiment.x with a module', { set: ['experiment.target=3'] }, 'module: m.ts', 'sweep', ['--set experiment.target: set together with module m.ts']],
-    ['an unknown experiment', { experiment: 'sed' }, undefined, 'sweep', ['--experiment: unknown experiment "sed" (did you mean "seed"?); allowed: a built-in experiment (seed)']],
-    ['an unknown base', {}, 'experiment: {base: xor}', 'sweep', ['specs/x.yaml: experiment.base: unknown experiment "xor"; allowed: a built-in experiment (seed)']],
-    ['engine fused with a module', { engine: 'fused' }, 'module: m.ts', 'sweep', ['--engine: fused serves declarative experiments only, and this spec runs the module m.ts; allowed: auto or tfjs with a module']],
+    [
+      'an unknown experiment',
+      { experiment: 'sed' },
+      undefined,
+      'sweep',
+      ['--experiment: unknown experiment "sed" (did you mean "seed"?); allowed: a built-in experiment (seed)'],
+    ],
+    [
+      'an unknown base',
+      {},
+      'experiment: {base: xor}',
+      'sweep',
+      ['specs/x.yaml: experiment.base: unknown experiment "xor"; allowed: a built-in experiment (seed)'],
+    ],
+    [
+      'engine fused with a module',
+      { engine: 'fused' },
+      'module: m.ts',
+      'sweep',
+      ['--engine: fused serves declarative experiments only, and this spec runs the module m.ts; allowed: auto or tfjs with a module'],
+    ],
     ['a module that is not JavaScript', { module: 'm.py' }, undefined, 'sweep', ['--module: "m.py" does not end in .ts, .mts, .cts, .js, .mjs']],
     ['an init that is not JSON', {}, 'init: w.pt', 'sweep', ['specs/x.yaml: init: "w.pt" does not end in .json']],
-    ['an unresolved module', {}, 'module: missing.ts', 'sweep', ['specs/x.yaml: module: cannot read /work/specs/missing.ts (no such file)', "relative path resolves against the spec file's directory"]],
-    ['an unresolved init', { init: 'missing.json' }, undefined, 'sweep', ['--init: cannot read /work/missing.json (no such file)', 'against the working directory']],
+    [
+      'an unresolved module',
+      {},
+      'module: missing.ts',
+      'sweep',
+      ['specs/x.yaml: module: cannot read /work/specs/missing.ts (no such file)', "relative path resolves against the spec file's directory"],
+    ],
+    [
+      'an unresolved init',
+      { init: 'missing.json' },
+      undefined,
+      'sweep',
+      ['--init: cannot read /work/missing.json (no such file)', 'against the working directory'],
+    ],
     // declarative experiments
-    ['features narrower than layers[0]', {}, 'experiment: {features: [[0.1], [0.2]], layers: [2, 4, 1]}', 'sweep', ['specs/x.yaml: experiment.features: 1 columns but layers[0] is 2; allowed: a matrix of samples × layers[0] = 2 numbers']],
-    ['layers that no longer fit the built-in features', { set: ['experiment.layers=[2,4,1]'] }, undefined, 'sweep', ['--set experiment.layers: layers[0] is 2 but the features have 1 columns']],
-    ['uniform features of the wrong width', {}, 'experiment: {features: {uniform: [3, 2]}}', 'sweep', ['experiment.features.uniform: [3, 2] draws 2 columns but layers[0] is 1']],
+    [
+      'features narrower than layers[0]',
+      {},
+      'experiment: {features: [[0.1], [0.2]], layers: [2, 4, 1]}',
+      'sweep',
+      ['specs/x.yaml: experiment.features: 1 columns but layers[0] is 2; allowed: a matrix of samples × layers[0] = 2 numbers'],
+    ],
+    [
+      'layers that no longer fit the built-in features',
+      { set: ['experiment.layers=[2,4,1]'] },
+      undefined,
+      'sweep',
+      ['--set experiment.layers: layers[0] is 2 but the features have 1 columns'],
+    ],
+    [
+      'uniform features of the wrong width',
+      {},
+      'experiment: {features: {uniform: [3, 2]}}',
+      'sweep',
+      ['experiment.features.uniform: [3, 2] draws 2 columns but layers[0] is 1'],
+    ],
     ['ragged features', {}, 'experiment: {features: [[0.1], [0.2, 0.3]]}', 'sweep', ['experiment.features[1]: a row of 2 numbers after rows of 1']],
-    ['a non-number feature', {}, 'experiment: {features: [[0.1], [x]]}', 'sweep', ['specs/x.yaml: experiment.features[1][0]: expected a number, got "x" (a string)']],
+    [
+      'a non-number feature',
+      {},
+      'experiment: {features: [[0.1], [x]]}',
+      'sweep',
+      ['specs/x.yaml: experiment.features[1][0]: expected a number, got "x" (a string)'],
+    ],
     ['features that are neither', {}, 'experiment: {features: 3}', 'sweep', ['experiment.features: expected a matrix or a mapping, got 3']],
-    ['mse without targets', { set: ['experiment.loss1=mse'] }, undefined, 'sweep', ['--set experiment.loss1: experiment.targets: missing: loss1 mse needs targets; allowed: a matrix of 3 rows × 1 numbers']],
-    ['targets of the wrong shape', {}, 'experiment: {loss1: mse, targets: [[1], [2]]}', 'sweep', ['specs/x.yaml: experiment.targets: 2 rows, but loss1 mse needs 3 rows of 1']],
-    ['targets of the wrong width', {}, 'experiment: {loss1: mse, targets: [[1, 2], [2, 1], [0, 0]]}', 'sweep', ['experiment.targets: a row of 2 numbers, but loss1 mse needs 3 rows of 1']],
-    ['cross_entropy without labels', {}, 'experiment: {loss1: cross_entropy, layers: [1, 3]}', 'sweep', ['experiment.labels: missing: loss1 cross_entropy needs labels; allowed: 3 integers in [0, 3)']],
+    [
+      'mse without targets',
+      { set: ['experiment.loss1=mse'] },
+      undefined,
+      'sweep',
+      ['--set experiment.loss1: experiment.targets: missing: loss1 mse needs targets; allowed: a matrix of 3 rows × 1 numbers'],
+    ],
+    [
+      'targets of the wrong shape',
+      {},
+      'experiment: {loss1: mse, targets: [[1], [2]]}',
+      'sweep',
+      ['specs/x.yaml: experiment.targets: 2 rows, but loss1 mse needs 3 rows of 1'],
+    ],
+    [
+      'targets of the wrong width',
+      {},
+      'experiment: {loss1: mse, targets: [[1, 2], [2, 1], [0, 0]]}',
+      'sweep',
+      ['experiment.targets: a row of 2 numbers, but loss1 mse needs 3 rows of 1'],
+    ],
+    [
+      'cross_entropy without labels',
+      {},
+      'experiment: {loss1: cross_entropy, layers: [1, 3]}',
+      'sweep',
+      ['experiment.labels: missing: loss1 cross_entropy needs labels; allowed: 3 integers in [0, 3)'],
+    ],
     ['too few labels', {}, 'experiment: {loss2: cross_entropy, layers: [1, 3], labels: [0, 1]}', 'sweep', ['experiment.labels: 2 labels for 3 samples']],
-    ['a label past the outputs', {}, 'experiment: {loss1: cross_entropy, layers: [1, 3], labels: [0, 1, 3]}', 'sweep', ['experiment.labels[2]: 3 is not a class of a 3-output network; allowed: 3 integers in [0, 3)']],
+    [
+      'a label past the outputs',
+      {},
+      'experiment: {loss1: cross_entropy, layers: [1, 3], labels: [0, 1, 3]}',
+      'sweep',
+      ['experiment.labels[2]: 3 is not a class of a 3-output network; allowed: 3 integers in [0, 3)'],
+    ],
     ['a negative label', {}, 'experiment: {loss1: cross_entropy, layers: [1, 3], labels: [0, -1, 1]}', 'sweep', ['experiment.labels[1]: -1 is too small']],
-    ['a zero-width layer', {}, 'experiment: {layers: [1, 0, 1]}', 'sweep', ['specs/x.yaml: experiment.layers[1]: 0 is too small; allowed: a list of at least 2 positive integers']],
+    [
+      'a zero-width layer',
+      {},
+      'experiment: {layers: [1, 0, 1]}',
+      'sweep',
+      ['specs/x.yaml: experiment.layers[1]: 0 is too small; allowed: a list of at least 2 positive integers'],
+    ],
     ['a fractional layer', {}, 'experiment: {layers: [1, 2.5, 1]}', 'sweep', ['experiment.layers[1]: expected an integer, got 2.5']],
     ['a single layer', {}, 'experiment: {layers: [1]}', 'sweep', ['experiment.layers: a list of 1: [1] has too few entries']],
-    ['an unknown activation', {}, 'experiment: {activation: tanhh}', 'sweep', ['specs/x.yaml: experiment.activation: unknown value "tanhh" (did you mean "tanh"?); allowed: relu, tanh, sigmoid, leaky_relu, linear']],
-    ['an unknown loss', { set: ['experiment.loss2=l3'] }, undefined, 'sweep', ['--set experiment.loss2: unknown value "l3" (did you mean "l2"?); allowed: sum_to_target, mse, cross_entropy, entropy, param_sum, l2, l1']],
+    [
+      'an unknown activation',
+      {},
+      'experiment: {activation: tanhh}',
+      'sweep',
+      ['specs/x.yaml: experiment.activation: unknown value "tanhh" (did you mean "tanh"?); allowed: relu, tanh, sigmoid, leaky_relu, linear'],
+    ],
+    [
+      'an unknown loss',
+      { set: ['experiment.loss2=l3'] },
+      undefined,
+      'sweep',
+      ['--set experiment.loss2: unknown value "l3" (did you mean "l2"?); allowed: sum_to_target, mse, cross_entropy, entropy, param_sum, l2, l1'],
+    ],
     // optimizer rules
-    ['an unknown optimizer', { optimizer: 'adamx' }, undefined, 'sweep', ['--optimizer: optimizer.name: unknown value "adamx" (did you mean "adam"?); allowed: sgd, momentum, adam, adamw, rmsprop']],
+    [
+      'an unknown optimizer',
+      { optimizer: 'adamx' },
+      undefined,
+      'sweep',
+      ['--optimizer: optimizer.name: unknown value "adamx" (did you mean "adam"?); allowed: sgd, momentum, adam, adamw, rmsprop'],
+    ],
     ['an unknown optimizer by name in a file', {}, 'optimizer: adamx', 'sweep', ['specs/x.yaml: optimizer: unknown value "adamx"']],
-    ['two JSON pairs for an unsweepable key', { set: ['optimizer.betas=[0.9,0.99],[0.8,0.9]'] }, undefined, 'sweep', ['--set optimizer.betas: 2 values given; allowed: one value: it cannot be swept']],
-    ['two JSON optimizer mappings', { set: ['optimizer={"name":"sgd"},{"name":"adam"}'] }, undefined, 'sweep', ['--set optimizer: 2 values given; allowed: one value: it cannot be swept']],
+    [
+      'two JSON pairs for an unsweepable key',
+      { set: ['optimizer.betas=[0.9,0.99],[0.8,0.9]'] },
+      undefined,
+      'sweep',
+      ['--set optimizer.betas: 2 values given; allowed: one value: it cannot be swept'],
+    ],
+    [
+      'two JSON optimizer mappings',
+      { set: ['optimizer={"name":"sgd"},{"name":"adam"}'] },
+      undefined,
+      'sweep',
+      ['--set optimizer: 2 values given; allowed: one value: it cannot be swept'],
+    ],
     ['a broken JSON optimizer mapping', { set: ['optimizer={"name":"sgd",}'] }, undefined, 'sweep', ['--set optimizer: invalid JSON']],
-    ['a beta of 1', { set: ['optimizer.betas=[0.9,1]'] }, undefined, 'sweep', ['--set optimizer.betas: optimizer.betas[1]: 1 is too large; allowed: two numbers in [0, 1)']],
+    [
+      'a beta of 1',
+      { set: ['optimizer.betas=[0.9,1]'] },
+      undefined,
+      'sweep',
+      ['--set optimizer.betas: optimizer.betas[1]: 1 is too large; allowed: two numbers in [0, 1)'],
+    ],
     ['three betas', {}, 'optimizer: {betas: [0.9, 0.9, 0.9]}', 'sweep', ['optimizer.betas: a list of 3: [0.9,0.9,0.9] has too many entries']],
     ['a negative eps', {}, 'optimizer: {eps: -1}', 'sweep', ['optimizer.eps: -1 is too small; allowed: a finite number ≥ 0']],
     ['a negative weight decay', {}, 'optimizer: {weight_decay: -0.1}', 'sweep', ['optimizer.weight_decay: -0.1 is too small']],
     ['a negative momentum', {}, 'optimizer: {momentum: -0.1}', 'sweep', ['optimizer.momentum: -0.1 is too small']],
     ['dampening past 1', {}, 'optimizer: {dampening: 2}', 'sweep', ['optimizer.dampening: 2 is too large; allowed: a number in [0, 1]']],
     ['rms_alpha of 1', {}, 'optimizer: {rms_alpha: 1}', 'sweep', ['optimizer.rms_alpha: 1 is too large; allowed: a number in [0, 1)']],
-    ['nesterov without momentum', { set: ['optimizer.nesterov=true'] }, undefined, 'sweep', ['--set optimizer.nesterov: true needs momentum > 0 and dampening = 0, but adam has momentum 0']],
-    ['nesterov with dampening', {}, 'optimizer: {name: momentum, nesterov: true, dampening: 0.1}', 'sweep', ['specs/x.yaml: optimizer.nesterov: true needs momentum > 0 and dampening = 0, but momentum has momentum 0.9 and dampening 0.1']],
+    [
+      'nesterov without momentum',
+      { set: ['optimizer.nesterov=true'] },
+      undefined,
+      'sweep',
+      ['--set optimizer.nesterov: true needs momentum > 0 and dampening = 0, but adam has momentum 0'],
+    ],
+    [
+      'nesterov with dampening',
+      {},
+      'optimizer: {name: momentum, nesterov: true, dampening: 0.1}',
+      'sweep',
+      ['specs/x.yaml: optimizer.nesterov: true needs momentum > 0 and dampening = 0, but momentum has momentum 0.9 and dampening 0.1'],
+    ],
     ['a swept invalid lr', { set: ['optimizer.lr=0.1,-1'] }, undefined, 'sweep', ['--set optimizer.lr: -1 is too small; allowed: a finite number > 0']],
     ['a swept invalid lr in the file', {}, 'sweep: {lr: [0.1, 0]}', 'sweep', ['specs/x.yaml: sweep.optimizer.lr: 0 is too small']],
-    ['a swept nesterov that fails for one optimizer', { set: ['optimizer=momentum,sgd', 'optimizer.nesterov=true'] }, undefined, 'sweep', ['--set optimizer.nesterov: true needs momentum > 0 and dampening = 0, but sgd has momentum 0']],
+    [
+      'a swept nesterov that fails for one optimizer',
+      { set: ['optimizer=momentum,sgd', 'optimizer.nesterov=true'] },
+      undefined,
+      'sweep',
+      ['--set optimizer.nesterov: true needs momentum > 0 and dampening = 0, but sgd has momentum 0'],
+    ],
     // other settings
     ['an unknown engine', { engine: 'gpu' }, undefined, 'sweep', ['--engine: unknown value "gpu"; allowed: auto, tfjs, fused']],
     ['an unknown backend', {}, 'backend: webgl', 'sweep', ['specs/x.yaml: backend: unknown value "webgl"; allowed: cpu, wasm, tensorflow']],
-    ['an unknown combiner', { combine: 'pcgard' }, undefined, 'sweep', ['--combine: combine.name: unknown value "pcgard" (did you mean "pcgrad"?); allowed: fixed, normalized, pcgrad, mgda, constraint']],
-    ['a constraint without a threshold', { combine: 'constraint' }, undefined, 'sweep', ['--combine: combine.name: constraint needs a threshold: neither combine.tau nor combine.epsilon is set']],
-    ['a constraint with both thresholds', {}, 'combine: {name: constraint, tau: 1, epsilon: 2}', 'sweep', ['specs/x.yaml: combine.epsilon: set together with combine.tau; a constraint bounds one loss']],
-    ['a swept constraint without a threshold', { set: ['combine=fixed,constraint'] }, undefined, 'sweep', ['--set combine: combine.name: constraint needs a threshold']],
+    [
+      'an unknown combiner',
+      { combine: 'pcgard' },
+      undefined,
+      'sweep',
+      ['--combine: combine.name: unknown value "pcgard" (did you mean "pcgrad"?); allowed: fixed, normalized, pcgrad, mgda, constraint'],
+    ],
+    [
+      'a constraint without a threshold',
+      { combine: 'constraint' },
+      undefined,
+      'sweep',
+      ['--combine: combine.name: constraint needs a threshold: neither combine.tau nor combine.epsilon is set'],
+    ],
+    [
+      'a constraint with both thresholds',
+      {},
+      'combine: {name: constraint, tau: 1, epsilon: 2}',
+      'sweep',
+      ['specs/x.yaml: combine.epsilon: set together with combine.tau; a constraint bounds one loss'],
+    ],
+    [
+      'a swept constraint without a threshold',
+      { set: ['combine=fixed,constraint'] },
+      undefined,
+      'sweep',
+      ['--set combine: combine.name: constraint needs a threshold'],
+    ],
     ['a beta of 1', {}, 'combine: {name: normalized, beta: 1}', 'sweep', ['specs/x.yaml: combine.beta: 1 is too large; allowed: a number in [0, 1)']],
     ['a zero dual_lr', { set: ['combine.dual_lr=0'] }, undefined, 'sweep', ['--set combine.dual_lr: 0 is too small; allowed: a finite number > 0']],
-    ['an unknown combine key', {}, 'combine: {name: constraint, tau: 1, lr: 2}', 'sweep', ['specs/x.yaml: combine.lr: unknown key; allowed: name, beta, tau, epsilon, dual_lr, dual_restarts']],
+    [
+      'an unknown combine key',
+      {},
+      'combine: {name: constraint, tau: 1, lr: 2}',
+      'sweep',
+      ['specs/x.yaml: combine.lr: unknown key; allowed: name, beta, tau, epsilon, dual_lr, dual_restarts'],
+    ],
     ['a zero window', {}, 'verdict: {window: 0}', 'sweep', ['verdict.window: 0 is too small; allowed: a number in (0, 1]']],
     ['a window past 1', { set: ['verdict.window=1.5'] }, undefined, 'sweep', ['--set verdict.window: 1.5 is too large']],
     ['a zero tolerance', {}, 'verdict: {drift_tol: 0}', 'sweep', ['verdict.drift_tol: 0 is too small; allowed: a finite number > 0']],
@@ -636,14 +923,26 @@ describe('parseSweepSpec: bad specs', () => {
     ['--set without =', { set: ['lr'] }, undefined, 'sweep', ['--set: lr: missing "="; allowed: key=value or key=v1,v2']],
     ['--set with no key', { set: ['=3'] }, undefined, 'sweep', ['--set: (empty): no key before "="']],
     ['--set with bad JSON', { set: ['experiment.layers=[1,8'] }, undefined, 'sweep', ['--set experiment.layers: invalid JSON "[1,8"']],
-    ['--set sweeping a list key', { set: ['experiment.labels=0,1,2'] }, undefined, 'sweep', ["--set experiment.labels: 3 values given; allowed: one value; write a list as JSON, e.g. --set 'experiment.labels=[0,1,2]'"]],
+    [
+      '--set sweeping a list key',
+      { set: ['experiment.labels=0,1,2'] },
+      undefined,
+      'sweep',
+      ["--set experiment.labels: 3 values given; allowed: one value; write a list as JSON, e.g. --set 'experiment.labels=[0,1,2]'"],
+    ],
     ['--set sweeping the name', { set: ['name=a,b'] }, undefined, 'sweep', ['--set name: 2 values given; allowed: one value: it cannot be swept']],
     ['a file sweep of a non-sweepable key', {}, 'sweep: {module: [a.ts, b.ts]}', 'sweep', ['specs/x.yaml: sweep.module: module cannot be swept']],
     ['a file sweep with a mapping value', {}, 'sweep: {steps: [10, {a: 1}]}', 'sweep', ['specs/x.yaml: sweep.steps[1]: a mapping: {"a":1} cannot be swept']],
     // files
     ['a YAML syntax error', {}, 'steps: [1, 2\nalpha: 3', 'sweep', ['specs/x.yaml:2:1: ', 'allowed: valid YAML']],
     ['a JSON syntax error', {}, { path: 'x.json', text: '{"steps": 1,, }' }, 'sweep', ['x.json:1:13: Unexpected , in flow map', 'allowed: valid JSON']],
-    ['a duplicate key in JSON', {}, { path: 'x.json', text: '{\n  "steps": 1,\n  "steps": 2\n}' }, 'sweep', ['x.json:3:3: duplicate key "steps"; allowed: each key once per mapping']],
+    [
+      'a duplicate key in JSON',
+      {},
+      { path: 'x.json', text: '{\n  "steps": 1,\n  "steps": 2\n}' },
+      'sweep',
+      ['x.json:3:3: duplicate key "steps"; allowed: each key once per mapping'],
+    ],
     ['a duplicate key in YAML', {}, 'optimizer:\n  lr: 1\n  lr: 2', 'sweep', ['specs/x.yaml:3:3: duplicate key "lr"']],
     ['two YAML documents', {}, 'steps: 1\n---\nsteps: 2', 'sweep', ['specs/x.yaml:2:1: a second document']],
     ['a top-level list', {}, '- 1\n- 2', 'sweep', ['specs/x.yaml: the top level is a list, not a mapping; allowed: a mapping of spec keys (name, experiment']],
@@ -651,12 +950,24 @@ describe('parseSweepSpec: bad specs', () => {
     ['an unknown file type', {}, { path: 'x.toml', text: 'steps = 1' }, 'sweep', ['x.toml: unknown spec file type ".toml"; allowed: .yaml, .yml or .json']],
     ['a YAML binary value', {}, 'name: !!binary aGVsbG8=', 'sweep', ['specs/x.yaml: name: a value of type Buffer (from a YAML tag such as !!binary)']],
     // run mode
-    ['several α in run mode', { alpha: '0,1' }, undefined, 'run', ['--alpha: 2 values, but mo-train run trains one grid point; allowed: one value (use `mo-train sweep` for a grid)']],
+    [
+      'several α in run mode',
+      { alpha: '0,1' },
+      undefined,
+      'run',
+      ['--alpha: 2 values, but mo-train run trains one grid point; allowed: one value (use `mo-train sweep` for a grid)'],
+    ],
     ['several seeds in run mode', { seeds: '0-4' }, undefined, 'run', ['--seeds: 5 values, but mo-train run trains one grid point']],
     ['a sweep axis in run mode', { set: ['lr=0.1,0.2'] }, undefined, 'run', ['--set lr: optimizer.lr: 2 values, but mo-train run trains one grid point']],
     ['a file α list in run mode', {}, 'alpha: [0, 0.1]', 'run', ['specs/x.yaml: alpha: 2 values, but mo-train run']],
     // size
-    ['a grid past the limit', { seeds: '0-999', alpha: 'linspace(0,1,101)' }, undefined, 'sweep', ['--seeds: grid: 101 alpha × 1000 seeds = 101000 runs; allowed: at most 100000 runs']],
+    [
+      'a grid past the limit',
+      { seeds: '0-999', alpha: 'linspace(0,1,101)' },
+      undefined,
+      'sweep',
+      ['--seeds: grid: 101 alpha × 1000 seeds = 101000 runs; allowed: at most 100000 runs'],
+    ],
   ])('%s', (_name, flags, file, mode, expected) => {
     const r = parse(flags, file, mode);
     expect(r.ok).toBe(false);
@@ -700,7 +1011,8 @@ describe('parseSweepSpec: error reporting', () => {
   it('reports many negative α in one line', () => {
     const r = parse({ alpha: 'linspace(-1,1,21)' });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.errors).toEqual([expect.stringContaining('--alpha: alpha[0]: -1 is too small (and 9 more values not allowed); allowed: finite numbers ≥ 0')]);
+    if (!r.ok)
+      expect(r.errors).toEqual([expect.stringContaining('--alpha: alpha[0]: -1 is too small (and 9 more values not allowed); allowed: finite numbers ≥ 0')]);
   });
 
   it('names only the swept value that fails', () => {

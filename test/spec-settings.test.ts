@@ -78,7 +78,11 @@ describe('the README spec table', () => {
     ['combine', (r: RunConfig) => `| \`${r.combine.name}\` |`],
     ['experiment', (r: RunConfig) => `| \`${r.experiment.kind === 'declarative' ? r.experiment.definition.name : '?'}\` |`],
     ['seeds', (r: RunConfig) => `| \`${r.seed}\` |`],
-    ['monitor', (r: RunConfig) => `| \`{max_loss: ${r.monitor.max_loss.toExponential().replace('e+', 'e')}, max_param_norm: ${r.monitor.max_param_norm.toExponential().replace('e+', 'e')}, stop_on_diverge: ${r.monitor.stop_on_diverge}}\` |`],
+    [
+      'monitor',
+      (r: RunConfig) =>
+        `| \`{max_loss: ${r.monitor.max_loss.toExponential().replace('e+', 'e')}, max_param_norm: ${r.monitor.max_param_norm.toExponential().replace('e+', 'e')}, stop_on_diverge: ${r.monitor.stop_on_diverge}}\` |`,
+    ],
     ['verdict', (r: RunConfig) => `| \`{window: ${r.verdict.window}, settle_tol: ${r.verdict.settle_tol}, drift_tol: ${r.verdict.drift_tol}}\` |`],
   ])('shows the default of %s that a run gets', (key, cell) => {
     expect(row(key)).toContain(cell(defaultRun('run')));
@@ -95,7 +99,18 @@ describe('the README spec table', () => {
 
 describe('the registry defaults', () => {
   // PyTorch 1.13's defaults (torch/optim/*.py); momentum is SGD with momentum 0.9, and SGD's lr the seed problem's 1e-3.
-  const adam = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, momentum: 0, dampening: 0, nesterov: false, amsgrad: false, rms_alpha: 0.99, centered: false };
+  const adam = {
+    lr: 1e-3,
+    betas: [0.9, 0.999],
+    eps: 1e-8,
+    weight_decay: 0,
+    momentum: 0,
+    dampening: 0,
+    nesterov: false,
+    amsgrad: false,
+    rms_alpha: 0.99,
+    centered: false,
+  };
   it.each([
     ['sgd', {}],
     ['momentum', { momentum: 0.9 }],
@@ -135,13 +150,25 @@ describe('the flags in the registry', () => {
     const program = buildProgram([]);
     const own = new Set(['--spec', '--set', '--out', '--strict', '--help', '--jobs', '--resume', '--run-timeout', '--worker-memory']);
     const declared = ['run', 'sweep'].flatMap((name) =>
-      program.commands.find((c) => c.name() === name)!.options.map((o) => o.long!).filter((f) => !own.has(f)),
+      program.commands
+        .find((c) => c.name() === name)!
+        .options.map((o) => o.long!)
+        .filter((f) => !own.has(f)),
     );
     expect(new Set(declared)).toEqual(new Set(flags.map(([flag]) => flag)));
   });
 
   // A value each key takes alone (--alpha, --seeds and --seed make lists, the rest one setting).
-  const sample: Record<string, string> = { name: 'x', experiment: 'seed', module: 'm.ts', init: 'i.json', 'optimizer.name': 'sgd', 'combine.name': 'pcgrad', engine: 'tfjs', backend: 'wasm' };
+  const sample: Record<string, string> = {
+    name: 'x',
+    experiment: 'seed',
+    module: 'm.ts',
+    init: 'i.json',
+    'optimizer.name': 'sgd',
+    'combine.name': 'pcgrad',
+    engine: 'tfjs',
+    backend: 'wasm',
+  };
   it.each(flags)('%s sets %s', (flag, key) => {
     const field = flag.slice(2).replace(/-(.)/g, (_, c: string) => c.toUpperCase()) as keyof SpecFlags;
     const parsed = parseSpecFlags({ [field]: sample[key] ?? '3' });

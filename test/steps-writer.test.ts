@@ -11,14 +11,34 @@ import type { StepRow } from '../src/train/train-loop.js';
 const dir = mkdtempSync(join(tmpdir(), 'mo-train-steps-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const awkward = [0, -0, 1, -1, 0.1, 1 / 3, -2.5e-310, 5e-324, 1.7976931348623157e308, 1e21, 1e-7, 123456789012345680000, NaN, Infinity, -Infinity, 2 ** 53 + 2, -1e-300];
+const awkward = [
+  0,
+  -0,
+  1,
+  -1,
+  0.1,
+  1 / 3,
+  -2.5e-310,
+  5e-324,
+  1.7976931348623157e308,
+  1e21,
+  1e-7,
+  123456789012345680000,
+  NaN,
+  Infinity,
+  -Infinity,
+  2 ** 53 + 2,
+  -1e-300,
+];
 
 function rows(count: number): StepRow[] {
   return Array.from({ length: count }, (_, i) => {
     const v = (k: number) => awkward[(i * 7 + k) % awkward.length]! * (i % 3 === 0 ? 1 : Math.PI ** (i % 11));
     const row = { step: i, loss1: v(0), loss2: v(1), total: v(2), grad_norm1: v(3), grad_norm2: v(4), param_norm: v(5), cos12: v(6), weight: v(7) };
     // Every fifth row: all finite but the cosine (NaN: a zero gradient), a path of its own.
-    return i % 5 === 4 ? { step: i, loss1: i / 7, loss2: -i / 3, total: 1 / (i + 1), grad_norm1: 0, grad_norm2: 9, param_norm: Math.PI * i, cos12: NaN, weight: 0.01 } : row;
+    return i % 5 === 4
+      ? { step: i, loss1: i / 7, loss2: -i / 3, total: 1 / (i + 1), grad_norm1: 0, grad_norm2: 9, param_norm: Math.PI * i, cos12: NaN, weight: 0.01 }
+      : row;
   });
 }
 
@@ -41,7 +61,9 @@ describe('steps.csv writer', () => {
     const w = openStepsWriter(path);
     data.forEach((r) => w.write(r));
     await w.close();
-    const back = (parse(readFileSync(path, 'utf8'), { columns: true }) as Record<string, string>[]).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(v)])));
+    const back = (parse(readFileSync(path, 'utf8'), { columns: true }) as Record<string, string>[]).map((r) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(v)])),
+    );
     expect(back).toHaveLength(200);
     back.forEach((r, i) => {
       for (const c of STEP_COLUMNS) expect(Object.is(r[c], data[i]![c]) || (r[c] === 0 && data[i]![c] === 0)).toBe(true);

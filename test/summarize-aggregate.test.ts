@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  compareAxisValues,
-  computeAggregates,
-  computeSpread,
-  outcomeOf,
-  sortRunsByCoords,
-} from '../src/summary/aggregate.js';
+import { compareAxisValues, computeAggregates, computeSpread, outcomeOf, sortRunsByCoords } from '../src/summary/aggregate.js';
 import type { RunRecord } from '../src/summary/run-record.js';
 import { computeGroupTable, computeRunTable } from '../src/summary/tables.js';
 import { CLEAN_RUNS, makeSummary, runIdOf, type Coords, type SummaryInput } from './fixtures/results/build-results.js';
@@ -148,16 +142,54 @@ describe('outcomeOf', () => {
 describe('summary tables', () => {
   it('lays out summary.csv rows: id, alpha, seed, axes, state, summary numbers, problem', () => {
     const runs = [
-      finished({ coords: { alpha: 0.1, seed: 3, 'optimizer.lr': 0.01 }, verdict: 'diverged', loss1: NaN, loss2: -Infinity, no_gradient: ['loss2'], steps_run: 40 }),
+      finished({
+        coords: { alpha: 0.1, seed: 3, 'optimizer.lr': 0.01 },
+        verdict: 'diverged',
+        loss1: NaN,
+        loss2: -Infinity,
+        no_gradient: ['loss2'],
+        steps_run: 40,
+      }),
       unsummarized({ alpha: 0.1, seed: 4, 'optimizer.lr': 0.01 }, 'missing'),
     ];
     const t = computeRunTable(runs, ['optimizer.lr']);
     expect(t.columns).toEqual([
-      'id', 'alpha', 'seed', 'optimizer.lr', 'state', 'verdict', 'final_step', 'final_loss1', 'final_loss2', 'final_total',
-      'min_loss1', 'min_loss1_step', 'steps_run', 'steps_requested', 'diverged_step', 'diverge_reason', 'no_gradient', 'explanation', 'problem',
+      'id',
+      'alpha',
+      'seed',
+      'optimizer.lr',
+      'state',
+      'verdict',
+      'final_step',
+      'final_loss1',
+      'final_loss2',
+      'final_total',
+      'min_loss1',
+      'min_loss1_step',
+      'steps_run',
+      'steps_requested',
+      'diverged_step',
+      'diverge_reason',
+      'no_gradient',
+      'explanation',
+      'problem',
     ]);
     const row = Object.fromEntries(t.columns.map((c, i) => [c, t.rows[0]![i]]));
-    expect(row).toMatchObject({ id: 'alpha=0.1,seed=3,optimizer.lr=0.01', alpha: 0.1, seed: 3, 'optimizer.lr': 0.01, state: 'finished', verdict: 'diverged', final_step: 39, steps_run: 40, steps_requested: 100, diverged_step: 39, diverge_reason: 'non-finite', no_gradient: 'loss2', problem: null });
+    expect(row).toMatchObject({
+      id: 'alpha=0.1,seed=3,optimizer.lr=0.01',
+      alpha: 0.1,
+      seed: 3,
+      'optimizer.lr': 0.01,
+      state: 'finished',
+      verdict: 'diverged',
+      final_step: 39,
+      steps_run: 40,
+      steps_requested: 100,
+      diverged_step: 39,
+      diverge_reason: 'non-finite',
+      no_gradient: 'loss2',
+      problem: null,
+    });
     expect(row.final_loss1).toBeNaN();
     expect(row.final_loss2).toBe(-Infinity);
     const missing = Object.fromEntries(t.columns.map((c, i) => [c, t.rows[1]![i]]));
@@ -167,8 +199,23 @@ describe('summary tables', () => {
   it('lays out by-alpha.csv rows: coords, runs, one count per verdict and state, spreads', () => {
     const t = computeGroupTable(computeAggregates(CLEAN_RUNS.map(finished)));
     expect(t.columns).toEqual([
-      'alpha', 'runs', 'converged', 'oscillating', 'drifting', 'diverged', 'failed', 'missing', 'unfinished', 'corrupt',
-      'final_loss_runs', 'loss1_median', 'loss1_min', 'loss1_max', 'loss2_median', 'loss2_min', 'loss2_max',
+      'alpha',
+      'runs',
+      'converged',
+      'oscillating',
+      'drifting',
+      'diverged',
+      'failed',
+      'missing',
+      'unfinished',
+      'corrupt',
+      'final_loss_runs',
+      'loss1_median',
+      'loss1_min',
+      'loss1_max',
+      'loss2_median',
+      'loss2_min',
+      'loss2_max',
     ]);
     expect(t.rows[1]).toEqual([0.1, 2, 1, 0, 1, 0, 0, 0, 0, 0, 2, 0.625, 0.5, 0.75, 20, 10, 30]);
   });

@@ -53,7 +53,9 @@ function sparkCells(table: string, id: string): [string, string] {
 describe('the sparkline columns of the per-run table', () => {
   it('come right after the verdict, only when there are curves', () => {
     expect(renderRunTable(RUNS, { color: false, width: null }).split('\n')[0]).toMatch(/^run\s+verdict\s+final loss1/);
-    expect(renderRunTable(RUNS, { color: false, width: null }, CURVES).split('\n')[0]).toMatch(/^run\s+verdict\s+loss1\s+loss2\s+final loss1\s+final loss2\s+min loss1\s+steps\s+explanation$/);
+    expect(renderRunTable(RUNS, { color: false, width: null }, CURVES).split('\n')[0]).toMatch(
+      /^run\s+verdict\s+loss1\s+loss2\s+final loss1\s+final loss2\s+min loss1\s+steps\s+explanation$/,
+    );
   });
 
   it('draw a settled, an oscillating and a diverged run differently, and "-" without a curve', () => {
@@ -105,7 +107,19 @@ describe('the sparkline columns of the per-run table', () => {
 });
 
 function plotRun(id: string, alpha: number, seed: number, outcome: string, points: PlotPoint[], divergence: PlotRun['divergence'] = null): PlotRun {
-  return { id, alpha, seed, coords: { alpha, seed }, outcome, explanation: null, final: null, divergence, points, stepsRows: points.length, stepsProblem: null };
+  return {
+    id,
+    alpha,
+    seed,
+    coords: { alpha, seed },
+    outcome,
+    explanation: null,
+    final: null,
+    divergence,
+    points,
+    stepsRows: points.length,
+    stepsProblem: null,
+  };
 }
 
 const DATA: PlotData = {
@@ -159,7 +173,9 @@ describe('renderLossCharts', () => {
     expect([loss1[0], loss1[5], loss1[10]]).toEqual([expect.stringMatching(/^10 ┤╮/), expect.stringMatching(/^ 5 ┤/), expect.stringMatching(/^ 0 ┤ +╰─+$/)]);
     // Swinging between 1e-9 and 1 after falling from 10: log, 8 decades under 10, in 10 rows.
     const one: PlotData = { ...DATA, runs: [DATA.runs[3]!] };
-    const swings = charts(renderLossCharts(one, { color: false, width: 80, height: 10 })).get('alpha=1,seed=1 (oscillating) — y: loss1, log scale; x: step 0 → 99')!;
+    const swings = charts(renderLossCharts(one, { color: false, width: 80, height: 10 })).get(
+      'alpha=1,seed=1 (oscillating) — y: loss1, log scale; x: step 0 → 99',
+    )!;
     expect(swings[0]).toMatch(/^ {6}10 ┤/);
     expect(swings[5]).toMatch(/^ {3}0\.001 ┤/);
     expect(swings[10]).toMatch(/^≤1\.00e-7 ┤/);
@@ -170,7 +186,9 @@ describe('renderLossCharts', () => {
     // be a flat line half way up; its envelope, picked alternately, is a zig-zag over the range.
     const long = Array.from({ length: 1000 }, (_, step) => ({ step, loss1: step < 10 ? 10 - step : step % 2 === 0 ? 1e-9 : 1, loss2: step }));
     const one: PlotData = { ...DATA, runs: [plotRun('alpha=1,seed=1', 1, 1, 'oscillating', long)] };
-    const lines = charts(renderLossCharts(one, { color: false, width: 80, height: 10 })).get('alpha=1,seed=1 (oscillating) — y: loss1, log scale; x: step 0 → 999')!;
+    const lines = charts(renderLossCharts(one, { color: false, width: 80, height: 10 })).get(
+      'alpha=1,seed=1 (oscillating) — y: loss1, log scale; x: step 0 → 999',
+    )!;
     // 1 is on the row of 1.585 (position 7/8 of 10 rows, rounded), 1e-9 on the bottom one: both
     // hold a corner for every swing, the rows between only its vertical strokes.
     expect((lines[1]!.match(/[╭╮]/g) ?? []).length).toBeGreaterThan(60);

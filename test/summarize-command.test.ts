@@ -101,7 +101,9 @@ describe('summarize', () => {
     expect(lineOf(text, `${runIdOf(coords[1]!)} `)).toContain('failed during training (3 rows logged): engine crashed');
     // Verdict, the loss1 and loss2 sparklines (16 cells off a terminal), then the finals.
     expect(lineOf(text, `${runIdOf(coords[5]!)} `)).toMatch(/converged\s+[▁-█]{16}\s+[▁-█]{16}\s+4\s+5\s/);
-    expect(text).toContain(`  - unfinished: ${runDir(2)}: no summary.json — still running, or stopped without a trace (killed) (1 row in steps.csv so far); a resume does it again`);
+    expect(text).toContain(
+      `  - unfinished: ${runDir(2)}: no summary.json — still running, or stopped without a trace (killed) (1 row in steps.csv so far); a resume does it again`,
+    );
     expect(text).toContain(`  - missing: ${runDir(3)}: no run directory`);
     expect(text).toContain(`  - corrupt: ${join(runDir(4), 'summary.json')}: empty file`);
     expect(text).toContain(`  - corrupt: ${join(runDir(6), 'steps.csv')}: 3 complete rows, but summary.json says rows_logged 4`);
@@ -114,7 +116,16 @@ describe('summarize', () => {
     expect(rows[4]!.problem).toBe(`${join(runDir(4), 'summary.json')}: empty file`);
     expect(rows[4]!.verdict).toBe('');
     const [group] = readCsv(join(tmp, 'by-alpha.csv'));
-    expect(group).toMatchObject({ runs: '7', converged: '2', failed: '1', missing: '1', unfinished: '1', corrupt: '2', final_loss_runs: '2', loss1_median: '2.5' });
+    expect(group).toMatchObject({
+      runs: '7',
+      converged: '2',
+      failed: '1',
+      missing: '1',
+      unfinished: '1',
+      corrupt: '2',
+      final_loss_runs: '2',
+      loss1_median: '2.5',
+    });
   });
 
   it('keeps NaN and ±Infinity finals in summary.csv and in --json', async () => {
@@ -183,7 +194,11 @@ describe('summarize', () => {
 
   it('reports stray directories and a newer sweep.json in the notes', async () => {
     writeCleanSweep(tmp);
-    writeSweepJson(tmp, CLEAN_RUNS.map((r) => r.coords), { format_version: 2 });
+    writeSweepJson(
+      tmp,
+      CLEAN_RUNS.map((r) => r.coords),
+      { format_version: 2 },
+    );
     mkdirSync(join(tmp, 'runs', 'scratch'));
     const io = capture();
     expect(await summarizeCommand(tmp, {}, io.output)).toBe(0);
@@ -219,7 +234,8 @@ describe('summary.csv round trip', () => {
 
   it('parses back to exactly what was aggregated, ids with commas and equals signs included', async () => {
     const grid: Coords[] = [];
-    for (const alpha of [0, 0.001]) for (const act of ['relu', 'tanh, scaled']) for (const seed of [0, 1]) grid.push({ alpha, 'model.act': act, 'x.on': seed === 0, seed });
+    for (const alpha of [0, 0.001])
+      for (const act of ['relu', 'tanh, scaled']) for (const seed of [0, 1]) grid.push({ alpha, 'model.act': act, 'x.on': seed === 0, seed });
     writeSweepJson(tmp, grid);
     grid.forEach((coords, i) => {
       if (i === 3) return; // one missing run

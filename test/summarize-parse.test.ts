@@ -36,10 +36,28 @@ describe('parseStepsCsv', () => {
     { name: 'empty file', text: '', rows: 0, last: null, partial: false },
     { name: 'header only', text: H, rows: 0, last: null, partial: false },
     { name: 'header cut mid-line', text: 'step,loss1,lo', rows: 0, last: null, partial: true },
-    { name: 'two rows', text: `${H}0,25,0.5,25,1,1,3\n1,24,0.6,23.94,1,1,3\n`, rows: 2, last: { step: 1, loss1: 24, loss2: 0.6, total: 23.94 }, partial: false },
-    { name: 'last line without its newline is ignored', text: `${H}0,25,0.5,25,1,1,3\n1,24,0.6,23.9`, rows: 1, last: { step: 0, loss1: 25, loss2: 0.5, total: 25 }, partial: true },
+    {
+      name: 'two rows',
+      text: `${H}0,25,0.5,25,1,1,3\n1,24,0.6,23.94,1,1,3\n`,
+      rows: 2,
+      last: { step: 1, loss1: 24, loss2: 0.6, total: 23.94 },
+      partial: false,
+    },
+    {
+      name: 'last line without its newline is ignored',
+      text: `${H}0,25,0.5,25,1,1,3\n1,24,0.6,23.9`,
+      rows: 1,
+      last: { step: 0, loss1: 25, loss2: 0.5, total: 25 },
+      partial: true,
+    },
     { name: 'CRLF line ends', text: `${H.replace('\n', '\r\n')}0,1,2,3,1,1,3\r\n`, rows: 1, last: { step: 0, loss1: 1, loss2: 2, total: 3 }, partial: false },
-    { name: 'non-finite values', text: `${H}7,Infinity,-Infinity,Infinity,NaN,NaN,NaN\n`, rows: 1, last: { step: 7, loss1: Infinity, loss2: -Infinity, total: Infinity }, partial: false },
+    {
+      name: 'non-finite values',
+      text: `${H}7,Infinity,-Infinity,Infinity,NaN,NaN,NaN\n`,
+      rows: 1,
+      last: { step: 7, loss1: Infinity, loss2: -Infinity, total: Infinity },
+      partial: false,
+    },
   ])('$name', ({ text, rows, last, partial }) => {
     const r = parseStepsCsv(text);
     expect(r.ok).toBe(true);
@@ -64,8 +82,16 @@ describe('computeStepsMismatch', () => {
   it.each<{ name: string; tail: StepsTail; expected: string | null }>([
     { name: 'matching', tail: { rows: 3, last, partial_line: false }, expected: null },
     { name: 'one row short', tail: { rows: 2, last, partial_line: false }, expected: '2 complete rows, but summary.json says rows_logged 3' },
-    { name: 'different last loss1', tail: { rows: 3, last: { ...last, loss1: 0.5 }, partial_line: false }, expected: 'last row has loss1 0.5, but summary.json final.loss1 is 0.25' },
-    { name: 'different last step', tail: { rows: 3, last: { ...last, step: 98 }, partial_line: false }, expected: 'last row has step 98, but summary.json final.step is 99' },
+    {
+      name: 'different last loss1',
+      tail: { rows: 3, last: { ...last, loss1: 0.5 }, partial_line: false },
+      expected: 'last row has loss1 0.5, but summary.json final.loss1 is 0.25',
+    },
+    {
+      name: 'different last step',
+      tail: { rows: 3, last: { ...last, step: 98 }, partial_line: false },
+      expected: 'last row has step 98, but summary.json final.step is 99',
+    },
   ])('$name', ({ tail, expected }) => {
     expect(computeStepsMismatch(summary, tail)).toBe(expected);
   });
@@ -73,7 +99,9 @@ describe('computeStepsMismatch', () => {
   it('treats NaN in both files as equal', () => {
     const diverged = makeSummary({ coords: { alpha: 1, seed: 0 }, verdict: 'diverged', loss1: NaN, loss2: 3, rows_logged: 2 });
     expect(computeStepsMismatch(diverged, { rows: 2, last: diverged.final, partial_line: false })).toBeNull();
-    expect(computeStepsMismatch(diverged, { rows: 2, last: { ...diverged.final!, loss1: 1 }, partial_line: false })).toMatch(/loss1 1, but summary.json final.loss1 is NaN/);
+    expect(computeStepsMismatch(diverged, { rows: 2, last: { ...diverged.final!, loss1: 1 }, partial_line: false })).toMatch(
+      /loss1 1, but summary.json final.loss1 is NaN/,
+    );
   });
 
   it('accepts no steps rows for a run that logged none', () => {

@@ -80,7 +80,9 @@ describe('readResults', () => {
     expect(run(1)).toMatchObject({ state: 'failed', problem: null, rows: 0 });
     expect(run(1).summary!.error!.message).toBe('engine crashed');
     expect(run(2)).toMatchObject({ state: 'unfinished', rows: 5, summary: null, coords: { alpha: 0, seed: 2 } });
-    expect(run(2).problem).toBe(`${path(2).replace(/\/$/, '')}: no summary.json — still running, or stopped without a trace (killed) (5 rows in steps.csv so far); a resume does it again`);
+    expect(run(2).problem).toBe(
+      `${path(2).replace(/\/$/, '')}: no summary.json — still running, or stopped without a trace (killed) (5 rows in steps.csv so far); a resume does it again`,
+    );
     expect(run(3)).toMatchObject({ state: 'missing', coords: { alpha: 0, seed: 3 } });
     expect(run(3).problem).toMatch(new RegExp(`^${escape(path(3).replace(/\/$/, ''))}: no run directory`));
     expect(run(4)).toMatchObject({ state: 'corrupt', problem: `${path(4, 'summary.json')}: empty file`, summary: null });
@@ -92,11 +94,19 @@ describe('readResults', () => {
   it.each([
     { name: 'not JSON', text: '{"format_version": 1, ', problem: /summary\.json: not valid JSON/ },
     { name: 'the wrong shape', text: '{"format_version": 1, "id": "alpha=0,seed=0"}', problem: /summary\.json: status: / },
-    { name: 'another run\'s summary', text: stringifyJson(makeSummary({ coords: { alpha: 9, seed: 9 }, loss1: 1, loss2: 1 })), problem: /summary\.json: id is "alpha=9,seed=9", expected "alpha=0,seed=0"/ },
+    {
+      name: "another run's summary",
+      text: stringifyJson(makeSummary({ coords: { alpha: 9, seed: 9 }, loss1: 1, loss2: 1 })),
+      problem: /summary\.json: id is "alpha=9,seed=9", expected "alpha=0,seed=0"/,
+    },
   ])('marks a summary.json that is $name corrupt', async ({ text, problem }) => {
     const coords = { alpha: 0, seed: 0 };
     writeSweepJson(tmp, [coords]);
-    writeRunFiles(tmp, runIdOf(coords), { config: stringifyJson(configFor(coords)), steps: stepsCsvFor(makeSummary({ coords, loss1: 1, loss2: 1 })), summary: text });
+    writeRunFiles(tmp, runIdOf(coords), {
+      config: stringifyJson(configFor(coords)),
+      steps: stepsCsvFor(makeSummary({ coords, loss1: 1, loss2: 1 })),
+      summary: text,
+    });
     const [run] = (await readResults(tmp)).runs;
     expect(run!.state).toBe('corrupt');
     expect(run!.problem).toMatch(problem);
@@ -107,7 +117,11 @@ describe('readResults', () => {
     const coords = { alpha: 0, seed: 0 };
     const s = makeSummary({ coords, loss1: 1, loss2: 1 });
     writeSweepJson(tmp, [coords]);
-    writeRunFiles(tmp, s.id, { config: stringifyJson(configFor(coords)), steps: stepsCsvFor({ ...s, final: { ...s.final!, loss2: 1.5 } }), summary: stringifyJson(s) });
+    writeRunFiles(tmp, s.id, {
+      config: stringifyJson(configFor(coords)),
+      steps: stepsCsvFor({ ...s, final: { ...s.final!, loss2: 1.5 } }),
+      summary: stringifyJson(s),
+    });
     const [run] = (await readResults(tmp)).runs;
     expect(run!.problem).toBe(`${join(tmp, 'runs', s.id, 'steps.csv')}: last row has loss2 1.5, but summary.json final.loss2 is 1`);
   });
@@ -146,7 +160,11 @@ describe('readResults', () => {
   });
 
   it('discovers runs from runs/ without sweep.json, in grid order, coords from summary.json or config.json', async () => {
-    for (const coords of [{ alpha: 1, seed: 0 }, { alpha: 0.5, seed: 10 }, { alpha: 0.5, seed: 2 }]) {
+    for (const coords of [
+      { alpha: 1, seed: 0 },
+      { alpha: 0.5, seed: 10 },
+      { alpha: 0.5, seed: 2 },
+    ]) {
       writeFinishedRun(tmp, makeSummary({ coords, loss1: 1, loss2: 1 }));
     }
     writeRunFiles(tmp, 'alpha=0.5,seed=3', { config: stringifyJson(configFor({ alpha: 0.5, seed: 3 })) });
@@ -162,7 +180,10 @@ describe('readResults', () => {
   });
 
   it('lists every run as missing when sweep.json is there but runs/ is not yet', async () => {
-    writeSweepJson(tmp, [{ alpha: 0, seed: 0 }, { alpha: 0, seed: 1 }]);
+    writeSweepJson(tmp, [
+      { alpha: 0, seed: 0 },
+      { alpha: 0, seed: 1 },
+    ]);
     const r = await readResults(tmp);
     expect(r.runs.map((x) => x.state)).toEqual(['missing', 'missing']);
   });

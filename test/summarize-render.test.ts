@@ -18,9 +18,24 @@ const RUNS: RunRecord[] = [
   finished({ coords: { alpha: 0, seed: 2 }, verdict: 'converged', loss1: 1e-7, loss2: 2e6 }),
   finished({ coords: { alpha: 0, seed: 3 }, verdict: 'oscillating', loss1: 2, loss2: 2 }),
   finished({ coords: { alpha: 1, seed: 0 }, verdict: 'diverged', loss1: NaN, loss2: 1e12, steps_run: 40 }),
-  { id: 'alpha=1,seed=1', path: 'out/runs/alpha=1,seed=1', state: 'corrupt', coords: { alpha: 1, seed: 1 }, summary: null, rows: 2, problem: 'out/runs/alpha=1,seed=1/summary.json: empty file' },
+  {
+    id: 'alpha=1,seed=1',
+    path: 'out/runs/alpha=1,seed=1',
+    state: 'corrupt',
+    coords: { alpha: 1, seed: 1 },
+    summary: null,
+    rows: 2,
+    problem: 'out/runs/alpha=1,seed=1/summary.json: empty file',
+  },
 ];
-const RESULTS: ResultsSet = { dir: 'out', sweep: { format_version: 1, name: 'seed' }, runs: RUNS, notes: ['out/runs/old: not part of this sweep (not in sweep.json); ignored'], sweepIssue: null, sweepDocument: null };
+const RESULTS: ResultsSet = {
+  dir: 'out',
+  sweep: { format_version: 1, name: 'seed' },
+  runs: RUNS,
+  notes: ['out/runs/old: not part of this sweep (not in sweep.json); ignored'],
+  sweepIssue: null,
+  sweepDocument: null,
+};
 const PLAIN = { color: false, width: null } as const;
 
 describe('renderRunTable', () => {
@@ -63,7 +78,13 @@ describe('renderGroupTable', () => {
   it('gives the conflict share and, when a combiner chose its own weight, the weight given loss2', () => {
     const withDiagnostics = (run: RunRecord, conflict: number, weight: number): RunRecord => {
       if (run.summary === null) throw new Error('a finished run has a summary');
-      return { ...run, summary: { ...run.summary, diagnostics: { rows_with_cosine: 10, conflict_fraction: conflict, cos12_median: 0, weight_median: weight, weight_final: weight } } } as RunRecord;
+      return {
+        ...run,
+        summary: {
+          ...run.summary,
+          diagnostics: { rows_with_cosine: 10, conflict_fraction: conflict, cos12_median: 0, weight_median: weight, weight_final: weight },
+        },
+      } as RunRecord;
     };
     const runs = [
       withDiagnostics(finished({ coords: { alpha: 0.5, seed: 0 }, loss1: 1, loss2: 1 }), 0.25, 2),

@@ -84,14 +84,55 @@ describe('renderSparkline', () => {
 describe('computeEnvelopePicks', () => {
   it.each([
     // The first column draws the end nearer the first value, then each the end farther from the one before.
-    { name: 'a rise takes the leading edge', ranges: [[0, 2], [2, 4], [4, 6]], first: 0, want: [0, 4, 6] },
-    { name: 'a fall takes the leading edge', ranges: [[4, 6], [2, 4], [0, 2]], first: 6, want: [6, 2, 0] },
-    { name: 'a swing zig-zags', ranges: [[0, 9], [0, 9], [0, 9], [0, 9]], first: 0, want: [0, 9, 0, 9] },
+    {
+      name: 'a rise takes the leading edge',
+      ranges: [
+        [0, 2],
+        [2, 4],
+        [4, 6],
+      ],
+      first: 0,
+      want: [0, 4, 6],
+    },
+    {
+      name: 'a fall takes the leading edge',
+      ranges: [
+        [4, 6],
+        [2, 4],
+        [0, 2],
+      ],
+      first: 6,
+      want: [6, 2, 0],
+    },
+    {
+      name: 'a swing zig-zags',
+      ranges: [
+        [0, 9],
+        [0, 9],
+        [0, 9],
+        [0, 9],
+      ],
+      first: 0,
+      want: [0, 9, 0, 9],
+    },
     { name: 'a tie takes the higher end', ranges: [[0, 10]], first: 5, want: [10] },
-    { name: 'a flat range is drawn as it is', ranges: [[3, 3], [3, 3]], first: 9, want: [3, 3] },
+    {
+      name: 'a flat range is drawn as it is',
+      ranges: [
+        [3, 3],
+        [3, 3],
+      ],
+      first: 9,
+      want: [3, 3],
+    },
     { name: 'an empty column stays empty', ranges: [[1, 1], null, [2, 2]], first: 1, want: [1, null, 2] },
   ])('$name', ({ ranges, first, want }) => {
-    expect(computeEnvelopePicks(ranges.map((r) => (r === null ? null : { min: r[0]!, max: r[1]! })), first)).toEqual(want);
+    expect(
+      computeEnvelopePicks(
+        ranges.map((r) => (r === null ? null : { min: r[0]!, max: r[1]! })),
+        first,
+      ),
+    ).toEqual(want);
   });
 });
 

@@ -155,26 +155,41 @@ describe('summarize --plot: the loss curves as text charts', () => {
     expect(chartHeaders(a.stdout).map((h) => h.split(' — ')[0])).toEqual(['alpha=0.1 (seeds 0, 1)', 'alpha=0.1 (seeds 0, 1)']);
     const one = await cli(['summarize', sweep, '--plot', '--runs', 'alpha=0,seed=1'], { cwd: work });
     expect(one.code, one.stderr).toBe(0);
-    expect(chartHeaders(one.stdout)).toEqual(['alpha=0,seed=1 (converged) — y: loss1, log scale; x: step 0 → 59999', 'alpha=0,seed=1 (converged) — y: loss2; x: step 0 → 59999']);
+    expect(chartHeaders(one.stdout)).toEqual([
+      'alpha=0,seed=1 (converged) — y: loss1, log scale; x: step 0 → 59999',
+      'alpha=0,seed=1 (converged) — y: loss2; x: step 0 → 59999',
+    ]);
     // The tables still cover every run.
     for (const id of SMALL_SWEEP_IDS) expect(one.stdout).toMatch(new RegExp(`^${id.replace(/\./g, '\\.')} `, 'm'));
     // Several ids in one flag, separated by ';', as `mo-train plot` takes them.
     const two = await cli(['summarize', sweep, '--plot', '--runs', 'alpha=0,seed=1; alpha=0.1,seed=0'], { cwd: work });
     expect(two.code, two.stderr).toBe(0);
-    expect(chartHeaders(two.stdout).map((h) => h.split(' — ')[0])).toEqual(['alpha=0,seed=1 (converged)', 'alpha=0,seed=1 (converged)', 'alpha=0.1,seed=0 (oscillating)', 'alpha=0.1,seed=0 (oscillating)']);
+    expect(chartHeaders(two.stdout).map((h) => h.split(' — ')[0])).toEqual([
+      'alpha=0,seed=1 (converged)',
+      'alpha=0,seed=1 (converged)',
+      'alpha=0.1,seed=0 (oscillating)',
+      'alpha=0.1,seed=0 (oscillating)',
+    ]);
   });
 
   it('states the divergence step under the charts of a diverged run', async () => {
     const r = await cli(['summarize', diverged, '--plot'], { cwd: work });
     expect(r.code, r.stderr).toBe(0);
-    expect(chartHeaders(r.stdout)).toEqual(['alpha=1,seed=0 (diverged) — y: loss1, log scale; x: step 0 → 190', 'alpha=1,seed=0 (diverged) — y: loss2; x: step 0 → 190']);
+    expect(chartHeaders(r.stdout)).toEqual([
+      'alpha=1,seed=0 (diverged) — y: loss1, log scale; x: step 0 → 190',
+      'alpha=1,seed=0 (diverged) — y: loss2; x: step 0 → 190',
+    ]);
     expect(r.stdout.match(/^ {2}✕ alpha=1,seed=0 diverged: \|loss1\| = [0-9.e+]+ > max_loss 1\.000e\+10 at step 190$/gm)).toHaveLength(2);
   });
 
   it.each([
     { name: '--runs without --plot', args: ['--runs', 'alpha=0,seed=0'], message: /^mo-train: --runs chooses the runs --plot draws; add --plot\n$/ },
     { name: '--plot with --json', args: ['--plot', '--json'], message: /^mo-train: --plot .* does not go with --json/ },
-    { name: 'an α the sweep does not have', args: ['--plot', '--alpha', '0.5'], message: /^mo-train: --alpha: 0\.5 is not an α of this sweep \(α: 0, 0\.1\)\n$/ },
+    {
+      name: 'an α the sweep does not have',
+      args: ['--plot', '--alpha', '0.5'],
+      message: /^mo-train: --alpha: 0\.5 is not an α of this sweep \(α: 0, 0\.1\)\n$/,
+    },
     { name: 'a run it does not have', args: ['--plot', '--runs', 'alpha=0,seed=9'], message: /^mo-train: --runs: no run "alpha=0,seed=9"/ },
     { name: 'a bad --alpha list', args: ['--plot', '--alpha', 'lots'], message: /^mo-train: --alpha: "lots" is not a number/ },
   ])('exits 2 with one line and writes nothing for $name', async ({ args, message }) => {

@@ -28,7 +28,10 @@ async function sweepCountingWorkers(args: readonly string[], cwd: string) {
   const r = await cli(args, { cwd, env: { NODE_OPTIONS: `--import ${preload}`, MO_TRAIN_TEST_PROCESS_LOG: log }, timeoutMs: 60_000 });
   const starts = existsSync(log) ? readFileSync(log, 'utf8').trimEnd().split('\n') : [];
   // The CLI's own start is logged too: it must be there, or the preload did not run and a count of 0 would prove nothing.
-  expect(starts.some((l) => l.endsWith('mo-train.js')), `the preload did not run: ${starts.join('; ')}`).toBe(true);
+  expect(
+    starts.some((l) => l.endsWith('mo-train.js')),
+    `the preload did not run: ${starts.join('; ')}`,
+  ).toBe(true);
   return { ...r, workers: starts.filter((l) => l.endsWith('worker.js')).length };
 }
 
@@ -55,16 +58,19 @@ describe('a sweep that is refused starts no worker', () => {
 });
 
 describe('--jobs', () => {
-  it.concurrent.each([String(maxJobs + 1), '1000'])('--jobs %s (above 4 × the cores) is refused: exit 2, one line naming the limit, no worker', async (jobs) => {
-    const cwd = makeTempDir('jobs-cap');
-    const r = await sweepCountingWorkers(['sweep', '--alpha', '0,0.1', '--steps', '50', '--jobs', jobs], cwd);
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toBe(
-      `mo-train: --jobs: "${jobs}" is not valid; allowed: a whole number of workers from 1 to ${maxJobs} (4 × this machine's ${availableParallelism()} cores)\n`,
-    );
-    expect(r.workers).toBe(0);
-    expect(listFiles(cwd)).toEqual([]);
-  });
+  it.concurrent.each([String(maxJobs + 1), '1000'])(
+    '--jobs %s (above 4 × the cores) is refused: exit 2, one line naming the limit, no worker',
+    async (jobs) => {
+      const cwd = makeTempDir('jobs-cap');
+      const r = await sweepCountingWorkers(['sweep', '--alpha', '0,0.1', '--steps', '50', '--jobs', jobs], cwd);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toBe(
+        `mo-train: --jobs: "${jobs}" is not valid; allowed: a whole number of workers from 1 to ${maxJobs} (4 × this machine's ${availableParallelism()} cores)\n`,
+      );
+      expect(r.workers).toBe(0);
+      expect(listFiles(cwd)).toEqual([]);
+    },
+  );
 
   it(`a 2-run sweep with --jobs ${manyJobs} starts at most 2 workers`, async () => {
     const cwd = makeTempDir('two-runs');

@@ -76,9 +76,7 @@ function catalogExperiment(activation: (typeof ACTIVATIONS)[number], loss1: (typ
 }
 
 /** Every (activation, loss) pair once as loss1; loss2 is another catalog loss, so both gradients are covered. */
-const CATALOG = ACTIVATIONS.flatMap((activation) =>
-  LOSSES.map((loss1, i) => ({ activation, loss1, loss2: LOSSES[(i + 3) % LOSSES.length]! })),
-);
+const CATALOG = ACTIVATIONS.flatMap((activation) => LOSSES.map((loss1, i) => ({ activation, loss1, loss2: LOSSES[(i + 3) % LOSSES.length]! })));
 
 describe('declarative problem gradients', () => {
   // Central differences of the float32 losses with h = 1e-2: rounding noise ≈ ulp(loss)/(2h) and
@@ -243,7 +241,9 @@ describe.each<BackendName>(['cpu', 'wasm'])('PyTorch reference trajectories on t
   it(`stops ${diverging.file} as diverged where PyTorch's losses first pass max_loss`, async () => {
     const { ref } = diverging;
     const max = DEFAULT_MONITOR.max_loss;
-    const firstBad = ref.loss1.findIndex((l1, i) => !Number.isFinite(l1) || !Number.isFinite(ref.loss2[i]!) || Math.abs(l1) > max || Math.abs(ref.loss2[i]!) > max);
+    const firstBad = ref.loss1.findIndex(
+      (l1, i) => !Number.isFinite(l1) || !Number.isFinite(ref.loss2[i]!) || Math.abs(l1) > max || Math.abs(ref.loss2[i]!) > max,
+    );
     expect(firstBad).toBeGreaterThan(0);
     const expectedReason = Math.abs(ref.loss1[firstBad]!) > max ? 'loss1-threshold' : 'loss2-threshold';
     const { rows, outcome } = await runReference(ref, DEFAULT_MONITOR);
@@ -331,7 +331,10 @@ describe('disconnected objectives', () => {
         expect(ev.grad2.every((g) => g === 0)).toBe(true);
         expect(ev.grad1.some((g) => g !== 0)).toBe(true);
         // loss2 is still the sum of all parameters (float32).
-        expect(ev.loss2).toBeCloseTo(params.reduce((a, b) => a + b, 0), 5);
+        expect(ev.loss2).toBeCloseTo(
+          params.reduce((a, b) => a + b, 0),
+          5,
+        );
         params[0] = params[0]! + 0.1;
       }
     } finally {
@@ -400,7 +403,12 @@ function loggingModule(calls: { loss: 'loss1' | 'loss2'; step: number }[]): Laye
           tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
         ],
       }),
-    data: ({ tf }) => ({ x: tf.tensor2d([[0.1, 0.2], [0.5, -0.3]]) }),
+    data: ({ tf }) => ({
+      x: tf.tensor2d([
+        [0.1, 0.2],
+        [0.5, -0.3],
+      ]),
+    }),
     loss1: ({ tf, model, data, step }) => {
       calls.push({ loss: 'loss1', step });
       return tf.mean(tf.square(model.apply(data['x']!) as tfjs.Tensor)) as tfjs.Scalar;
@@ -416,7 +424,9 @@ function loggingModule(calls: { loss: 'loss1' | 'loss2'; step: number }[]): Laye
 function detachedLoss1Module(): LayersModelModule {
   return {
     model: ({ tf, seed }) =>
-      tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [1], kernelInitializer: tf.initializers.randomUniform({ minval: -1, maxval: 1, seed }) })] }),
+      tf.sequential({
+        layers: [tf.layers.dense({ units: 2, inputShape: [1], kernelInitializer: tf.initializers.randomUniform({ minval: -1, maxval: 1, seed }) })],
+      }),
     data: ({ tf }) => ({ x: tf.tensor2d([[0.1], [0.5]]) }),
     loss1: ({ tf, model, data }) => tf.scalar((model.apply(data['x']!) as tfjs.Tensor).sum().dataSync()[0]!),
     loss2: ({ tf, model }) => tf.addN(model.trainableWeights.map((w) => tf.sum(w.read()))) as tfjs.Scalar,
@@ -439,7 +449,12 @@ function sharedLayerModule(): LayersModelModule {
       const head = tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) });
       return tf.model({ inputs: input, outputs: head.apply(twice) as tfjs.SymbolicTensor });
     },
-    data: ({ tf }) => ({ x: tf.tensor2d([[1, -2, 0.5], [0.3, 0.1, -1]]) }),
+    data: ({ tf }) => ({
+      x: tf.tensor2d([
+        [1, -2, 0.5],
+        [0.3, 0.1, -1],
+      ]),
+    }),
     loss1: ({ tf, model, data }) => tf.sum(tf.square(model.apply(data['x']!) as tfjs.Tensor)) as tfjs.Scalar,
     loss2: ({ tf, model }) => tf.addN(model.trainableWeights.map((w) => tf.sum(tf.tanh(w.read())))) as tfjs.Scalar,
   };
@@ -539,7 +554,9 @@ describe('module losses', () => {
         return null;
       })();
       expect(err).toBeInstanceOf(UserError);
-      expect((err as Error).message).toMatch(/^loss2 uses weight 0\.weight read outside the loss \(kept from model\(\) or data\(\)\), which never changes; read weights inside the loss/);
+      expect((err as Error).message).toMatch(
+        /^loss2 uses weight 0\.weight read outside the loss \(kept from model\(\) or data\(\)\), which never changes; read weights inside the loss/,
+      );
       expect((err as Error).message).not.toContain('\n');
     } finally {
       oracle.dispose();
@@ -553,7 +570,11 @@ describe('module losses', () => {
     const oracle = createTfjsOracle(tf, createModuleProblem(tf, mod, 0));
     try {
       const ev = createEvaluation(oracle.layout.size);
-      oracle.evaluate(Float64Array.from(oracle.initial, (v) => v + 1), ev, 0);
+      oracle.evaluate(
+        Float64Array.from(oracle.initial, (v) => v + 1),
+        ev,
+        0,
+      );
       const weight = model!.trainableWeights[0]!;
       expect(weight.read()).toBeInstanceOf(tf.Variable);
       // The variables keep the model's own initial values: the oracle never writes into them.
@@ -574,7 +595,14 @@ describe('module losses', () => {
         await train(
           oracle,
           Float64Array.from(oracle.initial),
-          { alpha: 1, steps: 40, log_every: logEvery, optimizer: { ...defaultOptimizerSettings('adam'), lr: 1e-2 }, combine: DEFAULT_COMBINE, monitor: DEFAULT_MONITOR },
+          {
+            alpha: 1,
+            steps: 40,
+            log_every: logEvery,
+            optimizer: { ...defaultOptimizerSettings('adam'), lr: 1e-2 },
+            combine: DEFAULT_COMBINE,
+            monitor: DEFAULT_MONITOR,
+          },
           { write: () => true, drain: async () => {} },
           40,
         );
@@ -729,7 +757,10 @@ describe('createTfjsOracleForRun', () => {
       seeded.evaluate(given, a, 0);
       overridden.evaluate(given, b, 0);
       expect(b.loss1).toBe(a.loss1);
-      expect(b.loss2).toBeCloseTo(given.reduce((s, v) => s + v, 0), 4);
+      expect(b.loss2).toBeCloseTo(
+        given.reduce((s, v) => s + v, 0),
+        4,
+      );
     } finally {
       seeded.dispose();
       overridden.dispose();

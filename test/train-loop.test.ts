@@ -43,7 +43,12 @@ describe('train', () => {
   });
 
   it('stops at the first step past max_loss on the diverging reference (seed3-sgd-diverges.json) and logs that row', async () => {
-    const ref = JSON.parse(readFileSync(join(refDir, 'seed3-sgd-diverges.json'), 'utf8')) as { loss1: number[]; alpha: number; steps: number; optimizer: { lr: number } };
+    const ref = JSON.parse(readFileSync(join(refDir, 'seed3-sgd-diverges.json'), 'utf8')) as {
+      loss1: number[];
+      alpha: number;
+      steps: number;
+      optimizer: { lr: number };
+    };
     const expected = ref.loss1.findIndex((v) => Math.abs(v) > DEFAULT_MONITOR.max_loss);
     expect(expected).toBeGreaterThan(0);
     const { rows, outcome } = await collect(
@@ -68,7 +73,12 @@ describe('train', () => {
 
   it('a non-finite loss is a divergence with reason non-finite', async () => {
     const { outcome, rows } = await collect(
-      settings({ steps: 2000, alpha: 0, optimizer: { ...defaultOptimizerSettings('sgd'), lr: 0.2 }, monitor: { ...DEFAULT_MONITOR, max_loss: Infinity, max_param_norm: Infinity } }),
+      settings({
+        steps: 2000,
+        alpha: 0,
+        optimizer: { ...defaultOptimizerSettings('sgd'), lr: 0.2 },
+        monitor: { ...DEFAULT_MONITOR, max_loss: Infinity, max_param_norm: Infinity },
+      }),
       3,
     );
     expect(outcome.divergence?.reason).toBe('non-finite');
@@ -78,7 +88,13 @@ describe('train', () => {
   it('tracks the minimum loss1, and the window over every step whatever is logged', async () => {
     const oracle = new FusedOracle(SEED_EXPERIMENT, 0);
     const rows: StepRow[] = [];
-    const outcome = await train(oracle, Float64Array.from(oracle.initial), settings({ steps: 100, log_every: 7 }), { write: (r) => (rows.push(r), true), drain: async () => {} }, 90);
+    const outcome = await train(
+      oracle,
+      Float64Array.from(oracle.initial),
+      settings({ steps: 100, log_every: 7 }),
+      { write: (r) => (rows.push(r), true), drain: async () => {} },
+      90,
+    );
     expect(outcome.window).toMatchObject({ from_step: 90, to_step: 99, steps: 10, rows: 3 }); // rows at 91, 98 and 99
     const logged = Math.min(...rows.map((r) => r.loss1));
     expect(outcome.minLoss1).toBeLessThanOrEqual(logged);
@@ -110,7 +126,13 @@ describe('train', () => {
       if (step === 50) throw new Error('boom in the loss');
       evaluate(p, a, out, step, per);
     };
-    const failure = await train(oracle, Float64Array.from(oracle.initial), settings({ steps: 100, log_every: 7 }), { write: () => true, drain: async () => {} }, 90).catch((e: unknown) => e);
+    const failure = await train(
+      oracle,
+      Float64Array.from(oracle.initial),
+      settings({ steps: 100, log_every: 7 }),
+      { write: () => true, drain: async () => {} },
+      90,
+    ).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(TrainingFailure);
     expect(failure).toMatchObject({ step: 50, rowsLogged: 8, message: 'boom in the loss' }); // rows 0, 7, …, 49
     expect((failure as TrainingFailure).cause).toBeInstanceOf(Error);
@@ -127,13 +149,27 @@ describe('train', () => {
     ['seed (output loss + parameter loss)', SEED_EXPERIMENT],
     [
       'classifier (two output losses)',
-      { ...SEED_EXPERIMENT, layers: [2, 6, 3], activation: 'tanh', features: { uniform: [8, 2] }, labels: [0, 1, 2, 0, 1, 2, 0, 1], loss1: 'cross_entropy', loss2: 'entropy' } as const,
+      {
+        ...SEED_EXPERIMENT,
+        layers: [2, 6, 3],
+        activation: 'tanh',
+        features: { uniform: [8, 2] },
+        labels: [0, 1, 2, 0, 1, 2, 0, 1],
+        loss1: 'cross_entropy',
+        loss2: 'entropy',
+      } as const,
     ],
   ])('the trajectory does not depend on which steps are logged: %s', async (_name, exp) => {
     const run = async (logEvery: number) => {
       const oracle = new FusedOracle(exp, 1);
       const rows: StepRow[] = [];
-      await train(oracle, Float64Array.from(oracle.initial), settings({ steps: 400, log_every: logEvery, alpha: 0.3 }), { write: (r) => (rows.push(r), true), drain: async () => {} }, 0);
+      await train(
+        oracle,
+        Float64Array.from(oracle.initial),
+        settings({ steps: 400, log_every: logEvery, alpha: 0.3 }),
+        { write: (r) => (rows.push(r), true), drain: async () => {} },
+        0,
+      );
       return rows;
     };
     const every = await run(1);

@@ -22,7 +22,23 @@ beforeAll(async () => {
   expect(sweep.code, sweep.stderr).toBe(0);
   // SGD at lr 0.2 from seed 3 overflows within a few dozen steps; the run is 2,000 steps long.
   const div = await cli(
-    ['sweep', '--alpha', '0', '--seeds', '3', '--steps', '2000', '--optimizer', 'sgd', '--lr', '0.2', '--set', `log_every=${LOG_EVERY.join(',')}`, '--out', diverging],
+    [
+      'sweep',
+      '--alpha',
+      '0',
+      '--seeds',
+      '3',
+      '--steps',
+      '2000',
+      '--optimizer',
+      'sgd',
+      '--lr',
+      '0.2',
+      '--set',
+      `log_every=${LOG_EVERY.join(',')}`,
+      '--out',
+      diverging,
+    ],
     { cwd: tmp, timeoutMs: 120_000 },
   );
   expect(div.code, div.stderr).toBe(0);
@@ -59,7 +75,7 @@ describe('the verdict does not depend on --log-every', () => {
       for (const [key, value] of Object.entries(judged(reference)!)) expect([k, key, got[key]]).toEqual([k, key, value]);
     }
     // Fewer rows written, the same steps judged.
-    expect(runs.map(({ s }) => s.window.rows)).toEqual([1000, 144, 11, 2, 1]) // the last step (9999) is always logged;
+    expect(runs.map(({ s }) => s.window.rows)).toEqual([1000, 144, 11, 2, 1]); // the last step (9999) is always logged;
   });
 
   it('diverged: same step, reason and verdict at every log_every', () => {

@@ -6,10 +6,21 @@ import { computeWindowStats } from '../src/train/window-stats.js';
 /** A window of 200 steps (800…999) built from per-step functions; loss2 weighted `weight` (α). */
 function series(l1: (i: number) => number, l2: (i: number) => number, start = { loss1: 30, loss2: 0 }, weight = 0.1): JudgeInput {
   const step = Array.from({ length: 200 }, (_, i) => 800 + i);
-  return { start, window: computeWindowStats(step, step.map((_, i) => l1(i)), step.map((_, i) => l2(i)), weight), divergence: null };
+  return {
+    start,
+    window: computeWindowStats(
+      step,
+      step.map((_, i) => l1(i)),
+      step.map((_, i) => l2(i)),
+      weight,
+    ),
+    divergence: null,
+  };
 }
 
 describe('judgeStability', () => {
+  // A table: one case a line.
+  // prettier-ignore
   it.each([
     ['flat loss1, flat loss2', series(() => 1e-6, () => 4), 'converged', 'settled', 'steady'],
     ['tiny noise well inside 1% of the start', series((i) => 0.01 + 0.05 * Math.sin(i), () => 4), 'converged', 'settled', 'steady'],
@@ -31,27 +42,61 @@ describe('judgeStability', () => {
     expect(j.explanation.length).toBeGreaterThan(10);
   });
 
-  it('at α = 0 explains loss2\'s climb as a side effect, not as a maximized objective without maximum', () => {
-    const j = judgeStability(series(() => 1e-5, (i) => 100 + 0.05 * i, undefined, 0), DEFAULT_VERDICT);
+  it("at α = 0 explains loss2's climb as a side effect, not as a maximized objective without maximum", () => {
+    const j = judgeStability(
+      series(
+        () => 1e-5,
+        (i) => 100 + 0.05 * i,
+        undefined,
+        0,
+      ),
+      DEFAULT_VERDICT,
+    );
     expect(j.explanation).toContain('as a side effect');
     expect(j.explanation).not.toContain('no maximum');
-    const pushed = judgeStability(series(() => 1e-5, (i) => 100 + 0.05 * i), DEFAULT_VERDICT);
+    const pushed = judgeStability(
+      series(
+        () => 1e-5,
+        (i) => 100 + 0.05 * i,
+      ),
+      DEFAULT_VERDICT,
+    );
     expect(pushed.explanation).toContain('no maximum');
   });
 
   it('says how many steps it judged', () => {
-    expect(judgeStability(series(() => 1, () => 1), DEFAULT_VERDICT).explanation).toContain('over the last 200 steps');
+    expect(
+      judgeStability(
+        series(
+          () => 1,
+          () => 1,
+        ),
+        DEFAULT_VERDICT,
+      ).explanation,
+    ).toContain('over the last 200 steps');
   });
 
   it('a divergence decides the verdict and is explained', () => {
-    const input = { ...series(() => 1, () => 1), divergence: { step: 42, detail: 'loss1 = NaN at step 42' } };
+    const input = {
+      ...series(
+        () => 1,
+        () => 1,
+      ),
+      divergence: { step: 42, detail: 'loss1 = NaN at step 42' },
+    };
     const j = judgeStability(input, DEFAULT_VERDICT);
     expect(j.verdict).toBe('diverged');
     expect(j.explanation).toContain('step 42');
   });
 
   it('reports the window and the growth rate of loss2', () => {
-    const j = judgeStability(series(() => 0, (i) => 2 * i), DEFAULT_VERDICT);
+    const j = judgeStability(
+      series(
+        () => 0,
+        (i) => 2 * i,
+      ),
+      DEFAULT_VERDICT,
+    );
     expect(j.window?.from_step).toBe(800);
     expect(j.window?.to_step).toBe(999);
     expect(j.window?.loss2_rate).toBeCloseTo(2, 10);
@@ -60,7 +105,10 @@ describe('judgeStability', () => {
   });
 
   it('settle_tol is a setting: a stricter tolerance turns the same run oscillating', () => {
-    const input = series((i) => 0.01 + 0.05 * Math.sin(i), () => 4);
+    const input = series(
+      (i) => 0.01 + 0.05 * Math.sin(i),
+      () => 4,
+    );
     expect(judgeStability(input, { ...DEFAULT_VERDICT, settle_tol: 1e-4 }).verdict).toBe('oscillating');
   });
 

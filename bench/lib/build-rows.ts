@@ -89,8 +89,22 @@ export function buildRows(m: Measurements): Row[] {
     const c = m.cliFused.value;
     const over = (x: number) => (kernel === null ? 'kernel not measured' : `${fmtNum(x / kernel)}× kernel`);
     const ok = (x: number) => (kernel === null ? 'FAIL' : passFail(x <= TARGETS.cliOverKernel * kernel));
-    rows.push({ id: '2a', measure: m2, value: us(c.wallUsPerStep, `n=${c.wallUsPerStep.n}`), target: `≤ ${TARGETS.cliOverKernel}× kernel`, result: ok(c.wallUsPerStep.median), ratio: over(c.wallUsPerStep.median) });
-    rows.push({ id: '2b', measure: '  same runs, in-run: summary wall_time_s/N', value: us(c.inRunUsPerStep, `n=${c.inRunUsPerStep.n}`), target: `≤ ${TARGETS.cliOverKernel}× kernel`, result: ok(c.inRunUsPerStep.median), ratio: over(c.inRunUsPerStep.median) });
+    rows.push({
+      id: '2a',
+      measure: m2,
+      value: us(c.wallUsPerStep, `n=${c.wallUsPerStep.n}`),
+      target: `≤ ${TARGETS.cliOverKernel}× kernel`,
+      result: ok(c.wallUsPerStep.median),
+      ratio: over(c.wallUsPerStep.median),
+    });
+    rows.push({
+      id: '2b',
+      measure: '  same runs, in-run: summary wall_time_s/N',
+      value: us(c.inRunUsPerStep, `n=${c.inRunUsPerStep.n}`),
+      target: `≤ ${TARGETS.cliOverKernel}× kernel`,
+      result: ok(c.inRunUsPerStep.median),
+      ratio: over(c.inRunUsPerStep.median),
+    });
   } else rows.push(missing('2', m2, m.cliFused));
 
   // 3. tfjs engine.
@@ -111,12 +125,26 @@ export function buildRows(m: Measurements): Row[] {
   if (tfjs !== null && torch1) {
     const speedup = torch1.usPerStep.median / tfjs;
     const dflt = m.torchDefault.ok ? `vs default threads (${m.torchDefault.value.threads}): ${fmtNum(m.torchDefault.value.usPerStep.median / tfjs)}×` : '';
-    rows.push({ id: '3b', measure: m3b, value: `${fmtNum(speedup)}×`, target: `≥ ${TARGETS.tfjsOverTorch}×`, result: passFail(speedup >= TARGETS.tfjsOverTorch), ratio: dflt });
+    rows.push({
+      id: '3b',
+      measure: m3b,
+      value: `${fmtNum(speedup)}×`,
+      target: `≥ ${TARGETS.tfjsOverTorch}×`,
+      result: passFail(speedup >= TARGETS.tfjsOverTorch),
+      ratio: dflt,
+    });
   } else rows.push(missing('3b', m3b, !m.tfjs.ok ? m.tfjs : m.torch1));
   const m3c = `mo-train run --module experiments/seed.ts, ${steps(plan.cliTfjs.steps)} steps, log every ${plan.cliTfjs.logEvery}: wall/N`;
   if (m.cliTfjs.ok) {
     const c = m.cliTfjs.value;
-    rows.push({ id: '3c', measure: m3c, value: us(c.wallUsPerStep, `n=${c.wallUsPerStep.n}`), target: '', result: 'info', ratio: `includes node + tfjs startup (${fmtNum(c.wallS.median)} s per run)` });
+    rows.push({
+      id: '3c',
+      measure: m3c,
+      value: us(c.wallUsPerStep, `n=${c.wallUsPerStep.n}`),
+      target: '',
+      result: 'info',
+      ratio: `includes node + tfjs startup (${fmtNum(c.wallS.median)} s per run)`,
+    });
     rows.push({
       id: '3d',
       measure: '  same runs, in-run: summary wall_time_s/N',
@@ -136,7 +164,14 @@ export function buildRows(m: Measurements): Row[] {
     const measure = `PyTorch ${version} seed loop, ${label}`.replace('  ', ' ');
     if (o.ok) {
       const t = o.value;
-      rows.push({ id, measure, value: us(t.usPerStep, `${t.usPerStep.n}×${steps(t.steps)} steps`), target: '', result: 'info', ratio: `one ${steps(t.steps)}-step run: ${fmtNum(t.runS.median)} s` });
+      rows.push({
+        id,
+        measure,
+        value: us(t.usPerStep, `${t.usPerStep.n}×${steps(t.steps)} steps`),
+        target: '',
+        result: 'info',
+        ratio: `one ${steps(t.steps)}-step run: ${fmtNum(t.runS.median)} s`,
+      });
     } else rows.push(missing(id, measure, o));
   }
 
@@ -145,7 +180,14 @@ export function buildRows(m: Measurements): Row[] {
   const m5 = `mo-train sweep, ${grid}: wall`;
   if (m.sweep.ok) {
     const s = m.sweep.value;
-    rows.push({ id: '5', measure: m5, value: secs(s.wallS), target: `< ${TARGETS.sweepS} s`, result: passFail(s.wallS.median < TARGETS.sweepS), ratio: `${s.runs} runs; a run's own wall_time_s: median ${fmtNum(s.runWallS.median * 1000)} ms` });
+    rows.push({
+      id: '5',
+      measure: m5,
+      value: secs(s.wallS),
+      target: `< ${TARGETS.sweepS} s`,
+      result: passFail(s.wallS.median < TARGETS.sweepS),
+      ratio: `${s.runs} runs; a run's own wall_time_s: median ${fmtNum(s.runWallS.median * 1000)} ms`,
+    });
   } else rows.push(missing('5', m5, m.sweep));
 
   // 6. Sweep vs PyTorch.
@@ -182,7 +224,14 @@ export function buildRows(m: Measurements): Row[] {
   const m7 = `mo-train sweep, --alpha '${b.alpha}' --seeds ${b.seeds} × ${steps(b.steps)} steps, log every ${b.logEvery}: wall`;
   if (m.bigSweep.ok) {
     const s = m.bigSweep.value;
-    rows.push({ id: '7a', measure: `mo-train sweep, ${s.runs} runs × ${steps(b.steps)} steps, log every ${b.logEvery}: wall`, value: `${fmtNum(s.wallS)} s (n=1)`, target: `< ${TARGETS.bigSweepS} s`, result: passFail(s.wallS < TARGETS.bigSweepS), ratio: `--alpha '${b.alpha}' --seeds ${b.seeds}, ${s.workers.length} workers` });
+    rows.push({
+      id: '7a',
+      measure: `mo-train sweep, ${s.runs} runs × ${steps(b.steps)} steps, log every ${b.logEvery}: wall`,
+      value: `${fmtNum(s.wallS)} s (n=1)`,
+      target: `< ${TARGETS.bigSweepS} s`,
+      result: passFail(s.wallS < TARGETS.bigSweepS),
+      ratio: `--alpha '${b.alpha}' --seeds ${b.seeds}, ${s.workers.length} workers`,
+    });
     const peak = Math.max(...s.workers.map((w) => w.peakHwm));
     rows.push({
       id: '7b',
@@ -212,7 +261,14 @@ export function buildRows(m: Measurements): Row[] {
         early.map((w) => `${fmtNum(w.earlyRss! / MB)}→${fmtNum(w.endRss / MB)} MB`).join(', ') +
         (half.length > 0 ? `; end ÷ after ${s.halfAtRuns} runs: ${secondHalf.toFixed(2)}×` : ''),
     });
-    rows.push({ id: '7d', measure: '  coordinator peak RSS (VmHWM)', value: `${fmtNum(s.coordinator.peakHwm / MB)} MB`, target: '', result: 'info', ratio: `${s.samples} samples every ${s.sampleIntervalMs} ms` });
+    rows.push({
+      id: '7d',
+      measure: '  coordinator peak RSS (VmHWM)',
+      value: `${fmtNum(s.coordinator.peakHwm / MB)} MB`,
+      target: '',
+      result: 'info',
+      ratio: `${s.samples} samples every ${s.sampleIntervalMs} ms`,
+    });
   } else rows.push(missing('7', m7, m.bigSweep));
   return rows;
 }

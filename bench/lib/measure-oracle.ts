@@ -80,11 +80,11 @@ export async function measureTfjsKernel(plan: LoopPlan, modulePath: string): Pro
   const { parseSweepSpec } = await importDist<typeof ParseSpecModule>('spec/parse-spec.js');
   const { resolveUserFile } = await importDist<typeof UserFilesModule>('io/user-files.js');
   const { createTfjsOracleForRun } = await importDist<typeof TfjsModule>('engine/tfjs/index.js');
-  const parsed = parseSweepSpec(
-    { module: modulePath, alpha: String(BENCH_ALPHA), steps: String(plan.steps), backend: 'cpu', engine: 'tfjs' },
-    undefined,
-    { mode: 'run', cwd: REPO_DIR, resolveFile: resolveUserFile },
-  );
+  const parsed = parseSweepSpec({ module: modulePath, alpha: String(BENCH_ALPHA), steps: String(plan.steps), backend: 'cpu', engine: 'tfjs' }, undefined, {
+    mode: 'run',
+    cwd: REPO_DIR,
+    resolveFile: resolveUserFile,
+  });
   if (!parsed.ok) throw new Error(`bench: cannot build the tfjs run config: ${parsed.errors.join('; ')}`);
   const config = parsed.spec.runs[0]!;
   const oracle = await createTfjsOracleForRun(config);

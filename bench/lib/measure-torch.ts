@@ -79,8 +79,28 @@ export interface TorchStepTiming {
   readonly usPerStep: SampleStats;
 }
 
-export async function measureTorchSteps(python: string, threads: '1' | 'default', steps: number, repeats: number, warmup: number, alpha: number): Promise<TorchStepTiming> {
-  const { json } = await runScript(python, ['--mode', 'steps', '--threads', threads, '--steps', String(steps), '--repeats', String(repeats), '--warmup', String(warmup), '--alpha', String(alpha)]);
+export async function measureTorchSteps(
+  python: string,
+  threads: '1' | 'default',
+  steps: number,
+  repeats: number,
+  warmup: number,
+  alpha: number,
+): Promise<TorchStepTiming> {
+  const { json } = await runScript(python, [
+    '--mode',
+    'steps',
+    '--threads',
+    threads,
+    '--steps',
+    String(steps),
+    '--repeats',
+    String(repeats),
+    '--warmup',
+    String(warmup),
+    '--alpha',
+    String(alpha),
+  ]);
   const seconds = json.seconds as number[];
   const runS = computeStats(seconds);
   return { threadsRequested: threads, threads: json.threads as number, steps, runS, usPerStep: computeStats(seconds.map((s) => (s * 1e6) / steps)) };
@@ -98,7 +118,18 @@ export interface TorchSweepTiming {
 }
 
 export async function measureTorchSweep(python: string, alphas: readonly number[], seeds: readonly number[], steps: number): Promise<TorchSweepTiming> {
-  const { json, processWallS } = await runScript(python, ['--mode', 'sweep', '--threads', '1', '--steps', String(steps), '--alphas', alphas.join(','), '--seeds', seeds.join(',')]);
+  const { json, processWallS } = await runScript(python, [
+    '--mode',
+    'sweep',
+    '--threads',
+    '1',
+    '--steps',
+    String(steps),
+    '--alphas',
+    alphas.join(','),
+    '--seeds',
+    seeds.join(','),
+  ]);
   return {
     runs: json.runs as number,
     steps,

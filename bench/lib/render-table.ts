@@ -17,7 +17,11 @@ const HEADERS = ['#', 'measure', 'value', 'target', 'result', 'ratio / notes'] a
 export function renderTable(rows: readonly (TableRow & { readonly id: string })[], footer: readonly string[]): string {
   const cells = rows.map((r) => [r.id, r.measure, r.value, r.target || '—', r.result, r.ratio || '']);
   const widths = HEADERS.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: readonly string[]) => c.map((x, i) => x.padEnd(widths[i]!)).join(' │ ').trimEnd();
+  const line = (c: readonly string[]) =>
+    c
+      .map((x, i) => x.padEnd(widths[i]!))
+      .join(' │ ')
+      .trimEnd();
   const rule = widths.map((w) => '─'.repeat(w)).join('─┼─');
   return [line(HEADERS), rule, ...cells.map(line), rule, ...footer].join('\n') + '\n';
 }

@@ -22,7 +22,10 @@ function addSpecOptions(cmd: Command, mode: 'run' | 'sweep'): Command {
     .option('--spec <file>', 'settings from a YAML or JSON file (flags given here win)')
     .option('--experiment <name>', `built-in declarative experiment ${dflt('experiment')}`)
     .option('--module <path>', 'your experiment: a .ts/.js module exporting model, data, loss1, loss2')
-    .option('--alpha <values>', mode === 'sweep' ? `weights α of loss2: 0,0.01,0.1,1 | 0-4 | logspace(-4,0,9) ${dflt('alpha')}` : `weight α of loss2 ${dflt('alpha')}`);
+    .option(
+      '--alpha <values>',
+      mode === 'sweep' ? `weights α of loss2: 0,0.01,0.1,1 | 0-4 | logspace(-4,0,9) ${dflt('alpha')}` : `weight α of loss2 ${dflt('alpha')}`,
+    );
   if (mode === 'sweep') cmd.option('--seeds <values>', `seeds: 0-4 | 0,1,2 ${dflt('seeds')}`);
   else cmd.option('--seed <n>', `seed of the initial weights and random data ${dflt('seeds')}`);
   return cmd
@@ -59,15 +62,18 @@ export function buildProgram(argv: readonly string[]): Command {
       outputError: (str, write) => write(`mo-train: ${str.replace(/^error: /, '').replace(/\n\(Did you mean (.*)\)/, ' (did you mean $1)')}`),
     });
 
-  addSpecOptions(program.command('run').description('train one run and print its stability verdict'), 'run').action(
-    async (opts: SpecOptions) => {
-      const { runCommand } = await import('./commands/run.js');
-      process.exitCode = await runCommand(opts, argv);
-    },
-  );
+  addSpecOptions(program.command('run').description('train one run and print its stability verdict'), 'run').action(async (opts: SpecOptions) => {
+    const { runCommand } = await import('./commands/run.js');
+    process.exitCode = await runCommand(opts, argv);
+  });
 
   addSpecOptions(program.command('sweep').description('train one run per α × seed × --set value, in parallel, then summarize'), 'sweep')
-    .addOption(new Option('--jobs <n>', `worker processes, at most ${MAX_JOBS_PER_CORE} × the cores (default: ${availableParallelism()}, the number of cores; never more than the runs to do)`))
+    .addOption(
+      new Option(
+        '--jobs <n>',
+        `worker processes, at most ${MAX_JOBS_PER_CORE} × the cores (default: ${availableParallelism()}, the number of cores; never more than the runs to do)`,
+      ),
+    )
     .option('--resume <dir>', 'continue the sweep in <dir>: finished runs are kept, the others done again (alone: with its own settings)')
     .option('--run-timeout <seconds>', 'a run still going after this long is killed and recorded as failed')
     .option('--worker-memory <MB>', "each worker's JavaScript heap limit; a run that needs more fails alone")
@@ -82,7 +88,11 @@ export function buildProgram(argv: readonly string[]): Command {
     .argument('<dir>', 'a results directory written by run or sweep')
     .option('--json', 'print JSON for machines instead of tables')
     .option('--plot', 'also draw the loss curves as text charts: loss1 and loss2 over steps, one chart each per α')
-    .option('--runs <id>', "with --plot: chart only this run, e.g. 'alpha=0.1,seed=2' (repeatable, or several separated by ;)", (id: string, ids?: string[]) => [...(ids ?? []), id])
+    .option(
+      '--runs <id>',
+      "with --plot: chart only this run, e.g. 'alpha=0.1,seed=2' (repeatable, or several separated by ;)",
+      (id: string, ids?: string[]) => [...(ids ?? []), id],
+    )
     .option('--alpha <values>', 'with --plot: chart only the runs with these α: 0,0.1 | logspace(-4,0,9)')
     .action(async (dir: string, opts: { json?: boolean; plot?: boolean; runs?: string[]; alpha?: string }) => {
       const { summarizeCommand } = await import('./commands/summarize.js');

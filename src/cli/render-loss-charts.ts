@@ -114,7 +114,10 @@ function renderChart(group: RunGroup, loss: Loss, options: ChartOptions, c: Chal
 
   const scaleNote = scale.kind === 'log' ? ', log scale' : scale.kind === 'constant' ? ', constant' : '';
   const header = `${c.bold(title)} — y: ${loss}${scaleNote}; x: step ${domain.from} → ${domain.to}`;
-  return `${header}\n${plot.split('\n').map((l) => l.trimEnd()).join('\n')}\n${renderXAxis(domain, plotWidth, labelWidth)}${renderLegend(group, drawn, colors, options.width, c)}${notes}`;
+  return `${header}\n${plot
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .join('\n')}\n${renderXAxis(domain, plotWidth, labelWidth)}${renderLegend(group, drawn, colors, options.width, c)}${notes}`;
 }
 
 /**
@@ -190,7 +193,13 @@ function roundStep(x: number): number {
 }
 
 /** Each series' color (or plain line), name and outcome, as many to a line as fit the width. */
-function renderLegend(group: RunGroup, drawn: readonly PlotRun[], colors: readonly (string | undefined)[] | undefined, width: number, c: ChalkInstance): string {
+function renderLegend(
+  group: RunGroup,
+  drawn: readonly PlotRun[],
+  colors: readonly (string | undefined)[] | undefined,
+  width: number,
+  c: ChalkInstance,
+): string {
   if (group.runs.length === 1) return '';
   const entries = drawn.map((run, i) => {
     const name = `${seriesName(run, group)} ${run.outcome}`;
@@ -226,7 +235,9 @@ function renderNotes(group: RunGroup, loss: Loss): string {
       const what = run.explanation?.startsWith('diverged') ? run.explanation : `diverged at step ${run.divergence.step} (${run.divergence.reason})`;
       lines.push(`✕ ${name} ${what}${nonFinite}`);
     } else if (run.points.length === 0) {
-      lines.push(`${name}: nothing to draw — ${run.stepsProblem ?? (run.outcome === 'missing' || run.outcome === 'unfinished' || run.outcome === 'corrupt' ? run.explanation ?? run.outcome : 'no steps.csv')}`);
+      lines.push(
+        `${name}: nothing to draw — ${run.stepsProblem ?? (run.outcome === 'missing' || run.outcome === 'unfinished' || run.outcome === 'corrupt' ? (run.explanation ?? run.outcome) : 'no steps.csv')}`,
+      );
     } else {
       const at = run.points.find((p) => !Number.isFinite(p[loss]));
       if (at) lines.push(`✕ ${name}: ${loss} is ${String(at[loss])} at step ${at.step}, not drawn`);

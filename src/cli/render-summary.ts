@@ -125,7 +125,11 @@ function renderRunSparklines(run: RunRecord, curve: RunCurve | undefined, width:
   const requested = run.summary ? run.summary.steps_requested - 1 : lastStep;
   const domain = { from: points[0]!.step, to: Math.max(requested, lastStep) };
   const markStep = curve.divergence?.step ?? null;
-  const line = (loss: 'loss1' | 'loss2') => renderSparkline(points.map((p) => ({ step: p.step, value: p[loss] })), { width, domain, markStep });
+  const line = (loss: 'loss1' | 'loss2') =>
+    renderSparkline(
+      points.map((p) => ({ step: p.step, value: p[loss] })),
+      { width, domain, markStep },
+    );
   return [line('loss1'), line('loss2')];
 }
 

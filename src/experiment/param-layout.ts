@@ -21,9 +21,7 @@ export interface ParamLayout {
   readonly size: number;
 }
 
-export function computeParamLayout(
-  tensors: ReadonlyArray<{ name: string; shape: readonly number[]; transposed?: boolean }>,
-): ParamLayout {
+export function computeParamLayout(tensors: ReadonlyArray<{ name: string; shape: readonly number[]; transposed?: boolean }>): ParamLayout {
   const entries: ParamEntry[] = [];
   let offset = 0;
   for (const t of tensors) {

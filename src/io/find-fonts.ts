@@ -12,7 +12,13 @@ export const CHART_FONT_FAMILY = 'DejaVu Sans';
 
 const FONT_PACKAGE = 'dejavu-fonts-ttf';
 const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'];
-const SYSTEM_DIRS = ['/usr/share/fonts/truetype/dejavu', '/usr/share/fonts/TTF', '/usr/share/fonts/dejavu', '/Library/Fonts', '/System/Library/Fonts/Supplemental'];
+const SYSTEM_DIRS = [
+  '/usr/share/fonts/truetype/dejavu',
+  '/usr/share/fonts/TTF',
+  '/usr/share/fonts/dejavu',
+  '/Library/Fonts',
+  '/System/Library/Fonts/Supplemental',
+];
 
 export interface ChartFonts {
   /** DejaVu Sans files found; empty when there are none. */

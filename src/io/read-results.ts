@@ -50,7 +50,9 @@ export async function readResults(dir: string): Promise<ResultsSet> {
   const entries = await listRunsDir(runsPath, notes);
 
   if (sweepFile.kind === 'absent' && entries === null) {
-    throw new UserError(`${dir} has neither ${SWEEP_FILE} nor ${RUNS_DIR}/: not a results directory (pass the directory mo-train sweep or run wrote, the one holding ${SWEEP_FILE})`);
+    throw new UserError(
+      `${dir} has neither ${SWEEP_FILE} nor ${RUNS_DIR}/: not a results directory (pass the directory mo-train sweep or run wrote, the one holding ${SWEEP_FILE})`,
+    );
   }
   let sweep: SweepRecord | null = null;
   let sweepIssue: string | null = null;
@@ -58,8 +60,10 @@ export async function readResults(dir: string): Promise<ResultsSet> {
   if (sweepFile.kind === 'absent') {
     notes.push(`${sweepPath}: not found; runs discovered from ${runsPath}/`);
   } else {
-    const read = sweepFile.kind === 'text' ? readSweep(sweepFile.text) : { sweep: null, document: null, newer: null, issue: `cannot read it (${sweepFile.reason})` };
-    if (read.newer !== null) notes.push(`${sweepPath}: format_version ${read.newer} is newer than this mo-train reads (${SWEEP_FORMAT_VERSION}); reading what it can`);
+    const read =
+      sweepFile.kind === 'text' ? readSweep(sweepFile.text) : { sweep: null, document: null, newer: null, issue: `cannot read it (${sweepFile.reason})` };
+    if (read.newer !== null)
+      notes.push(`${sweepPath}: format_version ${read.newer} is newer than this mo-train reads (${SWEEP_FORMAT_VERSION}); reading what it can`);
     if (read.issue !== null) {
       if (entries === null) throw new UserError(`${sweepPath}: ${read.issue}, and there is no ${RUNS_DIR}/ directory to discover runs from`);
       sweepIssue = `${sweepPath}: ${read.issue}; runs discovered from ${runsPath}/ instead`;
@@ -116,7 +120,15 @@ async function readRun(
 ): Promise<RunRecord> {
   const path = join(dir, RUNS_DIR, id);
   if (!present) {
-    return { id, path, state: 'missing', coords: sweepCoords ?? {}, summary: null, rows: null, problem: `${path}: no run directory (not started yet, or run by another shard)` };
+    return {
+      id,
+      path,
+      state: 'missing',
+      coords: sweepCoords ?? {},
+      summary: null,
+      rows: null,
+      problem: `${path}: no run directory (not started yet, or run by another shard)`,
+    };
   }
   if (!(await isDirectory(path))) {
     return { id, path, state: 'corrupt', coords: sweepCoords ?? {}, summary: null, rows: null, problem: `${path}: not a directory` };
@@ -126,7 +138,11 @@ async function readRun(
   const stepsPath = join(path, runFiles.steps);
   const stepsFile = await readStepsExcerpt(stepsPath);
   const steps: Parsed<StepsTail> | null =
-    stepsFile.kind === 'absent' ? null : stepsFile.kind === 'excerpt' ? parseStepsExcerpt(stepsFile.excerpt) : { ok: false, issue: `cannot read it (${stepsFile.reason})` };
+    stepsFile.kind === 'absent'
+      ? null
+      : stepsFile.kind === 'excerpt'
+        ? parseStepsExcerpt(stepsFile.excerpt)
+        : { ok: false, issue: `cannot read it (${stepsFile.reason})` };
   const rows = steps?.ok ? steps.value.rows : null;
   const coords = sweepCoords ?? configCoords ?? {};
   const corrupt = (problem: string, c = coords): RunRecord => ({ id, path, state: 'corrupt', coords: c, summary: null, rows, problem });
@@ -151,7 +167,8 @@ async function readRun(
   const parsed = parseRunSummary(value);
   if (!parsed.ok) {
     const version = parseFormatVersion(value);
-    const newer = version !== null && version > SUMMARY_FORMAT_VERSION ? ` (format_version ${version} is newer than this mo-train reads, ${SUMMARY_FORMAT_VERSION})` : '';
+    const newer =
+      version !== null && version > SUMMARY_FORMAT_VERSION ? ` (format_version ${version} is newer than this mo-train reads, ${SUMMARY_FORMAT_VERSION})` : '';
     return corrupt(`${summaryPath}: ${parsed.issue}${newer}`);
   }
   const summary = parsed.value;
@@ -234,7 +251,8 @@ export async function readRunConfigDocument(runPath: string): Promise<Readonly<R
 
 async function requireDirectory(dir: string): Promise<void> {
   try {
-    if (!(await stat(dir)).isDirectory()) throw new UserError(`${dir} is a file, not a results directory (pass the directory holding ${SWEEP_FILE} and ${RUNS_DIR}/)`);
+    if (!(await stat(dir)).isDirectory())
+      throw new UserError(`${dir} is a file, not a results directory (pass the directory holding ${SWEEP_FILE} and ${RUNS_DIR}/)`);
   } catch (err) {
     if (err instanceof UserError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
@@ -271,7 +289,8 @@ async function readText(path: string): Promise<FileText> {
   }
 }
 
-export type StepsFile = { readonly kind: 'excerpt'; readonly excerpt: StepsExcerpt } | { readonly kind: 'absent' } | { readonly kind: 'unreadable'; readonly reason: string };
+export type StepsFile =
+  { readonly kind: 'excerpt'; readonly excerpt: StepsExcerpt } | { readonly kind: 'absent' } | { readonly kind: 'unreadable'; readonly reason: string };
 
 /**
  * steps.csv can be hundreds of megabytes: count its newlines in fixed-size chunks and keep only

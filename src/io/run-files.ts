@@ -51,7 +51,9 @@ export function clearRunDir(runDir: string): void {
     throw err;
   }
   if (stat.isSymbolicLink() || !stat.isDirectory()) {
-    throw new UserError(`${runDir}: is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; mo-train only clears run directories it made — move it away to resume`);
+    throw new UserError(
+      `${runDir}: is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; mo-train only clears run directories it made — move it away to resume`,
+    );
   }
   rmSync(runDir, { recursive: true });
 }

@@ -40,7 +40,7 @@ function writeAll(fd: number, text: string): void {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (written === bytes) return;
   const buf = Buffer.from(text, 'utf8');
-  for (let off = written; off < bytes; ) off += writeSync(fd, buf, off, bytes - off);
+  for (let off = written; off < bytes;) off += writeSync(fd, buf, off, bytes - off);
 }
 
 export function openStepsWriter(path: string): StepsWriter {

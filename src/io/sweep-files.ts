@@ -57,7 +57,9 @@ export function readSweepManifest(outDir: string, shownAs: string): StoredManife
   }
   const version = parseFormatVersion(value);
   if (version !== null && version > SWEEP_FORMAT_VERSION) {
-    throw new UserError(`${shownAs}/${SWEEP_FILE}: written by a newer mo-train (format ${version}, this one reads ${SWEEP_FORMAT_VERSION}); resume it with that version`);
+    throw new UserError(
+      `${shownAs}/${SWEEP_FILE}: written by a newer mo-train (format ${version}, this one reads ${SWEEP_FORMAT_VERSION}); resume it with that version`,
+    );
   }
   const parsed = parseStoredManifest(value);
   if (!parsed.ok) throw new UserError(`${shownAs}/${SWEEP_FILE}: ${parsed.issue}; this directory cannot be resumed`);
@@ -127,7 +129,9 @@ export function ensureRunsDir(outDir: string): void {
   try {
     const stat = lstatSync(runs);
     if (stat.isSymbolicLink() || !stat.isDirectory()) {
-      throw new UserError(`${runs}: is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; mo-train writes runs only into a real runs/ directory of the sweep`);
+      throw new UserError(
+        `${runs}: is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; mo-train writes runs only into a real runs/ directory of the sweep`,
+      );
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -164,6 +168,3 @@ function isProcessAlive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
-
-
-

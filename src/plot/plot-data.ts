@@ -89,14 +89,21 @@ export async function loadPlotRuns(records: readonly RunRecord[], maxPoints: num
 function selectRuns(dir: string, runs: readonly RunRecord[], options: PlotDataOptions): RunRecord[] {
   // Before the filters: with no run at all, any filter would be "wrong", and that is not the problem.
   if (runs.length === 0) {
-    throw new UserError(`${dir} has no runs yet (${join(dir, RUNS_DIR)}/ holds none): nothing to draw; pass it again once mo-train sweep or run has trained runs in it`);
+    throw new UserError(
+      `${dir} has no runs yet (${join(dir, RUNS_DIR)}/ holds none): nothing to draw; pass it again once mo-train sweep or run has trained runs in it`,
+    );
   }
   let selected = [...runs];
   if (options.runs !== undefined) {
     const ids = new Set(runs.map((r) => r.id));
     const unknown = options.runs.filter((id) => !ids.has(id));
     if (unknown.length > 0) {
-      throw new UserError(`--runs: no run ${unknown.map((id) => `"${id}"`).join(', ')} in this directory (runs: ${listSome(runs.map((r) => r.id), '; ')})`);
+      throw new UserError(
+        `--runs: no run ${unknown.map((id) => `"${id}"`).join(', ')} in this directory (runs: ${listSome(
+          runs.map((r) => r.id),
+          '; ',
+        )})`,
+      );
     }
     const wanted = new Set(options.runs);
     selected = selected.filter((r) => wanted.has(r.id));

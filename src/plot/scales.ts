@@ -2,10 +2,7 @@
  * Scale choices for the charts' α and loss axes, computed from the data. Pure.
  */
 
-export type AxisScale =
-  | { readonly type: 'linear'; readonly zero: boolean }
-  | { readonly type: 'log' }
-  | { readonly type: 'symlog'; readonly constant: number };
+export type AxisScale = { readonly type: 'linear'; readonly zero: boolean } | { readonly type: 'log' } | { readonly type: 'symlog'; readonly constant: number };
 
 export interface ComputedAxis {
   readonly scale: AxisScale;
@@ -104,7 +101,12 @@ export function computeSymlogAxis(values: readonly number[]): ComputedAxis {
   // Ticks from the decade the constant is in: the linear part near 0 gets one too.
   const from = 10 ** Math.floor(Math.log10(constant));
   const positive = largestPositive > 0 ? decades(from, largestPositive) : [];
-  const negative = largestNegative > 0 ? decades(from, largestNegative).map((v) => -v).reverse() : [];
+  const negative =
+    largestNegative > 0
+      ? decades(from, largestNegative)
+          .map((v) => -v)
+          .reverse()
+      : [];
   return { scale: { type: 'symlog', constant }, ticks: [...negative, 0, ...positive] };
 }
 

@@ -9,6 +9,7 @@
  * Advance widths in em of DejaVu Sans (Book) for printable ASCII and the symbols the charts use,
  * read from the hmtx table of DejaVuSans.ttf 2.37 (units per em 2048).
  */
+// prettier-ignore
 const DEJAVU_SANS_EM = new Map<string, number>([
   [' ', 0.318], ['!', 0.401], ['"', 0.46], ['#', 0.838], ['$', 0.636], ['%', 0.95], ['&', 0.78],
   ["'", 0.275], ['(', 0.39], [')', 0.39], ['*', 0.5], ['+', 0.838], [',', 0.318], ['-', 0.361], ['.', 0.318],

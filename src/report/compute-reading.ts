@@ -3,7 +3,16 @@
  * maximizing loss2, stably?" — computed from the per-α aggregates, in plain sentences. Pure.
  */
 import type { AxisValue } from '../spec/types.js';
-import { compareCoords, computeSpread, isSettledFinish, OUTCOMES, type Aggregates, type GroupAggregate, type Outcome, type Spread } from '../summary/aggregate.js';
+import {
+  compareCoords,
+  computeSpread,
+  isSettledFinish,
+  OUTCOMES,
+  type Aggregates,
+  type GroupAggregate,
+  type Outcome,
+  type Spread,
+} from '../summary/aggregate.js';
 import { renderFailure, renderFailureAdvice } from '../summary/failure.js';
 import { computeShortTexts } from '../summary/short-values.js';
 import type { RunRecord, SummarizedRun } from '../summary/run-record.js';
@@ -68,8 +77,21 @@ export function computeReading(runs: readonly RunRecord[], aggregates: Aggregate
   const keys = ['alpha', ...aggregates.axis_keys];
   // Each key's values short (3.162e-4) and still distinct, as in the tables.
   const short: Formatters = Object.fromEntries(keys.map((k) => [k, computeShortTexts(aggregates.groups.map((g) => g.coords[k]))]));
-  const groups = aggregates.groups.map((g) => readGroup(g, runs.filter((r) => compareCoords(r.coords, g.coords, keys) === 0 && keys.every((k) => (r.coords[k] === undefined) === (g.coords[k] === undefined))), keys, short));
-  if (groups.length === 0) return { sentences: [`${runs.length} ${runs.length === 1 ? 'run' : 'runs'}, none placed on the α grid (see the stability table).`], answer: 'No run here has a result to read.', best: null, groups };
+  const groups = aggregates.groups.map((g) =>
+    readGroup(
+      g,
+      runs.filter((r) => compareCoords(r.coords, g.coords, keys) === 0 && keys.every((k) => (r.coords[k] === undefined) === (g.coords[k] === undefined))),
+      keys,
+      short,
+    ),
+  );
+  if (groups.length === 0)
+    return {
+      sentences: [`${runs.length} ${runs.length === 1 ? 'run' : 'runs'}, none placed on the α grid (see the stability table).`],
+      answer: 'No run here has a result to read.',
+      best: null,
+      groups,
+    };
   const sentences = [describeSweep(runs, aggregates, short.alpha!)];
   const failed = runs.filter((r): r is SummarizedRun => r.state === 'failed');
   if (failed.length > 0) sentences.push(describeFailures(failed, runs.length));
@@ -90,7 +112,9 @@ function describeFailures(failed: readonly SummarizedRun[], total: number): stri
     const text = renderFailure(run);
     byText.set(text, [...(byText.get(text) ?? []), run.id]);
   }
-  const quoted = [...byText].slice(0, MAX_FAILURES_QUOTED).map(([text, ids]) => `${text} (${ids.length > 2 ? `${ids[0]} and ${ids.length - 1} more` : ids.join(' and ')})`);
+  const quoted = [...byText]
+    .slice(0, MAX_FAILURES_QUOTED)
+    .map(([text, ids]) => `${text} (${ids.length > 2 ? `${ids[0]} and ${ids.length - 1} more` : ids.join(' and ')})`);
   const more = byText.size > MAX_FAILURES_QUOTED ? `; and ${byText.size - MAX_FAILURES_QUOTED} other errors` : '';
   return `${failed.length} of ${total} ${total === 1 ? 'run' : 'runs'} failed with an error — ${quoted.join('; ')}${more}.`;
 }
@@ -122,7 +146,10 @@ function describeSweep(runs: readonly RunRecord[], aggregates: Aggregates, forma
   const counts = new Map<Outcome, number>();
   for (const g of aggregates.groups) for (const o of OUTCOMES) counts.set(o, (counts.get(o) ?? 0) + g.counts[o]);
   const tally = OUTCOMES.filter((o) => (counts.get(o) ?? 0) > 0).map((o) => `${counts.get(o)} ${o}`);
-  const alphaList = alphas.length > MAX_LISTED ? `${alphas.length} values of α from ${formatAlpha(alphas[0])} to ${formatAlpha(alphas.at(-1))}` : `α ∈ {${alphas.map(formatAlpha).join(', ')}}`;
+  const alphaList =
+    alphas.length > MAX_LISTED
+      ? `${alphas.length} values of α from ${formatAlpha(alphas[0])} to ${formatAlpha(alphas.at(-1))}`
+      : `α ∈ {${alphas.map(formatAlpha).join(', ')}}`;
   const grid = `${alphaList}${axes} × ${seeds} ${seeds === 1 ? 'seed' : 'seeds'}`;
   return `${runs.length} ${runs.length === 1 ? 'run' : 'runs'} (${grid})${tally.length > 0 ? `: ${tally.join(', ')}` : ''}.`;
 }
@@ -139,7 +166,10 @@ function describeClass(kind: GroupClass, members: readonly GroupReading[]): stri
     case 'traded': {
       const growing = members.reduce((n, m) => n + m.loss2Growing, 0);
       const total = members.reduce((n, m) => n + m.group.runs, 0);
-      const still = growing > 0 ? ` In ${growing} of ${total} runs loss2 was still growing when training stopped: it has no maximum there, so its final value depends on the number of steps.` : '';
+      const still =
+        growing > 0
+          ? ` In ${growing} of ${total} runs loss2 was still growing when training stopped: it has no maximum there, so its final value depends on the number of steps.`
+          : '';
       return `${who} kept loss1 low (median final ${loss1}, from ${start1} at step 0) while loss2 grew (median final ${loss2}, from ${start2}), and no run diverged or oscillated.${still}`;
     }
     case 'loss2-flat':
@@ -178,7 +208,8 @@ function computeAnswer(groups: readonly GroupReading[], failed: number, dir: str
   if (traded.length === 0) {
     const stable = groups.filter((g) => g.kind !== 'unstable' && g.kind !== 'no-result' && g.kind !== 'baseline');
     const unstable = groups.filter((g) => g.kind === 'unstable');
-    if (stable.length > 0 || unstable.length === 0) return { answer: 'No α here keeps loss1 low while loss2 grows: see the per-α table for the closest ones.', best: null };
+    if (stable.length > 0 || unstable.length === 0)
+      return { answer: 'No α here keeps loss1 low while loss2 grows: see the per-α table for the closest ones.', best: null };
     // The group with the fewest unstable runs (by share), the smallest α on a tie: where to look next.
     const share = (g: GroupReading) => UNSTABLE.reduce((n, o) => n + g.group.counts[o], 0) / g.group.runs;
     const closest = unstable.reduce((a, b) => (share(b) < share(a) ? b : a));
@@ -195,7 +226,10 @@ function computeAnswer(groups: readonly GroupReading[], failed: number, dir: str
 }
 
 function labelOf(coords: Readonly<Record<string, AxisValue>>, keys: readonly string[], short: Formatters): string {
-  return keys.filter((k) => coords[k] !== undefined).map((k) => `${k === 'alpha' ? 'α' : k} = ${short[k]!(coords[k])}`).join(', ');
+  return keys
+    .filter((k) => coords[k] !== undefined)
+    .map((k) => `${k === 'alpha' ? 'α' : k} = ${short[k]!(coords[k])}`)
+    .join(', ');
 }
 
 /** `α = 0.01`, `α = 0.1 and 1`, or `α = 0.1, 0.2, … and 1` (one axis); full labels with more axes. */

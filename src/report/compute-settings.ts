@@ -70,7 +70,9 @@ function formatValue(value: unknown): string {
   if (typeof value === 'number') return String(Number.isFinite(value) ? Number(value.toPrecision(6)) : value);
   if (value === null || typeof value !== 'object') return String(value);
   if (Array.isArray(value)) return `[${value.map(formatValue).join(', ')}]`;
-  return `{${Object.entries(value).map(([k, v]) => `${k}: ${formatValue(v)}`).join(', ')}}`;
+  return `{${Object.entries(value)
+    .map(([k, v]) => `${k}: ${formatValue(v)}`)
+    .join(', ')}}`;
 }
 
 /** A swept list as the tables show its values: short (3.162e-4), yet each distinct. */

@@ -65,8 +65,10 @@ ${renderSettingRows(settings.main)}
 <section id="charts">
 <h2>Charts</h2>
 <p class="hint">Hover a point for its run, step and values. Click a verdict in a legend to show only its runs (shift-click for several), or a point to show only its run (shift-click for several); click an empty spot of the chart to show all again.</p>
-<div class="charts">${charts.map((c) => html`
-<figure class="${WIDE_CHARTS.has(c.id) ? 'wide' : ''}" aria-label="${c.title}"><figcaption>${c.description}</figcaption><div class="chart" id="chart-${c.id}"><p class="pending">drawing…</p></div></figure>`)}
+<div class="charts">${charts.map(
+    (c) => html`
+<figure class="${WIDE_CHARTS.has(c.id) ? 'wide' : ''}" aria-label="${c.title}"><figcaption>${c.description}</figcaption><div class="chart" id="chart-${c.id}"><p class="pending">drawing…</p></div></figure>`,
+  )}
 </div>
 </section>
 
@@ -89,7 +91,10 @@ ${renderSettingRows(settings.more)}
 
 <footer>Made by mo-train with ${versions}, inlined: this file opens without network access.</footer>
 <script type="application/json" id="report-data">${raw(jsonForScript({ charts: charts.map((c) => ({ id: c.id, spec: c.spec })) }))}</script>
-${joinHtml(input.bundles.scripts.map((s) => inlineScript(s.code, s.name)), '\n')}
+${joinHtml(
+  input.bundles.scripts.map((s) => inlineScript(s.code, s.name)),
+  '\n',
+)}
 ${inlineScript(PAGE_SCRIPT, 'the report script')}
 </body>
 </html>

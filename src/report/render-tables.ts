@@ -25,7 +25,10 @@ function renderOutcome(outcome: Outcome, text: string = outcome): Html {
  * @param axisKeys swept keys other than alpha and seed: a column each
  */
 export function renderRunTable(runs: readonly RunRecord[], axisKeys: readonly string[], stepsHref: (id: string) => string): Html {
-  const short = columnFormatters(['alpha', 'seed', ...axisKeys], runs.map((r) => r.coords));
+  const short = columnFormatters(
+    ['alpha', 'seed', ...axisKeys],
+    runs.map((r) => r.coords),
+  );
   const rows = runs.map((run) => {
     const s = run.summary;
     const outcome: Outcome = run.state === 'failed' ? 'failed' : run.state === 'finished' ? run.summary.verdict : run.state;
@@ -56,7 +59,10 @@ const CLASS_TEXT: Readonly<Record<GroupClass, string>> = {
 
 /** @param best the group the reading recommends, highlighted */
 export function renderGroupTable(groups: readonly GroupReading[], axisKeys: readonly string[], best: GroupReading | null): Html {
-  const short = columnFormatters(['alpha', ...axisKeys], groups.map((g) => g.group.coords));
+  const short = columnFormatters(
+    ['alpha', ...axisKeys],
+    groups.map((g) => g.group.coords),
+  );
   const rows = groups.map((g) => {
     const counts = OUTCOMES.filter((o) => g.group.counts[o] > 0).map((o) => renderOutcome(o, `${g.group.counts[o]} ${o}`));
     return html`<tr${g === best ? html` class="best"` : ''}>${axisCell(g.group.coords.alpha, short.alpha!)}${axisKeys.map((k) => axisCell(g.group.coords[k], short[k]!))}<td class="num">${g.group.runs}</td>

@@ -19,7 +19,9 @@ export function compareSweeps(old: StoredManifest, fresh: SweepManifest): string
   const lines: string[] = [];
   if (old.module?.sha256 !== fresh.module?.sha256) {
     if (old.module && fresh.module && old.module.path === fresh.module.path) {
-      lines.push(`module ${fresh.module.path} changed since the sweep started (sha256 ${old.module.sha256.slice(0, 12)}… → ${fresh.module.sha256.slice(0, 12)}…)`);
+      lines.push(
+        `module ${fresh.module.path} changed since the sweep started (sha256 ${old.module.sha256.slice(0, 12)}… → ${fresh.module.sha256.slice(0, 12)}…)`,
+      );
     } else {
       lines.push(`module: ${old.module?.path ?? 'none'} → ${fresh.module?.path ?? 'none'}`);
     }

@@ -81,10 +81,7 @@ export function createWorkerPool(jobs: number, options: WorkerPoolOptions = {}):
       // Structured-clone IPC keeps NaN and ±Infinity in the summaries workers send back (JSON would make them null).
       serialization: 'advanced',
       // A larger young generation: fewer scavenges for tfjs's short-lived objects (see bin/mo-train.js).
-      execArgv: [
-        '--max-semi-space-size=32',
-        ...(options.workerMemoryMb !== undefined ? [`--max-old-space-size=${options.workerMemoryMb}`] : []),
-      ],
+      execArgv: ['--max-semi-space-size=32', ...(options.workerMemoryMb !== undefined ? [`--max-old-space-size=${options.workerMemoryMb}`] : [])],
     },
   });
   const state: PoolState = {

@@ -60,13 +60,12 @@ export interface ParsedFlags {
  * Named flags and the setting each one sets, in the registry's order (`--seed` takes one value,
  * `--alpha`/`--seeds` a list). `field` is the flag as commander hands it over (`--log-every`: logEvery).
  */
-const NAMED_FLAGS: readonly { field: Exclude<keyof SpecFlags, 'set'>; flag: string; key: string }[] = Object.entries(SETTINGS).flatMap(
-  ([key, s]) =>
-    (s.flags ?? []).map((flag) => ({
-      field: flag.slice(2).replace(/-(.)/g, (_, c: string) => c.toUpperCase()) as Exclude<keyof SpecFlags, 'set'>,
-      flag,
-      key,
-    })),
+const NAMED_FLAGS: readonly { field: Exclude<keyof SpecFlags, 'set'>; flag: string; key: string }[] = Object.entries(SETTINGS).flatMap(([key, s]) =>
+  (s.flags ?? []).map((flag) => ({
+    field: flag.slice(2).replace(/-(.)/g, (_, c: string) => c.toUpperCase()) as Exclude<keyof SpecFlags, 'set'>,
+    flag,
+    key,
+  })),
 );
 
 const SET_FORM = 'key=value or key=v1,v2,… (e.g. --set optimizer.lr=1e-3,1e-2)';

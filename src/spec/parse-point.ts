@@ -83,12 +83,7 @@ export function parsePointSettings(doc: Readonly<Record<string, unknown>>, pc: P
   const engine = d.engine ?? DEFAULTS.engine;
   if (engine === 'fused' && d.module !== undefined) {
     errors.push(
-      renderKeyError(
-        origins,
-        'engine',
-        `fused serves declarative experiments only, and this spec runs the module ${d.module}`,
-        'auto or tfjs with a module',
-      ),
+      renderKeyError(origins, 'engine', `fused serves declarative experiments only, and this spec runs the module ${d.module}`, 'auto or tfjs with a module'),
     );
   }
 
@@ -125,8 +120,8 @@ function resolveUserFile(pc: PointContext, key: 'module' | 'init', path: string,
   const baseDir = origin.fromFile && pc.fileDir !== null ? pc.fileDir : pc.cwd;
   const allowed =
     key === 'module'
-      ? `an existing ${extensions.join('/')} file (a relative path resolves against ${origin.fromFile ? 'the spec file\'s directory' : 'the working directory'})`
-      : `an existing state_dict .json file (a relative path resolves against ${origin.fromFile ? 'the spec file\'s directory' : 'the working directory'})`;
+      ? `an existing ${extensions.join('/')} file (a relative path resolves against ${origin.fromFile ? "the spec file's directory" : 'the working directory'})`
+      : `an existing state_dict .json file (a relative path resolves against ${origin.fromFile ? "the spec file's directory" : 'the working directory'})`;
   if (!extensions.some((ext) => path.toLowerCase().endsWith(ext))) {
     errors.push(renderKeyError(pc.origins, key, `"${path}" does not end in ${extensions.join(', ')}`, allowed));
     return null;
@@ -178,12 +173,7 @@ function computeCombine(c: CombineDocument, origins: OriginMap, errors: string[]
  * A built-in experiment with the spec's overrides, checked as a whole: data shapes against the
  * layer widths, and every loss's inputs present and shaped.
  */
-function computeDeclarative(
-  exp: ExperimentDocument,
-  givenAsName: boolean,
-  origins: OriginMap,
-  errors: string[],
-): DeclarativeExperiment | null {
+function computeDeclarative(exp: ExperimentDocument, givenAsName: boolean, origins: OriginMap, errors: string[]): DeclarativeExperiment | null {
   const baseName = exp.base ?? DEFAULTS.experiment;
   const base = Object.hasOwn(BUILTIN_EXPERIMENTS, baseName) ? BUILTIN_EXPERIMENTS[baseName] : undefined;
   if (!base) {
@@ -224,8 +214,18 @@ function computeDeclarative(
     if (columns !== inputs) {
       errors.push(
         featuresGiven
-          ? renderKeyError(origins, 'experiment.features.uniform', `[${n}, ${columns}] draws ${columns} columns but layers[0] is ${inputs}`, `[samples, ${inputs}] (${shape})`)
-          : renderKeyError(origins, 'experiment.layers', `layers[0] is ${inputs} but the features have ${columns} columns`, `layers starting with ${columns}, or features to match`),
+          ? renderKeyError(
+              origins,
+              'experiment.features.uniform',
+              `[${n}, ${columns}] draws ${columns} columns but layers[0] is ${inputs}`,
+              `[samples, ${inputs}] (${shape})`,
+            )
+          : renderKeyError(
+              origins,
+              'experiment.layers',
+              `layers[0] is ${inputs} but the features have ${columns} columns`,
+              `layers starting with ${columns}, or features to match`,
+            ),
       );
     }
   } else {
@@ -234,12 +234,24 @@ function computeDeclarative(
     const width = rows[0]!.length;
     const ragged = rows.findIndex((r) => r.length !== width);
     if (ragged >= 0) {
-      errors.push(renderKeyError(origins, `experiment.features[${ragged}]`, `a row of ${rows[ragged]!.length} numbers after rows of ${width}`, `rows of equal length (${shape})`));
+      errors.push(
+        renderKeyError(
+          origins,
+          `experiment.features[${ragged}]`,
+          `a row of ${rows[ragged]!.length} numbers after rows of ${width}`,
+          `rows of equal length (${shape})`,
+        ),
+      );
     } else if (width !== inputs) {
       errors.push(
         featuresGiven
           ? renderKeyError(origins, 'experiment.features', `${width} columns but layers[0] is ${inputs}`, `a matrix of ${shape} numbers`)
-          : renderKeyError(origins, 'experiment.layers', `layers[0] is ${inputs} but the features have ${width} columns`, `layers starting with ${width}, or features to match`),
+          : renderKeyError(
+              origins,
+              'experiment.layers',
+              `layers[0] is ${inputs} but the features have ${width} columns`,
+              `layers starting with ${width}, or features to match`,
+            ),
       );
     }
   }

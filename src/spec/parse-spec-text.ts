@@ -34,7 +34,10 @@ export function parseSpecText(path: string, text: string): SpecTextResult {
   if (first) return { ok: false, error: renderSyntaxError(path, format, text, first) };
   const underflow = findUnderflow(doc);
   if (underflow) {
-    return { ok: false, error: `${path}: ${underflow.key || '(top level)'}: ${describeUnderflow(underflow.numeral)}; allowed: finite numbers a double can hold` };
+    return {
+      ok: false,
+      error: `${path}: ${underflow.key || '(top level)'}: ${describeUnderflow(underflow.numeral)}; allowed: finite numbers a double can hold`,
+    };
   }
   let value: unknown;
   try {

@@ -138,7 +138,9 @@ export function parseSweepSpec(flags: SpecFlags, file: SpecFile | undefined, ctx
   if (total > MAX_RUNS) {
     const product = dims.map((d) => `${d.count} ${d.key}`).join(' × ');
     const largest = dims.reduce((a, b) => (b.count > a.count ? b : a));
-    errors.push(renderSpecError(largest.origin.where, 'grid', `${product} = ${total} runs`, `at most ${MAX_RUNS} runs per spec (split the study into several specs)`));
+    errors.push(
+      renderSpecError(largest.origin.where, 'grid', `${product} = ${total} runs`, `at most ${MAX_RUNS} runs per spec (split the study into several specs)`),
+    );
     return { ok: false, errors: dedupe(errors) };
   }
 
@@ -191,13 +193,7 @@ export function parseSweepSpec(flags: SpecFlags, file: SpecFile | undefined, ctx
  * The file's `sweep:` mapping: dotted key → a list of values (or, for a number key, an expression
  * such as "logspace(-4,-2,3)"). `sweep.alpha`/`sweep.seeds` are the α and seed lists.
  */
-function parseFileSweep(
-  sweep: unknown,
-  doc: Record<string, unknown>,
-  path: string,
-  lists: Map<ListKey, ListSource>,
-  errors: string[],
-): AxisEntry[] {
+function parseFileSweep(sweep: unknown, doc: Record<string, unknown>, path: string, lists: Map<ListKey, ListSource>, errors: string[]): AxisEntry[] {
   const allowedSweep = describeAllowed('sweep');
   if (sweep === null || typeof sweep !== 'object' || Array.isArray(sweep)) {
     errors.push(renderSpecError(path, 'sweep', `expected a mapping, got ${describeValue(sweep)}`, allowedSweep));
@@ -318,19 +314,12 @@ function cacheResolveFile(resolveFile: ResolveFile): ResolveFile {
  */
 function defaultName(settings: PointSettings): string {
   const raw =
-    settings.experiment.kind === 'declarative'
-      ? settings.experiment.definition.name
-      : basename(settings.experiment.path, extname(settings.experiment.path));
+    settings.experiment.kind === 'declarative' ? settings.experiment.definition.name : basename(settings.experiment.path, extname(settings.experiment.path));
   return computeDirectoryName(raw);
 }
 
 /** The merged spec as the user gave it (no defaults but α and seeds), keys in the spec's order, for sweep.json. */
-function computeDocument(
-  doc: Record<string, unknown>,
-  alphas: readonly number[],
-  seeds: readonly number[],
-  axes: readonly Axis[],
-): Record<string, unknown> {
+function computeDocument(doc: Record<string, unknown>, alphas: readonly number[], seeds: readonly number[], axes: readonly Axis[]): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...doc, alpha: [...alphas], seeds: [...seeds] };
   if (axes.length > 0) merged.sweep = Object.fromEntries(axes.map((a) => [a.key, [...a.values]]));
   const out: Record<string, unknown> = {};

@@ -5,8 +5,7 @@
  */
 
 /** The forms parseNumberList accepts, for "allowed:" parts of error messages. */
-export const NUMBER_LIST_FORMS =
-  'a number, a list "0,0.01,0.1", a range "0-4" or "0-10:2", "logspace(-4,0,9)" or "linspace(0,1,5)"';
+export const NUMBER_LIST_FORMS = 'a number, a list "0,0.01,0.1", a range "0-4" or "0-10:2", "logspace(-4,0,9)" or "linspace(0,1,5)"';
 
 /** One expression may expand to at most this many values: far beyond any sane sweep, small enough to never exhaust memory. */
 export const MAX_LIST_LENGTH = 100_000;

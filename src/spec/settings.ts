@@ -607,7 +607,10 @@ function renderDefault(key: string, format: (text: string) => string): string | 
   const d = s.default;
   if (d === undefined) return null;
   if ('text' in d) return d.text;
-  if ('byMode' in d) return Object.entries(d.byMode).map(([mode, v]) => `${mode}: ${format(renderValue(v))}`).join('; ');
+  if ('byMode' in d)
+    return Object.entries(d.byMode)
+      .map(([mode, v]) => `${mode}: ${format(renderValue(v))}`)
+      .join('; ');
   if (d.value === null) return null;
   const own = Object.entries(d.byOptimizer ?? {}).map(([name, v]) => `${name}: ${format(renderValue(v))}`);
   return format(renderValue(d.value)) + (own.length > 0 ? ` (${own.join(', ')})` : '');

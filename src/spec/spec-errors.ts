@@ -50,7 +50,10 @@ export class OriginMap {
 
 export function renderSpecError(where: string, key: string, what: string, allowed: string): string {
   // `--alpha: alpha: …` and `--set optimizer.lr: optimizer.lr: …` say the key twice; keep it once.
-  const flagKey = where.replace(/^--set /, '').replace(/^--/, '').replace(/-/g, '_');
+  const flagKey = where
+    .replace(/^--set /, '')
+    .replace(/^--/, '')
+    .replace(/-/g, '_');
   const head = where.startsWith('--') && flagKey === key ? where : `${where}: ${key}`;
   return toOneLine(`${head}: ${what}; allowed: ${allowed}`);
 }

@@ -123,11 +123,7 @@ export function sortRunsByCoords<T extends RunRecord>(runs: readonly T[]): T[] {
   return [...runs].sort((a, b) => compareCoords(a.coords, b.coords, keys) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-export function compareCoords(
-  a: Readonly<Record<string, AxisValue>>,
-  b: Readonly<Record<string, AxisValue>>,
-  keys: readonly string[],
-): number {
+export function compareCoords(a: Readonly<Record<string, AxisValue>>, b: Readonly<Record<string, AxisValue>>, keys: readonly string[]): number {
   for (const k of keys) {
     const c = compareAxisValues(a[k], b[k]);
     if (c !== 0) return c;

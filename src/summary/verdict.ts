@@ -69,19 +69,16 @@ export function judgeStability(input: JudgeInput, settings: VerdictSettings): Ju
   const scale2 = Math.max(Math.abs(input.start.loss2), Math.abs(stats.loss2_mean), 1);
   const range2 = stats.loss2_max - stats.loss2_min;
   const moved2 = Math.abs(stats.loss2_trend) > settings.drift_tol * scale2;
-  const loss2: Loss2Behaviour = !moved2
-    ? range2 > 2 * settings.drift_tol * scale2
-      ? 'swinging'
-      : 'steady'
-    : stats.loss2_trend > 0
-      ? 'growing'
-      : 'falling';
+  const loss2: Loss2Behaviour = !moved2 ? (range2 > 2 * settings.drift_tol * scale2 ? 'swinging' : 'steady') : stats.loss2_trend > 0 ? 'growing' : 'falling';
 
   const l1 = `loss1 ${describeLoss1(loss1, stats)}`;
   // Nothing maximized loss2 in the window (α = 0, or a combiner that gave it weight 0): whatever it
   // did was a side effect of training loss1, so the run is judged by loss1 alone.
   const maximized = stats.loss2_weight_max > 0;
-  const l2 = maximized || loss2 === 'steady' ? `loss2 ${describeLoss2(loss2, stats)}` : `loss2 ${describeLoss2(loss2, stats)} as a side effect (nothing maximized it: its weight was 0)`;
+  const l2 =
+    maximized || loss2 === 'steady'
+      ? `loss2 ${describeLoss2(loss2, stats)}`
+      : `loss2 ${describeLoss2(loss2, stats)} as a side effect (nothing maximized it: its weight was 0)`;
   if (loss1 === 'oscillating') return { verdict: 'oscillating', loss1, loss2, explanation: `${l1} over ${span}; ${l2}`, window: stats };
   if (loss2 === 'growing' && maximized) {
     return {

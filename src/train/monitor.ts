@@ -20,13 +20,7 @@ export interface Divergence {
   readonly detail: string;
 }
 
-export function checkDivergence(
-  settings: MonitorSettings,
-  step: number,
-  loss1: number,
-  loss2: number,
-  paramNorm: number,
-): Divergence | null {
+export function checkDivergence(settings: MonitorSettings, step: number, loss1: number, loss2: number, paramNorm: number): Divergence | null {
   if (!Number.isFinite(loss1) || !Number.isFinite(loss2) || !Number.isFinite(paramNorm)) {
     const what = !Number.isFinite(loss1) ? `loss1 = ${loss1}` : !Number.isFinite(loss2) ? `loss2 = ${loss2}` : `parameter norm = ${paramNorm}`;
     return { step, reason: 'non-finite', detail: `${what} at step ${step}` };

@@ -257,7 +257,14 @@ export async function train(
     window: window.result(),
     interrupted,
     gradNonzero: { loss1: grad1Nonzero, loss2: grad2Nonzero },
-    diagnostics: { rowsWithCosine, conflicts, measuredEvery: measureEvery, cos12: cosSample.values(), weight: weightSample.values(), weightFinal: last ? last.weight : null },
+    diagnostics: {
+      rowsWithCosine,
+      conflicts,
+      measuredEvery: measureEvery,
+      cos12: cosSample.values(),
+      weight: weightSample.values(),
+      weightFinal: last ? last.weight : null,
+    },
   };
 }
 

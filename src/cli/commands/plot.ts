@@ -49,13 +49,18 @@ export async function plotCommand(
     const formats = parseFormats(options.format);
     const lossScale = parseLossScale(options);
     const alpha = options.alpha === undefined ? undefined : parseAlphas(options.alpha);
-    const runs = options.runs?.flatMap((value) => value.split(';')).map((id) => id.trim()).filter((id) => id !== '');
+    const runs = options.runs
+      ?.flatMap((value) => value.split(';'))
+      .map((id) => id.trim())
+      .filter((id) => id !== '');
     const results = await readResults(dir);
     const data = await computePlotData(dir, results, { maxPoints: PLOT_MAX_POINTS, ...(runs ? { runs } : {}), ...(alpha ? { alpha } : {}) });
     output.err(renderResultsWarning(results));
     for (const run of data.runs) if (run.stepsProblem) output.err(`mo-train: ${run.stepsProblem}; ${run.id} has no loss curve\n`);
     if (formats.includes('png') && chartFonts().source === 'none') {
-      output.err('mo-train: no DejaVu Sans font found (apt-get install fonts-dejavu-core, or npm install dejavu-fonts-ttf); PNG text uses whatever fonts the system has\n');
+      output.err(
+        'mo-train: no DejaVu Sans font found (apt-get install fonts-dejavu-core, or npm install dejavu-fonts-ttf); PNG text uses whatever fonts the system has\n',
+      );
     }
     const outDir = options.out ?? join(dir, 'plots');
     makeChartDir(outDir);
@@ -76,7 +81,9 @@ export async function plotCommand(
 
 function parseLossScale(options: PlotOptions): LossScaleChoice {
   if (options.logY && options.linearY) {
-    throw new UserError(`--log-y and --linear-y contradict each other; pass one of them, or neither (log axes for a loss spanning more than ${AUTO_LOG_DECADES} decades)`);
+    throw new UserError(
+      `--log-y and --linear-y contradict each other; pass one of them, or neither (log axes for a loss spanning more than ${AUTO_LOG_DECADES} decades)`,
+    );
   }
   return options.logY ? 'log' : options.linearY ? 'linear' : 'auto';
 }

@@ -54,7 +54,10 @@ async function runIn(
   err.write(`mo-train run: ${config.id}, ${config.steps} steps, engine ${resolveEngine(config)} → ${relative(cwd, outDir) || '.'}\n`);
   for (const w of warnings) err.write(`warning: ${w}\n`);
   const bar = err.isTTY
-    ? new cliProgress.SingleBar({ stream: err, format: '{bar} {percentage}% | step {value}/{total} | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_grey)
+    ? new cliProgress.SingleBar(
+        { stream: err, format: '{bar} {percentage}% | step {value}/{total} | ETA {eta_formatted}', hideCursor: true },
+        cliProgress.Presets.shades_grey,
+      )
     : null;
   bar?.start(config.steps, 0);
   // Off a terminal (CI logs, pipes) a bar cannot redraw: a line every few seconds instead, so a
@@ -87,7 +90,9 @@ async function runIn(
     interrupts.stop();
   }
   if (summary.status === 'interrupted') {
-    err.write(`mo-train: interrupted (${interrupts.first}) after ${summary.steps_run} of ${config.steps} steps; what was logged is in ${relative(cwd, outDir) || '.'}\n`);
+    err.write(
+      `mo-train: interrupted (${interrupts.first}) after ${summary.steps_run} of ${config.steps} steps; what was logged is in ${relative(cwd, outDir) || '.'}\n`,
+    );
     return exitCodeOf(interrupts.first);
   }
 
@@ -106,7 +111,9 @@ function parseProgressInterval(text: string | undefined): number {
   if (text === undefined) return PROGRESS_INTERVAL_S;
   const seconds = Number(text);
   if (text.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
-    throw new UserError(`MO_TRAIN_PROGRESS_INTERVAL: "${text}" is not valid; allowed: seconds between progress lines, a number > 0 (default ${PROGRESS_INTERVAL_S})`);
+    throw new UserError(
+      `MO_TRAIN_PROGRESS_INTERVAL: "${text}" is not valid; allowed: seconds between progress lines, a number > 0 (default ${PROGRESS_INTERVAL_S})`,
+    );
   }
   return seconds;
 }

@@ -28,7 +28,10 @@ export interface SummarizeOptions {
 export async function summarizeCommand(dir: string, options: SummarizeOptions, output: SummarizeOutput = processOutput()): Promise<number> {
   try {
     const alpha = parseAlphaFilter(options);
-    const runs = options.runs?.flatMap((value) => value.split(';')).map((id) => id.trim()).filter((id) => id !== '');
+    const runs = options.runs
+      ?.flatMap((value) => value.split(';'))
+      .map((id) => id.trim())
+      .filter((id) => id !== '');
     const results = await readResults(dir);
     // Loaded before anything is printed or written, so a bad --runs/--alpha is a usage error alone.
     let charts: PlotData | null = null;
@@ -56,8 +59,11 @@ export async function summarizeCommand(dir: string, options: SummarizeOptions, o
 /** --alpha as numbers; UserError for a bad list, or for filters without --plot or --plot with --json. */
 function parseAlphaFilter(options: SummarizeOptions): number[] | undefined {
   if (options.plot && options.json) throw new UserError('--plot draws charts for a person at a terminal; it does not go with --json (leave one out)');
-  const filters = [options.runs !== undefined && options.runs.length > 0 ? '--runs' : null, options.alpha !== undefined ? '--alpha' : null].filter((f) => f !== null);
-  if (filters.length > 0 && !options.plot) throw new UserError(`${filters.join(' and ')} ${filters.length === 1 ? 'chooses' : 'choose'} the runs --plot draws; add --plot`);
+  const filters = [options.runs !== undefined && options.runs.length > 0 ? '--runs' : null, options.alpha !== undefined ? '--alpha' : null].filter(
+    (f) => f !== null,
+  );
+  if (filters.length > 0 && !options.plot)
+    throw new UserError(`${filters.join(' and ')} ${filters.length === 1 ? 'chooses' : 'choose'} the runs --plot draws; add --plot`);
   if (options.alpha === undefined) return undefined;
   const parsed = parseNumberList(options.alpha);
   if (!parsed.ok) throw new UserError(`--alpha: ${parsed.error} (allowed: ${NUMBER_LIST_FORMS})`);

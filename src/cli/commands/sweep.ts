@@ -26,7 +26,23 @@ import { describeGrid, nameAfterModule, specFromOptions } from '../spec-from-opt
 import { printResultsDirSummary, summarizeFinishedSweep } from '../print-summary.js';
 
 /** The flags that make up a spec: what `--resume DIR` alone repeats from sweep.json. */
-const SPEC_FLAGS = ['spec', 'experiment', 'module', 'alpha', 'seeds', 'steps', 'optimizer', 'lr', 'logEvery', 'engine', 'backend', 'init', 'combine', 'name', 'set'] as const;
+const SPEC_FLAGS = [
+  'spec',
+  'experiment',
+  'module',
+  'alpha',
+  'seeds',
+  'steps',
+  'optimizer',
+  'lr',
+  'logEvery',
+  'engine',
+  'backend',
+  'init',
+  'combine',
+  'name',
+  'set',
+] as const;
 
 /** How the pool runs: the flags checked before anything else happens. */
 interface PoolLimits {
@@ -166,7 +182,13 @@ async function runWithProgress(
     const onWorkerOutput = (id: string, line: string) => {
       if (!/^\s*\d+: 0x[0-9a-f]+/.test(line)) progress.log(`[${id}] ${line}`);
     };
-    const ran = await runSweepRuns(pool, sweep.toRun, sweep.dir.path, { ...progress, onWorkerOutput }, limits.runTimeout !== undefined ? { runTimeoutMs: limits.runTimeout * 1000 } : {});
+    const ran = await runSweepRuns(
+      pool,
+      sweep.toRun,
+      sweep.dir.path,
+      { ...progress, onWorkerOutput },
+      limits.runTimeout !== undefined ? { runTimeoutMs: limits.runTimeout * 1000 } : {},
+    );
     return { ran, interruptedBy: interrupts.first };
   } finally {
     progress.stop();
@@ -175,7 +197,13 @@ async function runWithProgress(
 }
 
 /** The summary tables on stdout (partial ones after an interruption), failures on stderr; the exit code. */
-async function reportSweep(sweep: OpenSweep, ran: readonly SweepRunResult[], interruptedBy: NodeJS.Signals | null, resumeHint: string, strict: boolean): Promise<number> {
+async function reportSweep(
+  sweep: OpenSweep,
+  ran: readonly SweepRunResult[],
+  interruptedBy: NodeJS.Signals | null,
+  resumeHint: string,
+  strict: boolean,
+): Promise<number> {
   const err = process.stderr;
   const { spec, done } = sweep;
   const outDir = sweep.dir.path;
@@ -222,7 +250,9 @@ function parseCount(flag: string, text: string | undefined, min: number, max: nu
   if (text === undefined) return undefined;
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UserError(`${flag}: "${text}" is not valid; allowed: a whole number of ${unit} from ${min} to ${max}${maxReason !== undefined ? ` (${maxReason})` : ''}`);
+    throw new UserError(
+      `${flag}: "${text}" is not valid; allowed: a whole number of ${unit} from ${min} to ${max}${maxReason !== undefined ? ` (${maxReason})` : ''}`,
+    );
   }
   return n;
 }

@@ -358,4 +358,3 @@ function multiplyBySlope(act: number, d: Float64Array, a: Float64Array, slope: n
       return;
   }
 }
-

@@ -41,9 +41,7 @@ export function createDeclarativeProblem(tf: Tf, exp: DeclarativeExperiment, see
   const targets = data.targets ? keep(tf.tensor2d(Float32Array.from(data.targets), [samples, outputs])) : null;
   // Integer labels as one-hot rows scaled by −1/samples, so mean cross-entropy is one mul and one
   // sum over log-softmax.
-  const negOneHot = data.labels
-    ? keep(tf.tidy(() => tf.mul(tf.oneHot(tf.tensor1d(data.labels!, 'int32'), outputs).toFloat(), -1 / samples)))
-    : null;
+  const negOneHot = data.labels ? keep(tf.tidy(() => tf.mul(tf.oneHot(tf.tensor1d(data.labels!, 'int32'), outputs).toFloat(), -1 / samples))) : null;
   const activate = activation(tf, exp.activation, exp.leaky_slope);
   const layers = exp.layers.length - 1;
 

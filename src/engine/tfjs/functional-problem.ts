@@ -27,13 +27,7 @@ import type { ObjectiveName, ObjectivesProblem } from './tfjs-problem.js';
  * when given, lets an error thrown inside the module point at its line.
  * Errors the module's author can fix are UserErrors (one line, no file name: callers add it).
  */
-export function createFunctionalProblem(
-  tf: Tf,
-  mod: FunctionalModule,
-  seed: number,
-  initial?: Float64Array,
-  file?: string,
-): ObjectivesProblem {
+export function createFunctionalProblem(tf: Tf, mod: FunctionalModule, seed: number, initial?: Float64Array, file?: string): ObjectivesProblem {
   const state: Record<string, unknown> = {};
   /** What params() returned (kept: see ObjectivesProblem.frozen) and data(), disposed with the problem. */
   let made: TensorRecord | null = null;
@@ -124,7 +118,9 @@ function checkParams(tf: Tf, value: unknown): TensorRecord {
     if (!(t instanceof tf.Tensor)) throw new UserError(`params() returned a record whose "${name}" is ${describe(t)}; every value must be a float32 tf.Tensor`);
     if (t.isDisposed) throw new UserError(`params() returned a disposed tensor as "${name}"`);
     if (t.dtype !== 'float32') {
-      throw new UserError(`params() returned "${name}" as ${aDtype(t.dtype)} tensor; parameters must be float32 (e.g. tf.randomUniform(…, 'float32') or .toFloat())`);
+      throw new UserError(
+        `params() returned "${name}" as ${aDtype(t.dtype)} tensor; parameters must be float32 (e.g. tf.randomUniform(…, 'float32') or .toFloat())`,
+      );
     }
     if (t.size === 0) throw new UserError(`params() returned "${name}" with shape [${t.shape.join(',')}], which holds no values`);
   }

@@ -42,13 +42,7 @@ interface NamedWeight {
  * given, lets an error thrown inside a loss point at its line in the module.
  * Errors the module's author can fix are UserErrors (one line, no file name: callers add it).
  */
-export function createLayersModelProblem(
-  tf: Tf,
-  mod: LayersModelModule,
-  seed: number,
-  initial?: Float64Array,
-  file?: string,
-): ObjectivesProblem {
+export function createLayersModelProblem(tf: Tf, mod: LayersModelModule, seed: number, initial?: Float64Array, file?: string): ObjectivesProblem {
   const owned: { model: tfjs.LayersModel | null; data: TensorRecord | null } = { model: null, data: null };
   const state: Record<string, unknown> = {};
   const patched: LayerVariable[] = [];
@@ -175,8 +169,6 @@ function checkModel(tf: Tf, model: unknown): asserts model is tfjs.LayersModel {
     throw new UserError(`model() returned ${describe(model)}; it must return a tf.LayersModel (tf.sequential(…) or tf.model(…)) built with the tf it is given`);
   }
   if (model.trainableWeights.length === 0) {
-    throw new UserError(
-      'model() returned a model with no trainable weights (are all its layers trainable: false?); mo-train trains the trainable weights',
-    );
+    throw new UserError('model() returned a model with no trainable weights (are all its layers trainable: false?); mo-train trains the trainable weights');
   }
 }

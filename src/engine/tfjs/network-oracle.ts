@@ -45,7 +45,10 @@ export class NetworkOracle extends TfjsOracle<NetworkProblem> {
       grads.push(...t.grads);
       taped.push(name);
     }
-    this.tapes.readGradients(grads, taped.map((name) => gradOf(out, name)));
+    this.tapes.readGradients(
+      grads,
+      taped.map((name) => gradOf(out, name)),
+    );
   }
 
   /** With two output losses, loss1 − α·loss2 on one tape: one forward pass, one backward pass. */

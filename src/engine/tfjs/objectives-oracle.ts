@@ -53,7 +53,11 @@ export class ObjectivesOracle extends TfjsOracle<ObjectivesProblem> {
       grads.push(...t.grads.slice(0, xs.length));
       taped.push(name);
     }
-    const reaches = this.tapes.readGradients(grads, taped.map((name) => gradOf(out, name)), flat !== null);
+    const reaches = this.tapes.readGradients(
+      grads,
+      taped.map((name) => gradOf(out, name)),
+      flat !== null,
+    );
     // Decided once, on the first evaluation.
     if (!this.evaluated) {
       taped.forEach((name, j) => {

@@ -22,7 +22,12 @@ export function colorByVerdict(ctx: ChartContext, key: 'line' | 'dot' = 'dot') {
     type: 'nominal',
     title: 'verdict',
     scale: { domain: ctx.palette.domain, range: ctx.palette.range },
-    legend: { orient: 'top', direction: 'horizontal', title: 'verdict', ...(key === 'line' ? { symbolType: 'stroke', symbolStrokeWidth: 3 } : { symbolType: 'circle' }) },
+    legend: {
+      orient: 'top',
+      direction: 'horizontal',
+      title: 'verdict',
+      ...(key === 'line' ? { symbolType: 'stroke', symbolStrokeWidth: 3 } : { symbolType: 'circle' }),
+    },
   } as const;
 }
 
@@ -32,7 +37,11 @@ export function runTooltip(fields: readonly ('step' | 'loss1' | 'loss2' | 'reaso
     { field: 'run', type: 'nominal', title: 'run' },
     { field: 'alpha', type: 'quantitative', title: 'α', format: '.4~g' },
     { field: 'seed', type: 'quantitative', title: 'seed' },
-    ...fields.map((f) => (f === 'reason' ? ({ field: f, type: 'nominal', title: 'diverged' } as const) : ({ field: f, type: 'quantitative', title: f, format: f === 'step' ? 'd' : '.5~g' } as const))),
+    ...fields.map((f) =>
+      f === 'reason'
+        ? ({ field: f, type: 'nominal', title: 'diverged' } as const)
+        : ({ field: f, type: 'quantitative', title: f, format: f === 'step' ? 'd' : '.5~g' } as const),
+    ),
     { field: 'verdict', type: 'nominal', title: 'verdict' },
   ] as const;
 }

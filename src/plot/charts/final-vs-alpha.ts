@@ -25,7 +25,16 @@ export function buildFinalVsAlpha(ctx: ChartContext): Chart {
   for (const { run, panel } of runs) {
     if (run.outcome !== 'diverged') continue;
     const reason = run.divergence ? `at step ${run.divergence.step}: ${run.divergence.reason}` : '';
-    rows.push({ kind: 'diverged', run: run.id, alpha: panel.alpha, variant: panel.variant, seed: run.seed, verdict: run.outcome, reason, label: `${run.id} diverged ${reason}`.trim() });
+    rows.push({
+      kind: 'diverged',
+      run: run.id,
+      alpha: panel.alpha,
+      variant: panel.variant,
+      seed: run.seed,
+      verdict: run.outcome,
+      reason,
+      label: `${run.id} diverged ${reason}`.trim(),
+    });
   }
   const x = { field: 'alpha', type: 'quantitative', scale: axisScale(ctx.alphaAxis), axis: axisOf(ctx.alphaAxis, 'α (weight of loss2)') } as const;
   const multiVariant = ctx.panels.some((p) => p.variant !== '');
@@ -64,7 +73,12 @@ export function buildFinalVsAlpha(ctx: ChartContext): Chart {
         encoding: { x, y: { value: 0 }, description: { field: 'label' }, ...(ctx.interactive ? { tooltip: [...runTooltip(['reason'])] } : {}) },
       } as Layer,
     ];
-    return { width: 330, height: 260, title: { text: `final ${loss} (${loss === 'loss1' ? 'minimized' : 'maximized'})`, anchor: 'middle', fontSize: 13, fontWeight: 'normal' }, layer: layers } as const;
+    return {
+      width: 330,
+      height: 260,
+      title: { text: `final ${loss} (${loss === 'loss1' ? 'minimized' : 'maximized'})`, anchor: 'middle', fontSize: 13, fontWeight: 'normal' },
+      layer: layers,
+    } as const;
   };
   const divergedNote = rows.some((r) => r.kind === 'diverged') ? '; ▼ above the panel: a run that diverged (no final loss)' : '';
   const description = `The last logged loss1 and loss2 of every run against α: dots are runs colored by verdict, the line joins the median over seeds (◇), the grey bar spans their min–max${divergedNote}.`;

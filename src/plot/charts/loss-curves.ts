@@ -8,7 +8,18 @@ import type { Transform } from 'vega-lite/types_unstable/transform.js';
 import type { PlotRun } from '../plot-data.js';
 import { AUTO_LOG_DECADES, computeSymlogAxis, isLogChosen } from '../scales.js';
 import type { Chart, ChartContext, Layer, Panel, Row } from './chart-context.js';
-import { colorByVerdict, CONFIG, EXPLICIT_TICK_LABEL, finiteOrNull, LOSS_TICK_LABEL, RUN_PICK, runTooltip, SCHEMA, selectedOpacity, VERDICT_PICK } from './chart-parts.js';
+import {
+  colorByVerdict,
+  CONFIG,
+  EXPLICIT_TICK_LABEL,
+  finiteOrNull,
+  LOSS_TICK_LABEL,
+  RUN_PICK,
+  runTooltip,
+  SCHEMA,
+  selectedOpacity,
+  VERDICT_PICK,
+} from './chart-parts.js';
 
 /** Above this many seeds per panel, single lines turn into a tangle: a median line and a min–max band instead. */
 export const MAX_SEED_LINES = 8;
@@ -83,7 +94,12 @@ export function buildLossCurves(ctx: ChartContext): Chart {
     transform: [{ filter: "datum.kind === 'diverged' && isValid(datum.value)" }],
     mark: { type: 'point', shape: 'cross', angle: 45, filled: true, size: 140, color: '#d62728', opacity: 1, stroke: 'white', strokeWidth: 0.5 },
     // The marker's accessible name says what it is (SVG readers, and the tests, find it by that).
-    encoding: { x, y: y('value'), description: { field: 'label' }, ...(ctx.interactive ? { tooltip: [...runTooltip(['step', 'loss1', 'loss2', 'reason'])] } : {}) },
+    encoding: {
+      x,
+      y: y('value'),
+      description: { field: 'label' },
+      ...(ctx.interactive ? { tooltip: [...runTooltip(['step', 'loss1', 'loss2', 'reason'])] } : {}),
+    },
   } as Layer);
   const seedsNote = band
     ? `the band spans the seeds' min–max (binned over ${BAND_BINS} step ranges), the line is their median, one per verdict`
@@ -94,11 +110,20 @@ export function buildLossCurves(ctx: ChartContext): Chart {
     description: `loss1 and loss2 against training step, one row per α, each loss on its own scale${ctx.lossScale === 'auto' ? ` (logarithmic when a loss spans more than ${AUTO_LOG_DECADES} decades)` : ''}; ${seedsNote}; ✕ marks the step where a run diverged.`,
     spec: {
       $schema: SCHEMA,
-      title: { text: `Loss curves per α — ${ctx.data.name}`, subtitle: `${seedsNote}${rows.some((r) => r.kind === 'diverged') ? '; ✕ = diverged' : ''}${yScale.scale.type === 'symlog' ? '; loss axes on a log scale (linear near 0)' : ''}` },
+      title: {
+        text: `Loss curves per α — ${ctx.data.name}`,
+        subtitle: `${seedsNote}${rows.some((r) => r.kind === 'diverged') ? '; ✕ = diverged' : ''}${yScale.scale.type === 'symlog' ? '; loss axes on a log scale (linear near 0)' : ''}`,
+      },
       data: { values: rows },
       transform: [fold],
       facet: {
-        row: { field: 'panel', type: 'nominal', sort: ctx.panels.map((p) => p.label), title: null, header: { labelAngle: 0, labelAlign: 'left', labelExpr: "'α = ' + datum.value" } },
+        row: {
+          field: 'panel',
+          type: 'nominal',
+          sort: ctx.panels.map((p) => p.label),
+          title: null,
+          header: { labelAngle: 0, labelAlign: 'left', labelExpr: "'α = ' + datum.value" },
+        },
         column: {
           field: 'loss',
           type: 'nominal',

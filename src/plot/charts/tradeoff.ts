@@ -18,7 +18,15 @@ export function buildTradeoff(ctx: ChartContext): Chart {
       rows.push({ kind: 'run', run: run.id, alpha: panel.alpha, seed: run.seed, verdict: run.outcome, loss1: run.final.loss1, loss2: run.final.loss2 });
     }
     if (settled.length > 0) {
-      medians.push({ kind: 'median', panel: panel.label, alpha: panel.alpha, variant: panel.variant, label: `α=${panel.label}`, loss1: median(settled.map((r) => r.final.loss1)), loss2: median(settled.map((r) => r.final.loss2)) });
+      medians.push({
+        kind: 'median',
+        panel: panel.label,
+        alpha: panel.alpha,
+        variant: panel.variant,
+        label: `α=${panel.label}`,
+        loss1: median(settled.map((r) => r.final.loss1)),
+        loss2: median(settled.map((r) => r.final.loss2)),
+      });
     }
   }
   // Label every α when there are few, else a spread of them, so labels do not pile up.
@@ -36,7 +44,12 @@ export function buildTradeoff(ctx: ChartContext): Chart {
     {
       transform: [{ filter: "datum.kind === 'median'" }],
       mark: { type: 'line', color: '#999', strokeWidth: 1.5, strokeDash: [4, 3] },
-      encoding: { x, y, order: { field: 'alpha', type: 'quantitative' }, ...(ctx.panels.some((p) => p.variant !== '') ? { detail: { field: 'variant' } } : {}) },
+      encoding: {
+        x,
+        y,
+        order: { field: 'alpha', type: 'quantitative' },
+        ...(ctx.panels.some((p) => p.variant !== '') ? { detail: { field: 'variant' } } : {}),
+      },
     },
     {
       transform: [{ filter: "datum.kind === 'run'" }],
@@ -63,7 +76,10 @@ export function buildTradeoff(ctx: ChartContext): Chart {
       $schema: SCHEMA,
       title: {
         text: `Trade-off: final loss1 vs final loss2 — ${ctx.data.name}`,
-        subtitle: ['one point per run, colored by verdict · dashed path: the median of each α, in order of α', `best is bottom right: loss1 low, loss2 high${hiddenNote}`],
+        subtitle: [
+          'one point per run, colored by verdict · dashed path: the median of each α, in order of α',
+          `best is bottom right: loss1 low, loss2 high${hiddenNote}`,
+        ],
       },
       width: 640,
       height: 420,
