@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Makes test/fixtures/results-v1/: a small results directory as this version of mo-train writes
 // it (sweep.json format 1, summary.json format 1), committed so that every later version is
-// tested on reading it (test/results-fixture.test.ts) — the results layout is a public contract,
+// tested on reading it (test/unit/results-fixture.test.ts) — the results layout is a public contract,
 // and a directory written today must still summarize, plot and report tomorrow.
 //
 // Run by hand with the built CLI (`npm run build` first): node scripts/make-results-fixture.mjs

@@ -6,7 +6,7 @@
  * several times the ~2 µs training step). Every field is a number, so no field ever needs quoting,
  * and a number is written exactly as csv-stringify's number cast (`'' + x`) writes it: the
  * shortest round-trip form, with non-finite values spelled NaN, Infinity and -Infinity (what
- * pandas and parseFloat read back). test/steps-writer.test.ts holds the output byte for byte
+ * pandas and parseFloat read back). test/unit/steps-writer.test.ts holds the output byte for byte
  * against csv-stringify's.
  *
  * Number formatting is the cost of a logged step: V8 turns a double into its shortest string in

@@ -1,7 +1,7 @@
 /**
  * The report's own browser script, inlined after the vega builds: sortable tables and the charts.
  * Plain ES2020 in a string (the project compiles for node without DOM types); the browser tests
- * (test/report-browser.test.ts) are what check it.
+ * (test/e2e/report-browser.test.ts) are what check it.
  *
  * - Tables with class `sortable`: a click on a header sorts by that column, ascending, then
  *   descending on the next click. Cells sort by their `data-sort` value (else their text); headers

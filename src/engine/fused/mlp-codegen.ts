@@ -6,7 +6,7 @@
  * unrolled; only the samples are a loop.
  *
  * The generated code performs exactly the operations of the generic loops, in the same order, so
- * both give bit-identical results (test/fused-codegen.test.ts checks that on random networks of
+ * both give bit-identical results (test/unit/fused-codegen.test.ts checks that on random networks of
  * every activation): sums start from the bias (forward) or from 0 (backward) and add terms in
  * index order; activations and their slopes are the same expressions.
  *
