@@ -23,7 +23,10 @@ function combineOnce(name: CombinerName, alpha: number, e: Evaluation, over: Par
   return { dir: Array.from(out), weight };
 }
 
-const close = (actual: number[], expected: number[]) => actual.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 12));
+const close = (actual: number[], expected: number[]) => {
+  expect(actual).toHaveLength(expected.length);
+  actual.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 12));
+};
 const dot = (u: number[], v: number[]) => u.reduce((s, x, i) => s + x * v[i]!, 0);
 
 describe('fixed', () => {

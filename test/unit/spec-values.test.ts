@@ -43,8 +43,9 @@ describe('parseNumberList: good input', () => {
 
   it('keeps logspace relative precision for values far from 1', () => {
     const r = parseNumberList('logspace(-12,-11,3)');
-    expect(r.ok).toBe(true);
-    if (r.ok) r.values.forEach((v, i) => expect(v / logspace(-12, -11, 3)[i]!).toBeCloseTo(1, 12));
+    if (!r.ok) throw new Error(r.error);
+    expect(r.values).toHaveLength(3);
+    r.values.forEach((v, i) => expect(v / logspace(-12, -11, 3)[i]!).toBeCloseTo(1, 12));
   });
 
   it('reads -0 as 0', () => {
@@ -54,8 +55,9 @@ describe('parseNumberList: good input', () => {
 
   it('matches linspace with the closed-form values', () => {
     const r = parseNumberList('linspace(-1,3,7)');
-    expect(r.ok).toBe(true);
-    if (r.ok) r.values.forEach((v, i) => expect(v).toBeCloseTo(linspace(-1, 3, 7)[i]!, 12));
+    if (!r.ok) throw new Error(r.error);
+    expect(r.values).toHaveLength(7);
+    r.values.forEach((v, i) => expect(v).toBeCloseTo(linspace(-1, 3, 7)[i]!, 12));
   });
 });
 
