@@ -5,8 +5,16 @@ describe('parseProtocolLine', () => {
   it.each([
     ['the minimal line', '{"loss1": 1.5, "loss2": -2}', { step: null, loss1: 1.5, loss2: -2, grad_norm1: null, extra: {} }],
     ['with a step and surrounding spaces', '  {"step": 7, "loss1": 0.25, "loss2": 3}\r', { step: 7, loss1: 0.25, loss2: 3 }],
-    ['the optional columns', '{"loss1": 1, "loss2": 2, "grad_norm1": 3, "grad_norm2": 4, "param_norm": 5, "cos12": -0.5}', { grad_norm1: 3, grad_norm2: 4, param_norm: 5, cos12: -0.5 }],
-    ['other numeric keys as extra columns, strings and booleans left out', '{"loss1": 1, "loss2": 2, "acc": 0.9, "lr": 1e-3, "tag": "x", "ok": true}', { extra: { acc: 0.9, lr: 1e-3 } }],
+    [
+      'the optional columns',
+      '{"loss1": 1, "loss2": 2, "grad_norm1": 3, "grad_norm2": 4, "param_norm": 5, "cos12": -0.5}',
+      { grad_norm1: 3, grad_norm2: 4, param_norm: 5, cos12: -0.5 },
+    ],
+    [
+      'other numeric keys as extra columns, strings and booleans left out',
+      '{"loss1": 1, "loss2": 2, "acc": 0.9, "lr": 1e-3, "tag": "x", "ok": true}',
+      { extra: { acc: 0.9, lr: 1e-3 } },
+    ],
   ])('%s', (_name, line, expected) => {
     expect(parseProtocolLine(line)).toMatchObject(expected);
   });
