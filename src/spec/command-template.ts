@@ -1,0 +1,75 @@
+/**
+ * A run's command (the `command` engine, issue 12): the user's command line split into argv the
+ * way a shell splits words — quotes and backslashes — but never run by a shell, so no value of a
+ * sweep can inject anything. `{key}` placeholders are filled per run. Pure.
+ */
+import { parse } from 'shell-quote';
+
+/** `{alpha}`, `{optimizer.lr}`, `{run_dir}`: a setting's dotted key in braces. */
+const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\}/g;
+
+export type CommandResult = { readonly ok: true; readonly argv: readonly string[] } | { readonly ok: false; readonly error: string };
+
+/**
+ * The argv of a command given as one string (split like shell words) or as a list of arguments
+ * (taken as they are). Shell syntax that would need a shell — pipes, redirections, `;`, `&&`,
+ * `$VAR`, comments — is refused with what to do instead.
+ */
+export function splitCommand(command: string | readonly string[]): CommandResult {
+  if (typeof command !== 'string') {
+    if (command.length === 0 || command[0]!.trim() === '')
+      return { ok: false, error: 'the command is empty; give the program to run, e.g. "python3 train.py --alpha {alpha}"' };
+    return { ok: true, argv: [...command] };
+  }
+  const variables: string[] = [];
+  const words = parse(command, (name) => {
+    variables.push(name);
+    return `$${name}`;
+  });
+  if (variables.length > 0) {
+    return {
+      ok: false,
+      error: `$${variables[0]}: the command runs without a shell, so variables are not expanded; write the value out, or use a placeholder such as {run_dir} (the run also gets MO_TRAIN_* variables in its environment)`,
+    };
+  }
+  const argv: string[] = [];
+  for (const word of words) {
+    if (typeof word === 'string') argv.push(word);
+    else if ('op' in word && word.op === 'glob') argv.push(word.pattern);
+    else if ('comment' in word) return { ok: false, error: `"#${word.comment}": the command runs without a shell, so it cannot have a comment` };
+    else {
+      return {
+        ok: false,
+        error: `"${word.op}": the command runs without a shell, so pipes, redirections and command lists are not allowed; put them in a script, or run one explicitly: sh -c '…'`,
+      };
+    }
+  }
+  if (argv.length === 0 || argv[0] === '')
+    return { ok: false, error: 'the command is empty; give the program to run, e.g. "python3 train.py --alpha {alpha}"' };
+  return { ok: true, argv };
+}
+
+/** The placeholders an argv uses, each once, in order of appearance. */
+export function listPlaceholders(argv: readonly string[]): string[] {
+  const keys = new Set<string>();
+  for (const arg of argv) for (const m of arg.matchAll(PLACEHOLDER)) keys.add(m[1]!);
+  return [...keys];
+}
+
+/**
+ * The argv of one run: every `{key}` replaced by its value. An argument stays one argument
+ * whatever the value holds (spaces, quotes), since nothing splits it again. A key without a value
+ * is an error naming the keys that have one.
+ */
+export function expandCommand(argv: readonly string[], values: Readonly<Record<string, string>>): CommandResult {
+  const unknown = listPlaceholders(argv).filter((k) => !Object.hasOwn(values, k));
+  if (unknown.length > 0) {
+    return {
+      ok: false,
+      error: `unknown placeholder {${unknown[0]}}; allowed: ${Object.keys(values)
+        .map((k) => `{${k}}`)
+        .join(', ')}`,
+    };
+  }
+  return { ok: true, argv: argv.map((arg) => arg.replace(PLACEHOLDER, (_m, key: string) => values[key]!)) };
+}
