@@ -3,7 +3,7 @@
  * Twister (MT19937), and `Tensor.uniform_(from, to)` on a float32 tensor turns each 32-bit draw
  * into `(draw & (2²⁴−1)) · 2⁻²⁴ · (to − from) + from` in float32 arithmetic (fused multiply-add,
  * one rounding). Reproducing it means `seed: s` here starts from exactly the weights and features
- * of a PyTorch script that called `torch.manual_seed(s)`; test/torch-rng.test.ts checks that
+ * of a PyTorch script that called `torch.manual_seed(s)`; test/unit/fused-reference.test.ts checks that
  * against the init of every reference trajectory.
  */
 export class TorchGenerator {
