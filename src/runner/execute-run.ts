@@ -80,7 +80,7 @@ export async function executeRun(config: RunConfig, runDir: string, hooks: Execu
       oracle!.disconnected.includes(k)
         ? `${k} has no gradient with respect to any parameter, so it was never optimized (α has no effect on it); ` +
           `usually it was built from detached values, e.g. torch.tensor([w.sum() for w in params]) or tf.tensor(x.dataSync())`
-        : `${k}'s gradient was zero at every logged step, so it never moved the parameters`,
+        : `${k}'s gradient was zero at every step it was measured at, so it never moved the parameters`,
     );
     const judgement = judgeStability(
       {

@@ -74,7 +74,7 @@ export interface TrainOutcome {
   readonly interrupted: boolean;
   /** Whether each gradient was non-zero at some logged or measured step; false for an objective that never pushed the parameters. */
   readonly gradNonzero: { readonly loss1: boolean; readonly loss2: boolean };
-  /** For the summary's diagnostics: counts over every logged row, and bounded samples of the cosine and the weight. */
+  /** For the summary's diagnostics: counts over the measured steps, and bounded samples of the cosine and the weight. */
   readonly diagnostics: DiagnosticRows;
 }
 
