@@ -75,10 +75,8 @@ export function judgeStability(input: JudgeInput, settings: VerdictSettings): Ju
   // Nothing maximized loss2 in the window (α = 0, or a combiner that gave it weight 0): whatever it
   // did was a side effect of training loss1, so the run is judged by loss1 alone.
   const maximized = stats.loss2_weight_max > 0;
-  const l2 =
-    maximized || loss2 === 'steady'
-      ? `loss2 ${describeLoss2(loss2, stats)}`
-      : `loss2 ${describeLoss2(loss2, stats)} as a side effect (nothing maximized it: its weight was 0)`;
+  const sideEffect = !maximized && loss2 !== 'steady' ? ' as a side effect (nothing maximized it: its weight was 0)' : '';
+  const l2 = `loss2 ${describeLoss2(loss2, stats)}${sideEffect}`;
   if (loss1 === 'oscillating') return { verdict: 'oscillating', loss1, loss2, explanation: `${l1} over ${span}; ${l2}`, window: stats };
   if (loss2 === 'growing' && maximized) {
     return {
