@@ -10,7 +10,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { readPackageVersion } from '../io/package-version.js';
 import { SETTINGS, renderChoices, renderHelpDefault } from '../spec/settings.js';
-import { MAX_JOBS_PER_CORE, type SpecOptions, type SweepOptions } from './spec-options.js';
+import { DEFAULT_PREFLIGHT_TIMEOUT_S, MAX_JOBS_PER_CORE, type SpecOptions, type SweepOptions } from './spec-options.js';
 
 // A repeatable flag without a default: commander would print an empty one as "(default: [])".
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -22,6 +22,15 @@ function addSpecOptions(cmd: Command, mode: 'run' | 'sweep'): Command {
     .option('--spec <file>', 'settings from a YAML or JSON file (flags given here win)')
     .option('--experiment <name>', `built-in declarative experiment ${dflt('experiment')}`)
     .option('--module <path>', 'your experiment: a .ts/.js module exporting model, data, loss1, loss2')
+    .option(
+      '--command <cmd>',
+      'your own training script, once per grid point, e.g. \'python3 train.py --alpha {alpha} --seed {seed}\'; it prints {"loss1": …, "loss2": …} lines',
+    )
+    .option(
+      '--preflight-timeout <seconds>',
+      `with --command: before anything is written, the first grid point's command must print a step (or exit 0) within this time (default: ${DEFAULT_PREFLIGHT_TIMEOUT_S})`,
+    )
+    .option('--no-preflight', 'with --command: skip that check (e.g. a script that takes minutes to print its first step)')
     .option(
       '--alpha <values>',
       mode === 'sweep' ? `weights α of loss2: 0,0.01,0.1,1 | 0-4 | logspace(-4,0,9) ${dflt('alpha')}` : `weight α of loss2 ${dflt('alpha')}`,

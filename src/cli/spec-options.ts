@@ -11,7 +11,14 @@ export interface SpecOptions extends SpecFlags {
   set?: string[];
   out?: string;
   strict?: boolean;
+  /** With --command: seconds the first grid point's command has to print a step in the preflight. */
+  preflightTimeout?: string;
+  /** `--no-preflight` sets it false. */
+  preflight?: boolean;
 }
+
+/** Seconds a command has in the preflight to print its first step: enough for Python to import torch and build a model. */
+export const DEFAULT_PREFLIGHT_TIMEOUT_S = 60;
 
 export interface SweepOptions extends SpecOptions {
   jobs?: string;

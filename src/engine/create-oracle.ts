@@ -8,6 +8,7 @@ import { FusedOracle } from './fused/fused-oracle.js';
 import type { EngineName, GradientOracle } from './types.js';
 
 export function resolveEngine(config: Pick<RunConfig, 'engine' | 'experiment'>): EngineName {
+  if (config.experiment.kind === 'command') return 'command';
   if (config.engine === 'tfjs') return 'tfjs';
   if (config.experiment.kind === 'declarative') return 'fused';
   return 'tfjs';

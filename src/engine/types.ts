@@ -5,7 +5,10 @@
  */
 import type { ParamLayout } from '../experiment/param-layout.js';
 
-export type EngineName = 'tfjs' | 'fused';
+/** The engines that compute gradients here, as gradient oracles. */
+export type OracleEngineName = 'tfjs' | 'fused';
+/** A run's engine: an oracle's, or `command` — an external script trains and reports its losses (engine/command/). */
+export type EngineName = OracleEngineName | 'command';
 export type BackendName = 'cpu' | 'wasm' | 'tensorflow';
 
 /** What one evaluation fills in. Buffers are owned by the caller and reused every step. */
@@ -18,7 +21,7 @@ export interface Evaluation {
 }
 
 export interface GradientOracle {
-  readonly engine: EngineName;
+  readonly engine: OracleEngineName;
   readonly layout: ParamLayout;
   /** The run's starting parameters, flat in layout order (seeded init, or `--init`). */
   readonly initial: Float64Array;

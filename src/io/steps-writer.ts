@@ -21,6 +21,7 @@ import { closeSync, fsync, openSync, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { STEP_COLUMNS } from '../results/steps-file.js';
 import type { StepRow, StepSink } from '../train/train-loop.js';
+import type { ReportedRow, ReportedRowSink } from '../train/watch-steps.js';
 
 export interface StepsWriter extends StepSink {
   /** Writes what is buffered, syncs it to disk (fsync) and closes the file. */
@@ -111,4 +112,79 @@ class CsvStepsWriter implements StepsWriter {
     if (this.chunk.length > 0) writeAll(this.fd, this.chunk);
     this.chunk = '';
   }
+}
+
+/** steps.csv of a command run (train/watch-steps.ts): rows as the script reported them. */
+export interface ReportedStepsWriter extends ReportedRowSink {
+  /** Extra keys not kept (first seen after the first row fixed the columns, or named like a column of mo-train's own), by the step they first came at. */
+  readonly droppedKeys: ReadonlyMap<string, number>;
+  close(): Promise<void>;
+}
+
+export function openReportedStepsWriter(path: string): ReportedStepsWriter {
+  return new ReportedCsvWriter(path);
+}
+
+/**
+ * The standard columns, then the script's extra numeric keys in the order its first step line
+ * gave them (the header is written with the first row, so it knows them). A measurement the script
+ * did not report is an empty cell — pandas reads it as NaN — so "not reported" stays apart from a
+ * reported NaN. The script's keys are its own names: one that is not a plain identifier is quoted.
+ */
+class ReportedCsvWriter implements ReportedStepsWriter {
+  private readonly fd: number;
+  private chunk = '';
+  private extraKeys: string[] | null = null;
+  private closed = false;
+  readonly droppedKeys = new Map<string, number>();
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'wx');
+  }
+
+  write(r: ReportedRow): boolean {
+    if (this.extraKeys === null) this.writeHeader(Object.keys(r.extra));
+    const keys = this.extraKeys!;
+    let line = `${r.step},${r.loss1},${r.loss2},${r.total},${cell(r.grad_norm1)},${cell(r.grad_norm2)},${cell(r.param_norm)},${r.weight},${cell(r.cos12)}`;
+    for (let i = 0; i < keys.length; i++) line += `,${cell(r.extra[keys[i]!])}`;
+    this.chunk += `${line}\n`;
+    for (const key in r.extra) {
+      if (!keys.includes(key) && !this.droppedKeys.has(key)) this.droppedKeys.set(key, r.step);
+    }
+    if (this.chunk.length >= CHUNK) this.flush();
+    return true;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      if (this.extraKeys === null) this.writeHeader([]);
+      this.flush();
+      await promisify(fsync)(this.fd);
+    } finally {
+      closeSync(this.fd);
+    }
+  }
+
+  private writeHeader(keys: string[]): void {
+    // `total` and `weight` are mo-train's own (loss1 − α·loss2, and α): a script's key of that name is not kept.
+    const extra = keys.filter((k) => !(STEP_COLUMNS as readonly string[]).includes(k));
+    this.extraKeys = extra;
+    this.chunk = `${[...STEP_COLUMNS, ...extra.map(quoteHeader)].join(',')}\n${this.chunk}`;
+  }
+
+  private flush(): void {
+    if (this.chunk.length > 0) writeAll(this.fd, this.chunk);
+    this.chunk = '';
+  }
+}
+
+function cell(v: number | null | undefined): string {
+  return v === null || v === undefined ? '' : String(v);
+}
+
+/** A CSV header cell: as it is when it needs no quoting (RFC 4180), else quoted with its quotes doubled. */
+function quoteHeader(name: string): string {
+  return /^[^",\r\n]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }

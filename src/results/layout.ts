@@ -20,6 +20,8 @@ export const runFiles = {
   finalParams: 'final-params.json',
   /** Left by a run stopped by an interruption (it has no summary.json): where it stopped. */
   interrupted: 'interrupted.json',
+  /** A command run's script output besides its steps: stdout's other lines and all of stderr (bounded: head and tail). */
+  output: 'output.log',
 } as const;
 
 export function runDirOf(outDir: string, id: string): string {

@@ -51,7 +51,15 @@ export interface RunSummary {
    * updates were applied), absent when it failed outside a step (loading, a dead worker) and in
    * summaries of earlier versions.
    */
-  readonly error: { readonly message: string; readonly stack?: string; readonly step?: number | null } | null;
+  readonly error: {
+    readonly message: string;
+    readonly stack?: string;
+    readonly step?: number | null;
+    /** A command run's script: how it ended (exit code, or the signal that killed it) and the last lines of its stderr. */
+    readonly exit_code?: number | null;
+    readonly signal?: string | null;
+    readonly stderr_tail?: readonly string[];
+  } | null;
   /** Seconds the run took; varies from run to run, unlike everything else here. */
   readonly wall_time_s: number;
 }

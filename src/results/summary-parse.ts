@@ -63,7 +63,16 @@ const runSummarySchema = z.object({
     .default(null),
   warnings: z.array(z.string()),
   // `step`: the training step a failed run threw at; absent when it failed outside a step, and from older summaries.
-  error: z.object({ message: z.string(), stack: z.string().optional(), step: count.nullable().optional() }).nullable(),
+  error: z
+    .object({
+      message: z.string(),
+      stack: z.string().optional(),
+      step: count.nullable().optional(),
+      exit_code: z.number().int().nullable().optional(),
+      signal: z.string().nullable().optional(),
+      stderr_tail: z.array(z.string()).optional(),
+    })
+    .nullable(),
   wall_time_s: anyNumber,
 }) satisfies z.ZodType<RunSummary>;
 

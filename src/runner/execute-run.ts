@@ -16,30 +16,16 @@ import { openStepsWriter } from '../io/steps-writer.js';
 import type { RunConfig } from '../spec/types.js';
 import { SUMMARY_FORMAT_VERSION, type RunSummary } from '../results/summary-file.js';
 import { judgeStability, windowStart } from '../summary/verdict.js';
-import { train, TrainingFailure, type ProgressListener } from '../train/train-loop.js';
+import { train } from '../train/train-loop.js';
+import { executeCommandRun } from './execute-command-run.js';
+import { failedSummary } from './failed-summary.js';
+import { ProgressThrottle } from './progress-throttle.js';
+import type { ExecuteHooks, RunResult } from './run-result.js';
 
-export interface ExecuteHooks {
-  /** Steps done so far; called at most every `progressIntervalMs`. */
-  readonly onProgress?: (stepsDone: number) => void;
-  readonly progressIntervalMs?: number;
-  /**
-   * Asked between steps (every 64) and once more before the result is written: true stops the run
-   * as interrupted — its steps.csv flushed, an interrupted.json marker, and no summary.json, so a
-   * resume does it again.
-   */
-  readonly shouldStop?: () => boolean | Promise<boolean>;
-}
-
-/** A run stopped before its end by an interruption; it has no summary.json and is not finished. */
-export interface InterruptedRun {
-  readonly status: 'interrupted';
-  readonly id: string;
-  readonly steps_run: number;
-}
-
-export type RunResult = RunSummary | InterruptedRun;
+export type { ExecuteHooks, InterruptedRun, RunResult } from './run-result.js';
 
 export async function executeRun(config: RunConfig, runDir: string, hooks: ExecuteHooks = {}): Promise<RunResult> {
+  if (config.experiment.kind === 'command') return executeCommandRun(config, runDir, hooks);
   const t0 = performance.now();
   createRunDir(runDir);
   writeRunConfig(runDir, config);
@@ -134,70 +120,9 @@ export async function executeRun(config: RunConfig, runDir: string, hooks: Execu
   }
 }
 
-/** Passes progress on at most every `intervalMs` (and at the end). */
-class ProgressThrottle implements ProgressListener {
-  private last = 0;
-  constructor(
-    private readonly listener: ((stepsDone: number) => void) | undefined,
-    private readonly steps: number,
-    private readonly intervalMs: number,
-  ) {}
-
-  report(stepsDone: number): void {
-    if (!this.listener) return;
-    const now = performance.now();
-    if (now - this.last >= this.intervalMs || stepsDone === this.steps) {
-      this.last = now;
-      this.listener(stepsDone);
-    }
-  }
-}
-
 function startingParams(config: RunConfig, oracle: GradientOracle): Float64Array {
   if (!config.init) return Float64Array.from(oracle.initial);
   const result = fromStateDict(oracle.layout, readStateDictFile(config.init.path));
   if ('problems' in result) throw new UserError(`--init ${config.init.path}: ${result.problems.join('; ')}`);
   return result.params;
-}
-
-/**
- * A run that errored is a result, not a crash: recorded with its message (and stack for internal
- * errors) and, when it failed in a training step, that step and what the run had done until then.
- */
-export function failedSummary(config: RunConfig, err: unknown, wallTime: number, engine: string): RunSummary {
-  const atStep = err instanceof TrainingFailure ? err : null;
-  const cause = atStep ? atStep.cause : err;
-  const e = cause instanceof Error ? cause : new Error(String(cause));
-  const userError = e instanceof UserError;
-  const firstLine = e.message.split('\n')[0];
-  return {
-    format_version: SUMMARY_FORMAT_VERSION,
-    id: config.id,
-    status: 'failed',
-    verdict: 'failed',
-    explanation: atStep ? `failed at step ${atStep.step}: ${firstLine}` : `failed: ${firstLine}`,
-    alpha: config.alpha,
-    seed: config.seed,
-    coords: config.coords,
-    engine,
-    steps_requested: config.steps,
-    steps_run: atStep ? atStep.step : 0,
-    rows_logged: atStep ? atStep.rowsLogged : 0,
-    start: null,
-    final: null,
-    min_loss1: null,
-    window: null,
-    loss1_behaviour: null,
-    loss2_behaviour: null,
-    divergence: null,
-    no_gradient: [],
-    diagnostics: null,
-    warnings: [],
-    error: {
-      message: e.message,
-      ...(userError || !e.stack ? {} : { stack: e.stack }),
-      ...(atStep ? { step: atStep.step } : {}),
-    },
-    wall_time_s: wallTime,
-  };
 }

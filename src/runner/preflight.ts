@@ -10,7 +10,7 @@ import { UserError } from '../errors.js';
 import { readStateDictFile } from '../io/run-files.js';
 import type { RunConfig } from '../spec/types.js';
 import { createOracle, resolveEngine } from '../engine/create-oracle.js';
-import { createEvaluation, type EngineName } from '../engine/types.js';
+import { createEvaluation, type OracleEngineName } from '../engine/types.js';
 import { checkAdversary } from '../train/combiner.js';
 
 export interface PreflightReport {
@@ -54,7 +54,7 @@ export async function preflight(runs: readonly RunConfig[]): Promise<PreflightRe
   const checked = new Map<string, Float64Array>();
   const initialOf = new Map<RunConfig, Float64Array>();
   for (const run of runs) {
-    if (!run.init) continue;
+    if (!run.init || run.experiment.kind === 'command') continue;
     const layout = run.experiment.kind === 'module' ? moduleLayouts.get(run.experiment.path)! : declarativeLayout(run.experiment.definition);
     const key = `${run.init.path}\u0000${layout.entries.map((e) => `${e.name}:${e.shape.join('x')}`).join(',')}`;
     let params = checked.get(key);
@@ -66,7 +66,10 @@ export async function preflight(runs: readonly RunConfig[]): Promise<PreflightRe
     }
     initialOf.set(run, params);
   }
-  await checkStartingLosses(runs, initialOf);
+  await checkStartingLosses(
+    runs.filter((r) => r.experiment.kind !== 'command'),
+    initialOf,
+  );
   return { warnings, moduleName };
 }
 
@@ -79,7 +82,7 @@ export async function preflight(runs: readonly RunConfig[]): Promise<PreflightRe
  * report divergence at step 0): a loss that is not finite at the start almost always is so for
  * every seed (a target or feature too large, a log of 0, bad --init weights), and seed 0 is first.
  */
-const MAX_START_CHECKS: Readonly<Record<EngineName, number>> = { fused: 1000, tfjs: 16 };
+const MAX_START_CHECKS: Readonly<Record<OracleEngineName, number>> = { fused: 1000, tfjs: 16 };
 
 /**
  * A loss that is NaN or ±Infinity before the first step would make every run from there
@@ -87,9 +90,10 @@ const MAX_START_CHECKS: Readonly<Record<EngineName, number>> = { fused: 1000, tf
  */
 async function checkStartingLosses(runs: readonly RunConfig[], initialOf: ReadonlyMap<RunConfig, Float64Array>): Promise<void> {
   const seen = new Set<string>();
-  const counts: Record<EngineName, number> = { fused: 0, tfjs: 0 };
+  const counts: Record<OracleEngineName, number> = { fused: 0, tfjs: 0 };
   for (const run of runs) {
     const engine = resolveEngine(run);
+    if (engine === 'command' || run.experiment.kind === 'command') continue;
     const source = run.experiment.kind === 'module' ? `${run.experiment.path}\u0000${run.experiment.sha256}` : JSON.stringify(run.experiment.definition);
     const key = [engine, engine === 'tfjs' ? run.backend : '', source, run.seed, run.init?.sha256 ?? ''].join('\u0000');
     if (seen.has(key) || counts[engine] >= MAX_START_CHECKS[engine]) continue;

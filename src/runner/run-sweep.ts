@@ -17,7 +17,8 @@ import { writeRunSummary } from '../io/run-files.js';
 import { runDirOf, runFiles } from '../results/layout.js';
 import type { RunConfig } from '../spec/types.js';
 import type { RunSummary } from '../results/summary-file.js';
-import { failedSummary, type InterruptedRun, type RunResult } from './execute-run.js';
+import type { InterruptedRun, RunResult } from './execute-run.js';
+import { failedSummary } from './failed-summary.js';
 import type { WorkerEvent } from './worker.js';
 import { resolveEngine } from '../engine/create-oracle.js';
 

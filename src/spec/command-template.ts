@@ -4,6 +4,7 @@
  * sweep can inject anything. `{key}` placeholders are filled per run. Pure.
  */
 import { parse } from 'shell-quote';
+import type { RunConfig } from './types.js';
 
 /** `{alpha}`, `{optimizer.lr}`, `{run_dir}`: a setting's dotted key in braces. */
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\}/g;
@@ -72,4 +73,61 @@ export function expandCommand(argv: readonly string[], values: Readonly<Record<s
     };
   }
   return { ok: true, argv: argv.map((arg) => arg.replace(PLACEHOLDER, (_m, key: string) => values[key]!)) };
+}
+
+/**
+ * Two placeholders with nothing between them (`{alpha}{seed}`) make an argument no script can
+ * split back (`0.11`: α 0.1 and seed 1, or α 0.11?): refused, naming them.
+ */
+export function findAmbiguousPlaceholders(argv: readonly string[]): string | null {
+  for (const arg of argv) {
+    const m = /\{[A-Za-z0-9_.]+\}\{[A-Za-z0-9_.]+\}/.exec(arg);
+    if (m && listPlaceholders([m[0]]).length === 2) return m[0];
+  }
+  return null;
+}
+
+/** The settings a command's placeholders can name (besides a run's `{run_dir}` and `{run_id}`). */
+type PlaceholderSource = Pick<RunConfig, 'alpha' | 'seed' | 'steps' | 'log_every' | 'optimizer' | 'monitor' | 'verdict'>;
+
+/**
+ * The value of every placeholder of one run, in shortest round-trip form (`String(0.1)` is
+ * `0.1`, `String(1e-7)` is `1e-7`, what Python's float() and every other parser reads back
+ * exactly): α, seed, steps, log_every, each optimizer/monitor/verdict field by its dotted key,
+ * the `--set` aliases `lr` and `optimizer`, and the run's directory and id. (`combine` is left
+ * out: a command run combines nothing, its script computes one loss.)
+ */
+export function computePlaceholderValues(config: PlaceholderSource, run: { readonly dir: string; readonly id: string }): Record<string, string> {
+  const values: Record<string, string> = {
+    alpha: String(config.alpha),
+    seed: String(config.seed),
+    steps: String(config.steps),
+    log_every: String(config.log_every),
+  };
+  for (const group of ['optimizer', 'monitor', 'verdict'] as const) {
+    for (const [field, v] of Object.entries(config[group])) {
+      if (v === null || v === undefined) continue;
+      values[`${group}.${field}`] = Array.isArray(v) ? v.map(String).join(',') : String(v);
+    }
+  }
+  values['lr'] = values['optimizer.lr']!;
+  values['optimizer'] = values['optimizer.name']!;
+  values['run_dir'] = run.dir;
+  values['run_id'] = run.id;
+  return values;
+}
+
+/** The environment a run's command gets on top of mo-train's own: the values scripts read most. */
+export function computeCommandEnv(
+  config: PlaceholderSource,
+  run: { readonly dir: string; readonly id: string; readonly configPath: string },
+): Record<string, string> {
+  return {
+    MO_TRAIN_ALPHA: String(config.alpha),
+    MO_TRAIN_SEED: String(config.seed),
+    MO_TRAIN_STEPS: String(config.steps),
+    MO_TRAIN_RUN_DIR: run.dir,
+    MO_TRAIN_RUN_ID: run.id,
+    MO_TRAIN_CONFIG: run.configPath,
+  };
 }

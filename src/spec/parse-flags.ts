@@ -14,6 +14,7 @@ import { KEY_ALIASES, canonicalSettingKey, describeAllowed, describeSettableKeys
 export interface SpecFlags {
   experiment?: string;
   module?: string;
+  command?: string;
   alpha?: string;
   seeds?: string;
   seed?: string;

@@ -7,6 +7,7 @@ import { BUILTIN_EXPERIMENTS, type DeclarativeExperiment, type LossName } from '
 import { MODULE_EXTENSIONS } from '../experiment/module-extensions.js';
 import type { CombineSettings } from '../train/combiner.js';
 import type { OptimizerSettings } from '../train/optimizers.js';
+import { computePlaceholderValues, findAmbiguousPlaceholders, listPlaceholders, splitCommand } from './command-template.js';
 import { NAME_FIELDS } from './document-path.js';
 import { renderSuggestion } from './nearest-name.js';
 import { renderKeyError, renderZodIssues, type OriginMap } from './spec-errors.js';
@@ -64,7 +65,12 @@ export function parsePointSettings(doc: Readonly<Record<string, unknown>>, pc: P
   const errors: string[] = [];
 
   let experiment: ExperimentSource | undefined;
-  if (d.module !== undefined && d.experiment !== undefined) {
+  if (d.command !== undefined && (d.module !== undefined || d.experiment !== undefined)) {
+    const other = d.module !== undefined ? `module ${d.module}` : 'a declarative experiment';
+    errors.push(renderKeyError(origins, 'command', `set together with ${other}; a spec runs one of them`, 'one of experiment, module or command'));
+  } else if (d.command !== undefined) {
+    experiment = computeCommand(d.command, pc, errors);
+  } else if (d.module !== undefined && d.experiment !== undefined) {
     // Name the flag that brought the second one in, if a flag did (the file alone is one source).
     const fromFlag = [...origins.listUnder('experiment'), ...origins.listUnder('module')].find((e) => !e.origin.fromFile);
     const key = fromFlag?.key ?? 'module';
@@ -85,6 +91,23 @@ export function parsePointSettings(doc: Readonly<Record<string, unknown>>, pc: P
     errors.push(
       renderKeyError(origins, 'engine', `fused serves declarative experiments only, and this spec runs the module ${d.module}`, 'auto or tfjs with a module'),
     );
+  }
+
+  if (d.command !== undefined) {
+    // A command trains itself: mo-train's engines, gradient combiners and --init do not reach it.
+    const mismatch = (key: string, what: string, allowed: string) => errors.push(renderKeyError(origins, key, what, allowed));
+    if (engine !== 'auto') mismatch('engine', `${engine} cannot run a command; the command is its own engine`, 'auto (or leave engine out) with command');
+    const combiner = d.combine?.name ?? DEFAULT_COMBINE.name;
+    if (combiner !== DEFAULT_COMBINE.name) {
+      mismatch(
+        'combine',
+        `${combiner} needs each loss's gradient, which a command's script keeps to itself`,
+        `${DEFAULT_COMBINE.name} with command (the script minimizes loss1 − α·loss2 itself)`,
+      );
+    }
+    if (d.init !== undefined && d.init !== null) {
+      mismatch('init', 'mo-train cannot load weights into a command', 'null with command; pass the file to your script in the command instead');
+    }
   }
 
   const optimizer = computeOptimizer(d.optimizer ?? {}, origins, errors);
@@ -113,6 +136,62 @@ export function parsePointSettings(doc: Readonly<Record<string, unknown>>, pc: P
     },
   };
 }
+
+/**
+ * A command: split into argv (without a shell), its placeholders checked against the settings
+ * they can name, run in the directory its relative paths are written against (the spec file's,
+ * or the working directory for a flag), and the first file its arguments name — the script —
+ * hashed, so that editing the script makes a resumed sweep see a changed config.
+ */
+function computeCommand(command: string | readonly string[], pc: PointContext, errors: string[]): ExperimentSource | undefined {
+  const origin = pc.origins.lookup('command');
+  const split = splitCommand(command);
+  if (!split.ok) {
+    errors.push(renderKeyError(pc.origins, 'command', split.error));
+    return undefined;
+  }
+  const { argv } = split;
+  const ambiguous = findAmbiguousPlaceholders(argv);
+  if (ambiguous !== null) {
+    errors.push(
+      renderKeyError(
+        pc.origins,
+        'command',
+        `${ambiguous}: two placeholders with nothing between them make a value that cannot be read back`,
+        'placeholders separated by other text, e.g. {alpha}_{seed}, or in arguments of their own',
+      ),
+    );
+    return undefined;
+  }
+  const known = Object.keys(computePlaceholderValues({ ...SAMPLE_POINT, optimizer: defaultOptimizerSettings(DEFAULTS.optimizer) }, { dir: '', id: '' }));
+  for (const key of listPlaceholders(argv)) {
+    if (known.includes(key)) continue;
+    errors.push(
+      renderKeyError(
+        pc.origins,
+        'command',
+        `unknown placeholder {${key}}${renderSuggestion(key, known)}`,
+        'placeholders {alpha}, {seed}, {steps}, {log_every}, {lr}, {optimizer}, {run_dir}, {run_id}, or any optimizer.*, monitor.* or verdict.* setting, e.g. {optimizer.lr}',
+      ),
+    );
+    return undefined;
+  }
+  const cwd = origin.fromFile && pc.fileDir !== null ? pc.fileDir : pc.cwd;
+  let script: ResolvedFile | null = null;
+  for (const [i, word] of argv.entries()) {
+    // The program itself counts only as a path (`./train.sh`), not as a name looked up on PATH.
+    if ((i === 0 && !word.includes('/')) || word.startsWith('-') || listPlaceholders([word]).length > 0) continue;
+    const file = pc.resolveFile(word, cwd);
+    if (!('error' in file)) {
+      script = file;
+      break;
+    }
+  }
+  return { kind: 'command', argv, cwd, script: script && { path: script.absPath, sha256: script.sha256 } };
+}
+
+/** Any values: only which placeholders exist is read from it. */
+const SAMPLE_POINT = { alpha: 0, seed: 0, steps: 1, log_every: 1, monitor: DEFAULT_MONITOR, verdict: DEFAULT_VERDICT } as const;
 
 /** A module or init path: extension checked, resolved against the directory of the file it came from, hashed. */
 function resolveUserFile(pc: PointContext, key: 'module' | 'init', path: string, extensions: readonly string[], errors: string[]): ResolvedFile | null {

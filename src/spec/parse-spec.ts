@@ -86,9 +86,10 @@ export function parseSweepSpec(flags: SpecFlags, file: SpecFile | undefined, ctx
   const flagged = parseSpecFlags(flags);
   errors.push(...flagged.errors);
   for (const list of flagged.lists) lists.set(list.key, { value: list.values, origin: list.origin });
-  if ([...flagged.settings, ...flagged.axes].some((s) => s.key === 'experiment' || s.key === 'module')) {
+  if ([...flagged.settings, ...flagged.axes].some((s) => s.key === 'experiment' || s.key === 'module' || s.key === 'command')) {
     delete doc.experiment;
     delete doc.module;
+    delete doc.command;
     fileAxes = fileAxes.filter((a) => !a.key.startsWith('experiment.'));
   }
   // Shallow keys first, so `--set experiment=seed` never wipes `--set experiment.target=3`.
@@ -309,13 +310,15 @@ function cacheResolveFile(resolveFile: ResolveFile): ResolveFile {
 }
 
 /**
- * The experiment's name, or a module's file name without extension (the module's own `name` is
+ * The experiment's name, or a module's (a command's script's) file name without extension (the module's own `name` is
  * only known once it is loaded, and then replaces this: see nameGiven), made safe as a directory name.
  */
 function defaultName(settings: PointSettings): string {
-  const raw =
-    settings.experiment.kind === 'declarative' ? settings.experiment.definition.name : basename(settings.experiment.path, extname(settings.experiment.path));
-  return computeDirectoryName(raw);
+  const e = settings.experiment;
+  if (e.kind === 'declarative') return computeDirectoryName(e.definition.name);
+  // A command is named after its script (train.py → train), else its program.
+  const file = e.kind === 'module' ? e.path : (e.script?.path ?? e.argv[0]!);
+  return computeDirectoryName(basename(file, extname(file)));
 }
 
 /** The merged spec as the user gave it (no defaults but α and seeds), keys in the spec's order, for sweep.json. */

@@ -399,6 +399,17 @@ const TOP_FIELDS = {
     flags: ['--module'],
     meaning: `your own experiment, a ${MODULE_EXTENSIONS.map((e) => `\`${e}\``).join('/')} module (instead of \`experiment\`)`,
   }),
+  command: setting({
+    kind: 'string',
+    sweepable: false,
+    settable: false,
+    schema: z.union([z.string(), z.array(z.string()).min(1)]),
+    allowed:
+      'a command line such as "python3 train.py --alpha {alpha} --seed {seed}" (split like shell words, run without a shell), or a list of its arguments',
+    flags: ['--command'],
+    meaning:
+      'your own training script, run once per grid point (instead of `experiment`/`module`): `{alpha}`, `{seed}`, `{steps}`, `{optimizer.lr}`, `{run_dir}`… are filled in; it prints `{"loss1": …, "loss2": …}` lines (see "Your own training script")',
+  }),
   alpha: setting({
     kind: 'numbers',
     sweepable: true,

@@ -16,7 +16,18 @@ export type SpecMode = 'run' | 'sweep';
 export type ExperimentSource =
   | { readonly kind: 'declarative'; readonly definition: DeclarativeExperiment }
   /** A user module; `path` is absolute, `sha256` the hash of its file's bytes. */
-  | { readonly kind: 'module'; readonly path: string; readonly sha256: string };
+  | { readonly kind: 'module'; readonly path: string; readonly sha256: string }
+  /**
+   * An external command (a training script) that prints protocol lines (engine/command/protocol.ts):
+   * `argv` with its `{key}` placeholders still in, run in `cwd`; `script` is the first file its
+   * arguments name (the script), hashed so that editing it changes the config.
+   */
+  | {
+      readonly kind: 'command';
+      readonly argv: readonly string[];
+      readonly cwd: string;
+      readonly script: { readonly path: string; readonly sha256: string } | null;
+    };
 
 /** A value a grid axis can take. */
 export type AxisValue = number | string | boolean;

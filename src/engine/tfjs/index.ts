@@ -30,9 +30,11 @@ export async function createTfjsOracleForRun(config: RunConfig, initial?: Float6
   let problem: TfjsProblem;
   if (source.kind === 'declarative') {
     problem = createDeclarativeProblem(tf, source.definition, config.seed, initial);
-  } else {
+  } else if (source.kind === 'module') {
     const mod = await loadExperimentModule(source.path);
     problem = inModule(source.path, () => createModuleProblem(tf, mod, config.seed, initial, source.path));
+  } else {
+    throw new Error('a command run has no gradient oracle: its script trains itself (runner/execute-command-run.ts)');
   }
   return createTfjsOracle(tf, problem);
 }
