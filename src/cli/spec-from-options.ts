@@ -7,7 +7,8 @@ import { readSpecFile, resolveUserFile } from '../io/user-files.js';
 import { computeDirectoryName } from '../spec/directory-name.js';
 import { parseSweepSpec, type SpecMode } from '../spec/parse-spec.js';
 import type { SweepSpec } from '../spec/types.js';
-import type { SweepOptions } from './spec-options.js';
+import type { PreflightOptions } from '../runner/preflight.js';
+import { DEFAULT_PREFLIGHT_TIMEOUT_S, type SpecOptions, type SweepOptions } from './spec-options.js';
 
 export function specFromOptions(opts: SweepOptions, mode: SpecMode, cwd: string): SweepSpec {
   const file = opts.spec !== undefined ? readSpecFile(opts.spec, cwd) : undefined;
@@ -26,4 +27,16 @@ export function describeGrid(spec: SweepSpec): string {
 /** The spec named after its module's own `name` (known once preflight loaded it), unless the spec named it. */
 export function nameAfterModule(spec: SweepSpec, moduleName: string | null): SweepSpec {
   return spec.nameGiven || moduleName === null ? spec : { ...spec, name: computeDirectoryName(moduleName) };
+}
+
+/** `--preflight-timeout`/`--no-preflight` as the preflight takes them: ms the first command has to print a step, or null to skip. */
+export function readPreflightOptions(opts: SpecOptions): PreflightOptions {
+  if (opts.preflight === false) return { commandStartMs: null };
+  const text = opts.preflightTimeout;
+  if (text === undefined) return { commandStartMs: DEFAULT_PREFLIGHT_TIMEOUT_S * 1000 };
+  const seconds = Number(text);
+  if (text.trim() === '' || !Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) {
+    throw new UserError(`--preflight-timeout: "${text}" is not valid; allowed: seconds, a number > 0 and ≤ 86400 (default ${DEFAULT_PREFLIGHT_TIMEOUT_S})`);
+  }
+  return { commandStartMs: seconds * 1000 };
 }

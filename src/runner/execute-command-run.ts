@@ -94,7 +94,10 @@ export async function executeCommandRun(config: RunConfig, runDir: string, hooks
   }
 
   const outcome = watcher.outcome((taken) => windowStart(taken, config.verdict));
-  const problem = describeFailure(exit, stopReason, hooks.timeoutMs, watcher.rowsLogged, expanded.argv[0]!);
+  const failure = describeFailure(exit, stopReason, hooks.timeoutMs, watcher.rowsLogged, expanded.argv[0]!);
+  // The script's last words (a traceback's last line) make the one-line message say why.
+  const lastWords = child.lastStderrLines().at(-1)?.trim();
+  const problem = failure !== null && lastWords ? `${failure}: ${lastWords.slice(0, 300)}` : failure;
   if (problem !== null) {
     const summary = failedSummary(config, new UserError(problem), (performance.now() - t0) / 1000, 'command');
     return write(dir, {

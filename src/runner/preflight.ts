@@ -12,6 +12,7 @@ import type { RunConfig } from '../spec/types.js';
 import { createOracle, resolveEngine } from '../engine/create-oracle.js';
 import { createEvaluation, type OracleEngineName } from '../engine/types.js';
 import { checkAdversary } from '../train/combiner.js';
+import { checkCommandStarts, checkProgram } from './preflight-command.js';
 
 export interface PreflightReport {
   /** Things the user should know before the runs start (e.g. an objective without gradient). */
@@ -20,8 +21,19 @@ export interface PreflightReport {
   readonly moduleName: string | null;
 }
 
-export async function preflight(runs: readonly RunConfig[]): Promise<PreflightReport> {
+export interface PreflightOptions {
+  /** Ms the first command run's script has to print a step; null: its start is not tried (--no-preflight). */
+  readonly commandStartMs: number | null;
+}
+
+export async function preflight(runs: readonly RunConfig[], options: PreflightOptions = { commandStartMs: null }): Promise<PreflightReport> {
   const warnings: string[] = [];
+  // A command's program is looked up always (it costs nothing); its start is tried unless skipped.
+  const commands = runs.filter((r) => r.experiment.kind === 'command');
+  if (commands.length > 0) {
+    checkProgram(commands[0]!);
+    if (options.commandStartMs !== null) await checkCommandStarts(commands[0]!, options.commandStartMs);
+  }
   // A tfjs backend that cannot load (tfjs-node not installed) is a usage error, not N failed runs.
   const backends = new Set(runs.filter((r) => resolveEngine(r) === 'tfjs' && r.backend !== 'cpu').map((r) => r.backend));
   for (const backend of backends) {

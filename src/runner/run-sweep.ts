@@ -21,6 +21,7 @@ import type { InterruptedRun, RunResult } from './execute-run.js';
 import { failedSummary } from './failed-summary.js';
 import type { WorkerEvent } from './worker.js';
 import { resolveEngine } from '../engine/create-oracle.js';
+import { STOP_GRACE_MS } from '../engine/command/command-child.js';
 
 export interface SweepEvents {
   /** A worker took a run; `slot` is a stable display index in [0, jobs). */
@@ -118,6 +119,9 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
+/** Past a command run's own timeout, the time its script has to be stopped (SIGTERM, then SIGKILL after the grace) before its worker is killed. */
+const COMMAND_TIMEOUT_BACKSTOP_MS = STOP_GRACE_MS + 5000;
+
 export interface SweepRunOptions {
   /** A run still going after this many ms is killed and recorded as failed. */
   readonly runTimeoutMs?: number;
@@ -163,17 +167,24 @@ export async function runSweepRuns(
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
     try {
-      const task = pool.exec('runInWorker', [config, runDir], {
+      // A command run times itself out — its script stopped, steps.csv and output.log kept — so the
+      // kill of its worker waits a little longer, as a backstop.
+      const command = config.experiment.kind === 'command';
+      const selfTimed = command && options.runTimeoutMs !== undefined;
+      const task = pool.exec('runInWorker', selfTimed ? [config, runDir, options.runTimeoutMs] : [config, runDir], {
         on: (event: WorkerEvent | { stdout?: string; stderr?: string }) => {
           if ('type' in event) {
             if (event.type === 'start') {
               state.running.set(event.id, event.pid);
               events.onRunStart?.(event.id, takeSlot(event.id));
               if (options.runTimeoutMs !== undefined) {
-                timer = setTimeout(() => {
-                  timedOut = true;
-                  signal(event.pid, 'SIGKILL');
-                }, options.runTimeoutMs);
+                timer = setTimeout(
+                  () => {
+                    timedOut = true;
+                    signal(event.pid, 'SIGKILL');
+                  },
+                  options.runTimeoutMs + (selfTimed ? COMMAND_TIMEOUT_BACKSTOP_MS : 0),
+                );
               }
             } else {
               events.onRunProgress?.(event.id, slotOf.get(event.id) ?? 0, event.done);

@@ -41,12 +41,14 @@ const stopNow = (): boolean => {
 };
 const shouldStop = createYieldingStop(stopNow);
 
-async function runInWorker(config: RunConfig, runDir: string): Promise<RunResult> {
+/** `timeoutMs`: a command run stops its own script at --run-timeout (the coordinator's kill of this worker is the backstop). */
+async function runInWorker(config: RunConfig, runDir: string, timeoutMs?: number): Promise<RunResult> {
   const emit = (event: WorkerEvent) => workerpool.workerEmit(event);
   emit({ type: 'start', id: config.id, pid: process.pid });
   return executeRun(config, runDir, {
     onProgress: (done) => emit({ type: 'progress', id: config.id, pid: process.pid, done }),
     shouldStop,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   });
 }
 

@@ -100,7 +100,7 @@ export function parsePointSettings(doc: Readonly<Record<string, unknown>>, pc: P
     const combiner = d.combine?.name ?? DEFAULT_COMBINE.name;
     if (combiner !== DEFAULT_COMBINE.name) {
       mismatch(
-        'combine',
+        'combine.name',
         `${combiner} needs each loss's gradient, which a command's script keeps to itself`,
         `${DEFAULT_COMBINE.name} with command (the script minimizes loss1 − α·loss2 itself)`,
       );

@@ -148,7 +148,19 @@ describe('the flags in the registry', () => {
 
   it('are every flag of run and sweep that sets a setting', () => {
     const program = buildProgram([]);
-    const own = new Set(['--spec', '--set', '--out', '--strict', '--help', '--jobs', '--resume', '--run-timeout', '--worker-memory', '--preflight-timeout', '--no-preflight']);
+    const own = new Set([
+      '--spec',
+      '--set',
+      '--out',
+      '--strict',
+      '--help',
+      '--jobs',
+      '--resume',
+      '--run-timeout',
+      '--worker-memory',
+      '--preflight-timeout',
+      '--no-preflight',
+    ]);
     const declared = ['run', 'sweep'].flatMap((name) =>
       program.commands
         .find((c) => c.name() === name)!

@@ -22,7 +22,7 @@ import type { RunSummary } from '../../results/summary-file.js';
 import { exitCodeOf, listenForInterrupts } from '../interrupts.js';
 import { MAX_JOBS_PER_CORE, type SweepOptions } from '../spec-options.js';
 import { createProgress } from '../progress.js';
-import { describeGrid, nameAfterModule, specFromOptions } from '../spec-from-options.js';
+import { describeGrid, nameAfterModule, readPreflightOptions, specFromOptions } from '../spec-from-options.js';
 import { printResultsDirSummary, summarizeFinishedSweep } from '../print-summary.js';
 
 /** The flags that make up a spec: what `--resume DIR` alone repeats from sweep.json. */
@@ -30,6 +30,7 @@ const SPEC_FLAGS = [
   'spec',
   'experiment',
   'module',
+  'command',
   'alpha',
   'seeds',
   'steps',
@@ -121,12 +122,13 @@ async function openSweep(opts: SweepOptions, argv: readonly string[], cwd: strin
       ? { argv, cwd: stored.cwd, flags: { ...stored.flags, ...absolutePaths(givenFlags, cwd) } }
       : { argv, cwd, flags: givenFlags };
   let spec = specFromOptions({ set: [], ...(invocation.flags as Partial<SweepOptions>) }, 'sweep', invocation.cwd);
+  const preflightOptions = readPreflightOptions(opts);
   const now = new Date();
   let manifest = buildManifest(spec, invocation, now);
   // A resumed directory is locked and compared before the module is even loaded.
   const resumed = stored !== null ? lockSweepToResume(targetAbs!, target!, stored, manifest, now) : null;
   try {
-    const checked = await preflight(spec.runs);
+    const checked = await preflight(spec.runs, preflightOptions);
     const warnings = [...(resumed?.warnings ?? []), ...checked.warnings];
     spec = nameAfterModule(spec, checked.moduleName);
     manifest = { ...manifest, name: spec.name };

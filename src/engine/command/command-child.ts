@@ -75,6 +75,10 @@ export class CommandChild {
       detached: true,
       windowsHide: true,
     });
+    // mo-train leaving by process.exit (a second Ctrl-C, a worker whose coordinator died) takes the
+    // script with it: it would otherwise train on, orphaned, until its next print hits a closed pipe.
+    const killOnExit = () => this.signal('SIGKILL');
+    process.on('exit', killOnExit);
     this.child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
     this.child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
     this.exited = new Promise((resolve) => {
@@ -82,10 +86,14 @@ export class CommandChild {
       this.child.on('error', (err: NodeJS.ErrnoException) => {
         // Only a failed start reports here without a 'close' to follow… and with one: wait for close.
         spawnError ??= err.code === 'ENOENT' ? `${spec.argv[0]}: command not found` : `${spec.argv[0]}: ${err.message}`;
-        if (this.child.pid === undefined) resolve({ code: null, signal: null, spawnError });
+        if (this.child.pid === undefined) {
+          process.off('exit', killOnExit);
+          resolve({ code: null, signal: null, spawnError });
+        }
       });
       // 'close': the process has exited *and* its output is read to the end.
       this.child.on('close', (code, signal) => {
+        process.off('exit', killOnExit);
         stdout.end();
         stderr.end();
         clearTimeout(this.killTimer);
