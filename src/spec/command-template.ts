@@ -4,6 +4,7 @@
  * sweep can inject anything. `{key}` placeholders are filled per run. Pure.
  */
 import { parse } from 'shell-quote';
+import { formatAxisValue } from './expand-grid.js';
 import type { RunConfig } from './types.js';
 
 /** `{alpha}`, `{optimizer.lr}`, `{run_dir}`: a setting's dotted key in braces. */
@@ -88,13 +89,14 @@ export function findAmbiguousPlaceholders(argv: readonly string[]): string | nul
 }
 
 /** The settings a command's placeholders can name (besides a run's `{run_dir}` and `{run_id}`). */
-type PlaceholderSource = Pick<RunConfig, 'alpha' | 'seed' | 'steps' | 'log_every' | 'optimizer' | 'monitor' | 'verdict'>;
+type PlaceholderSource = Pick<RunConfig, 'alpha' | 'seed' | 'steps' | 'log_every' | 'optimizer' | 'monitor' | 'verdict'> & Partial<Pick<RunConfig, 'coords'>>;
 
 /**
  * The value of every placeholder of one run, in shortest round-trip form (`String(0.1)` is
  * `0.1`, `String(1e-7)` is `1e-7`, what Python's float() and every other parser reads back
  * exactly): α, seed, steps, log_every, each optimizer/monitor/verdict field by its dotted key,
- * the `--set` aliases `lr` and `optimizer`, and the run's directory and id. (`combine` is left
+ * the `--set` aliases `lr` and `optimizer`, the command's own settings (its other coordinates), and
+ * the run's directory and id. (`combine` is left
  * out: a command run combines nothing, its script computes one loss.)
  */
 export function computePlaceholderValues(config: PlaceholderSource, run: { readonly dir: string; readonly id: string }): Record<string, string> {
@@ -112,6 +114,8 @@ export function computePlaceholderValues(config: PlaceholderSource, run: { reado
   }
   values['lr'] = values['optimizer.lr']!;
   values['optimizer'] = values['optimizer.name']!;
+  // The run's coordinates: a command's own settings (`--set width=32,64`) — the others are here already.
+  for (const [key, v] of Object.entries(config.coords ?? {})) values[key] ??= formatAxisValue(v);
   values['run_dir'] = run.dir;
   values['run_id'] = run.id;
   return values;

@@ -49,11 +49,20 @@ export interface FlagList {
   readonly origin: Origin;
 }
 
+/** A `--set` key that is no setting: a command's own setting if the command names it as a placeholder, else `unknown` is its error. */
+export interface ScriptAxis extends FlagAxis {
+  readonly unknown: string;
+}
+
+/** The form of a command's own setting: a plain name, so that a misspelled `optimizer.lrr` stays an error. */
+export const SCRIPT_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 export interface ParsedFlags {
   /** In the order given; a --set after the named flags. */
   readonly settings: FlagSetting[];
   readonly axes: FlagAxis[];
   readonly lists: FlagList[];
+  readonly scriptAxes: ScriptAxis[];
   readonly errors: string[];
 }
 
@@ -72,7 +81,7 @@ const NAMED_FLAGS: readonly { field: Exclude<keyof SpecFlags, 'set'>; flag: stri
 const SET_FORM = 'key=value or key=v1,v2,… (e.g. --set optimizer.lr=1e-3,1e-2)';
 
 export function parseSpecFlags(flags: SpecFlags): ParsedFlags {
-  const out: ParsedFlags = { settings: [], axes: [], lists: [], errors: [] };
+  const out: ParsedFlags = { settings: [], axes: [], lists: [], scriptAxes: [], errors: [] };
   const seen = new Map<string, string>();
   const claim = (key: string, where: string): boolean => {
     const before = seen.get(key);
@@ -140,7 +149,18 @@ function parseSetEntry(entry: string, out: ParsedFlags, claim: (key: string, whe
   const named = canonicalSettingKey(rawKey);
   const settable = describeSettableKeys(rawKey);
   if (!SETTINGS[named] || !settable.candidates.includes(named)) {
-    out.errors.push(renderSpecError(where, rawKey, `unknown key${renderSuggestion(rawKey, settable.candidates)}`, settable.allowed));
+    const unknown = renderSpecError(where, rawKey, `unknown key${renderSuggestion(rawKey, settable.candidates)}`, settable.allowed);
+    // A plain name may be a command's own setting (`--set width=32,64` with `{width}` in the
+    // command): decided once the command is known (parse-spec.ts), an unknown key otherwise.
+    if (SCRIPT_KEY.test(rawKey) && text !== '') {
+      if (!claim(rawKey, where)) return;
+      const numbers = parseNumberList(text);
+      const values = numbers.ok ? numbers.values : text.split(',').map((t) => t.trim());
+      if (values.some((v) => v === '')) out.errors.push(renderSpecError(where, rawKey, `empty value in "${text}"`, 'values separated by commas'));
+      else out.scriptAxes.push({ key: rawKey, values, origin: { where, fromFile: false, keyPrefix: '' }, unknown });
+      return;
+    }
+    out.errors.push(unknown);
     return;
   }
   const key = wholeMappingKey(named, text);

@@ -37,6 +37,8 @@ export interface PointContext {
   /** Absolute directory of the spec file, when there is one. */
   readonly fileDir: string | null;
   readonly resolveFile: ResolveFile;
+  /** `--set`/`sweep:` keys that are a command's own settings (placeholders besides mo-train's). */
+  readonly scriptKeys: readonly string[];
 }
 
 /** What every run of one grid point shares: all of RunConfig but its place on the grid. */
@@ -163,7 +165,10 @@ function computeCommand(command: string | readonly string[], pc: PointContext, e
     );
     return undefined;
   }
-  const known = Object.keys(computePlaceholderValues({ ...SAMPLE_POINT, optimizer: defaultOptimizerSettings(DEFAULTS.optimizer) }, { dir: '', id: '' }));
+  const known = [
+    ...Object.keys(computePlaceholderValues({ ...SAMPLE_POINT, optimizer: defaultOptimizerSettings(DEFAULTS.optimizer) }, { dir: '', id: '' })),
+    ...pc.scriptKeys,
+  ];
   for (const key of listPlaceholders(argv)) {
     if (known.includes(key)) continue;
     errors.push(
@@ -171,7 +176,7 @@ function computeCommand(command: string | readonly string[], pc: PointContext, e
         pc.origins,
         'command',
         `unknown placeholder {${key}}${renderSuggestion(key, known)}`,
-        'placeholders {alpha}, {seed}, {steps}, {log_every}, {lr}, {optimizer}, {run_dir}, {run_id}, or any optimizer.*, monitor.* or verdict.* setting, e.g. {optimizer.lr}',
+        'placeholders {alpha}, {seed}, {steps}, {log_every}, {lr}, {optimizer}, {run_dir}, {run_id}, any optimizer.*, monitor.* or verdict.* setting (e.g. {optimizer.lr}), or a setting of your own given with --set name=values',
       ),
     );
     return undefined;

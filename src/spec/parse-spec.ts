@@ -10,7 +10,8 @@
 import { basename, dirname, extname, resolve } from 'node:path';
 import { deleteAt, getAt, setAt } from './document-path.js';
 import { expandAxisCombinations, expandGrid, formatAxisValue } from './expand-grid.js';
-import { parseSpecFlags, type SpecFlags } from './parse-flags.js';
+import { SCRIPT_KEY, parseSpecFlags, type ScriptAxis, type SpecFlags } from './parse-flags.js';
+import { listPlaceholders, splitCommand } from './command-template.js';
 import { parsePointSettings, type PointSettings, type ResolveFile, type ResolvedFile } from './parse-point.js';
 import { parseSpecText } from './parse-spec-text.js';
 import { parseNumberList } from './parse-values.js';
@@ -70,6 +71,7 @@ export function parseSweepSpec(flags: SpecFlags, file: SpecFile | undefined, ctx
   let doc: Record<string, unknown> = {};
   const lists = new Map<ListKey, ListSource>();
   let fileAxes: AxisEntry[] = [];
+  const fileScriptAxes: ScriptAxis[] = [];
   if (file && fileOrigin) {
     const parsed = parseSpecText(file.path, file.text);
     if (!parsed.ok) return { ok: false, errors: dedupe([parsed.error]) };
@@ -78,7 +80,7 @@ export function parseSweepSpec(flags: SpecFlags, file: SpecFile | undefined, ctx
       if (Object.hasOwn(doc, key)) lists.set(key, { value: doc[key], origin: fileOrigin });
       delete doc[key];
     }
-    if (Object.hasOwn(doc, 'sweep')) fileAxes = parseFileSweep(doc.sweep, doc, file.path, lists, errors);
+    if (Object.hasOwn(doc, 'sweep')) fileAxes = parseFileSweep(doc.sweep, doc, file.path, lists, fileScriptAxes, errors);
     delete doc.sweep;
   }
 
@@ -104,7 +106,15 @@ export function parseSweepSpec(flags: SpecFlags, file: SpecFile | undefined, ctx
     deleteAt(doc, axis.key);
     fileAxes = fileAxes.filter((a) => a.key !== axis.key);
   }
-  const axisEntries = [...fileAxes, ...flagged.axes];
+  // Keys that are no setting are a command's own settings when its command has them as placeholders.
+  const scriptAxes = [...fileScriptAxes.filter((a) => !flagged.scriptAxes.some((f) => f.key === a.key)), ...flagged.scriptAxes];
+  const placeholders = commandPlaceholders(doc.command);
+  for (const axis of scriptAxes) {
+    if (!placeholders.includes(axis.key))
+      errors.push(doc.command === undefined ? axis.unknown : `${axis.unknown} (or, as the command's own setting, {${axis.key}} in it)`);
+  }
+  const scriptKeys = scriptAxes.map((a) => a.key);
+  const axisEntries = [...fileAxes, ...flagged.axes, ...scriptAxes.map(({ key, values, origin }) => ({ key, values, origin }))];
   for (const axis of axisEntries) {
     origins.set(axis.key, axis.origin);
     const seen = new Set<string>();
@@ -147,7 +157,7 @@ export function parseSweepSpec(flags: SpecFlags, file: SpecFile | undefined, ctx
 
   // 5. Every combination of the other axes, validated and resolved as a whole.
   const resolveFile = cacheResolveFile((p, dir) => ctx.resolveFile(p, dir));
-  const pointContext = { origins, cwd: ctx.cwd, fileDir, resolveFile };
+  const pointContext = { origins, cwd: ctx.cwd, fileDir, resolveFile, scriptKeys };
   const combos = expandAxisCombinations(axes);
   const settings: PointSettings[] = [];
   for (const combo of combos) {
@@ -157,7 +167,8 @@ export function parseSweepSpec(flags: SpecFlags, file: SpecFile | undefined, ctx
       const top = key.split('.')[0]!;
       if (key.includes('.') && point[top] === doc[top]) point[top] = structuredClone(doc[top]);
     }
-    for (const [key, value] of Object.entries(combo)) setAt(point, key, value);
+    // A command's own settings reach it through the run's coordinates, not mo-train's settings.
+    for (const [key, value] of Object.entries(combo)) if (!scriptKeys.includes(key)) setAt(point, key, value);
     const result = parsePointSettings(point, pointContext);
     if (result.ok) settings.push(result.settings);
     else errors.push(...result.errors);
@@ -194,7 +205,14 @@ export function parseSweepSpec(flags: SpecFlags, file: SpecFile | undefined, ctx
  * The file's `sweep:` mapping: dotted key → a list of values (or, for a number key, an expression
  * such as "logspace(-4,-2,3)"). `sweep.alpha`/`sweep.seeds` are the α and seed lists.
  */
-function parseFileSweep(sweep: unknown, doc: Record<string, unknown>, path: string, lists: Map<ListKey, ListSource>, errors: string[]): AxisEntry[] {
+function parseFileSweep(
+  sweep: unknown,
+  doc: Record<string, unknown>,
+  path: string,
+  lists: Map<ListKey, ListSource>,
+  scriptAxes: ScriptAxis[],
+  errors: string[],
+): AxisEntry[] {
   const allowedSweep = describeAllowed('sweep');
   if (sweep === null || typeof sweep !== 'object' || Array.isArray(sweep)) {
     errors.push(renderSpecError(path, 'sweep', `expected a mapping, got ${describeValue(sweep)}`, allowedSweep));
@@ -208,7 +226,10 @@ function parseFileSweep(sweep: unknown, doc: Record<string, unknown>, path: stri
     const info = SETTINGS[key];
     const settable = describeSettableKeys(rawKey);
     if (!info || !settable.candidates.includes(key)) {
-      errors.push(renderSpecError(path, label, `unknown key${renderSuggestion(rawKey, settable.candidates)}`, settable.allowed));
+      const unknown = renderSpecError(path, label, `unknown key${renderSuggestion(rawKey, settable.candidates)}`, settable.allowed);
+      const values = SCRIPT_KEY.test(rawKey) ? readSweepValues(value, false, label, path, 'a number, a string or true/false', []) : null;
+      if (values) scriptAxes.push({ key: rawKey, values, origin, unknown });
+      else errors.push(unknown);
       continue;
     }
     if (!info.sweepable) {
@@ -328,6 +349,13 @@ function computeDocument(doc: Record<string, unknown>, alphas: readonly number[]
   const out: Record<string, unknown> = {};
   for (const key of MAPPING_KEYS['']!) if (merged[key] !== undefined) out[key] = merged[key];
   return out;
+}
+
+/** The placeholders of a spec's command, if it has one that splits (else parse-point.ts reports it). */
+function commandPlaceholders(command: unknown): string[] {
+  if (typeof command !== 'string' && !(Array.isArray(command) && command.every((a) => typeof a === 'string'))) return [];
+  const split = splitCommand(command as string | string[]);
+  return split.ok ? listPlaceholders(split.argv) : [];
 }
 
 function dedupe(lines: readonly string[]): string[] {
