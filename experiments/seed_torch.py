@@ -2,7 +2,7 @@
 """The question that started mo-train, as a PyTorch script done right, speaking mo-train's protocol.
 
     mo-train sweep --command 'python3 experiments/seed_torch.py --alpha {alpha} --seed {seed} --steps {steps}' \\
-        --alpha 0,0.01,0.1,1 --seeds 0-2        # (the --command engine: issue 12, in progress)
+        --alpha 0,0.01,0.1,1 --seeds 0-2
     python3 experiments/seed_torch.py --alpha 0.01 --seed 0 --steps 10000    # alone
 
 Linear(1,5) → ReLU → Linear(5,10) → ReLU → Linear(10,1), PyTorch's default init, features
