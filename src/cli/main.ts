@@ -27,11 +27,6 @@ function addSpecOptions(cmd: Command, mode: 'run' | 'sweep'): Command {
       'your own training script, once per grid point, e.g. \'python3 train.py --alpha {alpha} --seed {seed}\'; it prints {"loss1": …, "loss2": …} lines',
     )
     .option(
-      '--preflight-timeout <seconds>',
-      `with --command: before anything is written, the first grid point's command must print a step (or exit 0) within this time (default: ${DEFAULT_PREFLIGHT_TIMEOUT_S})`,
-    )
-    .option('--no-preflight', 'with --command: skip that check (e.g. a script that takes minutes to print its first step)')
-    .option(
       '--alpha <values>',
       mode === 'sweep' ? `weights α of loss2: 0,0.01,0.1,1 | 0-4 | logspace(-4,0,9) ${dflt('alpha')}` : `weight α of loss2 ${dflt('alpha')}`,
     );
@@ -85,6 +80,11 @@ export function buildProgram(argv: readonly string[]): Command {
     )
     .option('--resume <dir>', 'continue the sweep in <dir>: finished runs are kept, the others done again (alone: with its own settings)')
     .option('--run-timeout <seconds>', 'a run still going after this long is killed and recorded as failed')
+    .option(
+      '--preflight-timeout <seconds>',
+      `with --command: before anything is written, the first grid point's command must print a step (or exit 0) within this time (default: ${DEFAULT_PREFLIGHT_TIMEOUT_S})`,
+    )
+    .option('--no-preflight', 'with --command: skip that check (e.g. a script that takes minutes to print its first step)')
     .option('--worker-memory <MB>', "each worker's JavaScript heap limit; a run that needs more fails alone")
     .action(async (opts: SweepOptions) => {
       const { sweepCommand } = await import('./commands/sweep.js');

@@ -8,7 +8,7 @@ import { computeDirectoryName } from '../spec/directory-name.js';
 import { parseSweepSpec, type SpecMode } from '../spec/parse-spec.js';
 import type { SweepSpec } from '../spec/types.js';
 import type { PreflightOptions } from '../runner/preflight.js';
-import { DEFAULT_PREFLIGHT_TIMEOUT_S, type SpecOptions, type SweepOptions } from './spec-options.js';
+import { DEFAULT_PREFLIGHT_TIMEOUT_S, type SweepOptions } from './spec-options.js';
 
 export function specFromOptions(opts: SweepOptions, mode: SpecMode, cwd: string): SweepSpec {
   const file = opts.spec !== undefined ? readSpecFile(opts.spec, cwd) : undefined;
@@ -30,7 +30,7 @@ export function nameAfterModule(spec: SweepSpec, moduleName: string | null): Swe
 }
 
 /** `--preflight-timeout`/`--no-preflight` as the preflight takes them: ms the first command has to print a step, or null to skip. */
-export function readPreflightOptions(opts: SpecOptions): PreflightOptions {
+export function readPreflightOptions(opts: SweepOptions): PreflightOptions {
   if (opts.preflight === false) return { commandStartMs: null };
   const text = opts.preflightTimeout;
   if (text === undefined) return { commandStartMs: DEFAULT_PREFLIGHT_TIMEOUT_S * 1000 };

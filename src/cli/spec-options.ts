@@ -11,10 +11,6 @@ export interface SpecOptions extends SpecFlags {
   set?: string[];
   out?: string;
   strict?: boolean;
-  /** With --command: seconds the first grid point's command has to print a step in the preflight. */
-  preflightTimeout?: string;
-  /** `--no-preflight` sets it false. */
-  preflight?: boolean;
 }
 
 /** Seconds a command has in the preflight to print its first step: enough for Python to import torch and build a model. */
@@ -25,6 +21,10 @@ export interface SweepOptions extends SpecOptions {
   resume?: string;
   runTimeout?: string;
   workerMemory?: string;
+  /** With --command: seconds the first grid point's command has to print a step in the preflight. */
+  preflightTimeout?: string;
+  /** `--no-preflight` sets it false. */
+  preflight?: boolean;
 }
 
 /** The most workers `sweep --jobs` allows per core (the reason is where it is checked, in commands/sweep.ts). */

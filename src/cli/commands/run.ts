@@ -18,7 +18,7 @@ import type { SpecOptions } from '../spec-options.js';
 import type { RunConfig, SweepSpec } from '../../spec/types.js';
 import { exitCodeOf, listenForInterrupts } from '../interrupts.js';
 import { renderRunProgress } from '../progress.js';
-import { nameAfterModule, readPreflightOptions, specFromOptions } from '../spec-from-options.js';
+import { nameAfterModule, specFromOptions } from '../spec-from-options.js';
 import { summarizeFinishedSweep } from '../print-summary.js';
 
 /** Seconds between two progress lines off a terminal: often enough to see a run is alive, rarely enough for a CI log. */
@@ -29,7 +29,9 @@ export async function runCommand(opts: SpecOptions, argv: readonly string[]): Pr
   const progressIntervalS = parseProgressInterval(process.env['MO_TRAIN_PROGRESS_INTERVAL']);
   const parsed = specFromOptions(opts, 'run', cwd);
   const config = parsed.runs[0]!;
-  const { warnings, moduleName } = await preflight(parsed.runs, readPreflightOptions(opts));
+  // A command's program is looked up, but not started twice: the run itself is the check, and its
+  // failure is one failed run with the script's exit status and last words.
+  const { warnings, moduleName } = await preflight(parsed.runs, { commandStartMs: null });
   const spec = nameAfterModule(parsed, moduleName);
   const now = new Date();
   // An --out left by a run killed before it wrote sweep.json is taken over (createResultsDir).
