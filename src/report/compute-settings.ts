@@ -30,14 +30,27 @@ export function computeSettings(sweepDocument: unknown, runConfig: unknown): Set
   const c = isRecord(runConfig) ? runConfig : {};
   const swept = new Set((s.grid?.axes ?? []).map((a) => a.key));
 
+  // A command run's script trains itself: mo-train's optimizer, combiner and backend reach it only
+  // through placeholders, so they are shown when its command uses them, never as what trained it.
+  const command = isRecord(c.experiment) && c.experiment.kind === 'command' && Array.isArray(c.experiment.argv) ? (c.experiment.argv as unknown[]) : null;
+  const skip = new Set<string>();
+  if (command !== null) {
+    const text = command.join(' ');
+    if (!/\{(lr|optimizer)[}.]/.test(text)) skip.add('optimizer');
+    skip.add('combine').add('backend');
+  }
   const main: SettingRow[] = [];
   if (s.grid?.alpha) main.push({ label: 'α', value: formatGridValues(s.grid.alpha) });
   if (s.grid?.seeds) main.push({ label: 'seeds', value: formatGridValues(s.grid.seeds) });
   for (const axis of s.grid?.axes ?? []) main.push({ label: `${axis.key} (swept)`, value: formatGridValues(axis.values) });
-  for (const key of MAIN_CONFIG_KEYS) pushConfig(main, c, key, swept);
+  for (const key of MAIN_CONFIG_KEYS) if (!skip.has(key)) pushConfig(main, c, key, swept);
 
   const more: SettingRow[] = [];
-  for (const key of MORE_CONFIG_KEYS) pushConfig(more, c, key, swept);
+  for (const key of MORE_CONFIG_KEYS) if (!skip.has(key)) pushConfig(more, c, key, swept);
+  const script = isRecord(c.experiment) && isRecord(c.experiment.script) ? c.experiment.script : null;
+  if (script && typeof script.path === 'string' && typeof script.sha256 === 'string') {
+    more.push({ label: 'script', value: `${script.path} (sha256 ${script.sha256.slice(0, 12)}…)` });
+  }
   if (s.module) more.push({ label: 'module', value: `${s.module.path} (sha256 ${s.module.sha256.slice(0, 12)}…)` });
   if (s.argv) more.push({ label: 'command', value: `mo-train ${s.argv.map(quoteArg).join(' ')}` });
   if (s.cwd !== undefined) more.push({ label: 'working directory', value: s.cwd });
@@ -49,13 +62,16 @@ export function computeSettings(sweepDocument: unknown, runConfig: unknown): Set
 
 /**
  * A config.json key as a row. The experiment of a declarative sweep is its definition (layers,
- * losses…), of a module sweep the module's path. A key that is swept differs between runs: the
+ * losses…), of a module sweep the module's path, of a command sweep its command (placeholders in). A key that is swept differs between runs: the
  * first run's value would mislead, so it is marked.
  */
 function pushConfig(rows: SettingRow[], config: Readonly<Record<string, unknown>>, key: string, swept: ReadonlySet<string>): void {
   let value = config[key];
   if (value === undefined) return;
-  if (key === 'experiment' && isRecord(value)) value = value.kind === 'declarative' ? value.definition : value.kind === 'module' ? value.path : value;
+  if (key === 'experiment' && isRecord(value)) {
+    if (value.kind === 'command' && Array.isArray(value.argv)) value = `command: ${value.argv.map((a) => quoteArg(String(a))).join(' ')}`;
+    else value = value.kind === 'declarative' ? value.definition : value.kind === 'module' ? value.path : value;
+  }
   const sweptBelow = [...swept].filter((k) => k === key || k.startsWith(`${key}.`));
   const note = sweptBelow.length > 0 ? ` (first run; ${sweptBelow.join(', ')} swept)` : '';
   rows.push({ label: key, value: `${formatValue(value)}${note}` });
@@ -82,7 +98,8 @@ function formatGridValues(values: readonly unknown[]): string {
 }
 
 function quoteArg(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+  // `{alpha}` reads as it is: a brace without a comma inside is no expansion in a shell.
+  return /^[\w@%+=:,./-]+$/.test(arg) || /^[\w@%+=:./{}-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
