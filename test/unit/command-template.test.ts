@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { expandCommand, listPlaceholders, splitCommand } from '../../src/spec/command-template.js';
+import {
+  computeCommandEnv,
+  computePlaceholderValues,
+  expandCommand,
+  findAmbiguousPlaceholders,
+  listPlaceholders,
+  splitCommand,
+} from '../../src/spec/command-template.js';
+import { DEFAULT_MONITOR, DEFAULT_VERDICT, defaultOptimizerSettings } from '../../src/spec/settings.js';
 
 describe('splitCommand', () => {
   it.each([
@@ -48,5 +56,57 @@ describe('expandCommand', () => {
 
   it('lists the placeholders in order of appearance, each once', () => {
     expect(listPlaceholders(['{seed}', 'x{alpha}y{seed}', '{optimizer.lr}'])).toEqual(['seed', 'alpha', 'optimizer.lr']);
+  });
+});
+
+describe('findAmbiguousPlaceholders', () => {
+  it('finds two placeholders with nothing between them, and nothing else', () => {
+    expect(findAmbiguousPlaceholders(['train.py', '--tag={alpha}{seed}'])).toBe('{alpha}{seed}');
+    expect(findAmbiguousPlaceholders(['train.py', '--tag={alpha}_{seed}', '{alpha}', '{seed}'])).toBeNull();
+    expect(findAmbiguousPlaceholders(['{}{seed}'])).toBeNull();
+  });
+});
+
+describe('computePlaceholderValues', () => {
+  const run = {
+    alpha: 1e-7,
+    seed: 3,
+    steps: 500,
+    log_every: 10,
+    optimizer: defaultOptimizerSettings('adam'),
+    monitor: DEFAULT_MONITOR,
+    verdict: DEFAULT_VERDICT,
+    coords: { alpha: 1e-7, seed: 3, width: 32, tag: 'a b' },
+  };
+
+  it("gives every setting in shortest round-trip form, the aliases, the command's own settings and the run", () => {
+    const v = computePlaceholderValues(run, { dir: '/r/runs/x', id: 'x' });
+    expect(v['alpha']).toBe('1e-7');
+    expect(Number(v['alpha'])).toBe(1e-7);
+    expect(v['seed']).toBe('3');
+    expect(v['steps']).toBe('500');
+    expect(v['log_every']).toBe('10');
+    expect(v['optimizer.lr']).toBe('0.001');
+    expect(v['lr']).toBe('0.001');
+    expect(v['optimizer']).toBe('adam');
+    expect(v['optimizer.betas']).toBe('0.9,0.999');
+    expect(v['monitor.max_loss']).toBe('10000000000');
+    expect(v['monitor.stop_on_diverge']).toBe('true');
+    expect(v['width']).toBe('32');
+    expect(v['tag']).toBe('a b');
+    expect(v['run_dir']).toBe('/r/runs/x');
+    expect(v['run_id']).toBe('x');
+    expect(expandCommand(['t.py', '--alpha={alpha}', '{tag}'], v)).toEqual({ ok: true, argv: ['t.py', '--alpha=1e-7', 'a b'] });
+  });
+
+  it('and the environment the command gets', () => {
+    expect(computeCommandEnv(run, { dir: '/r/runs/x', id: 'x', configPath: '/r/runs/x/config.json' })).toEqual({
+      MO_TRAIN_ALPHA: '1e-7',
+      MO_TRAIN_SEED: '3',
+      MO_TRAIN_STEPS: '500',
+      MO_TRAIN_RUN_DIR: '/r/runs/x',
+      MO_TRAIN_RUN_ID: 'x',
+      MO_TRAIN_CONFIG: '/r/runs/x/config.json',
+    });
   });
 });
