@@ -117,6 +117,9 @@ export async function executeCommandRun(config: RunConfig, runDir: string, hooks
 
   const start = outcome.first ? { loss1: outcome.first.loss1, loss2: outcome.first.loss2 } : { loss1: NaN, loss2: NaN };
   const judgement = judgeStability({ start, window: outcome.window, divergence: outcome.divergence }, config.verdict);
+  // mo-train sees only the steps the script prints: a window it logged sparsely is judged on fewer rows, which is said.
+  const w = judgement.window;
+  const sparse = outcome.divergence === null && w !== null && w.rows < w.steps ? ` — judged on the ${w.rows} of them the script logged` : '';
   const last = outcome.last;
   const noGradient = (['loss1', 'loss2'] as const).filter((k) => outcome.gradients[k].reported && !outcome.gradients[k].nonzero);
   const warnings = [
@@ -132,7 +135,7 @@ export async function executeCommandRun(config: RunConfig, runDir: string, hooks
     id: config.id,
     status: 'finished',
     verdict: judgement.verdict,
-    explanation: judgement.explanation,
+    explanation: judgement.explanation + sparse,
     alpha: config.alpha,
     seed: config.seed,
     coords: config.coords,

@@ -139,7 +139,9 @@ export class StepWatcher {
         const step = this.tailStep[slot]!;
         if (step >= from) acc.add(step, this.tailLoss1[slot]!, this.tailLoss2[slot]!, this.alpha, true);
       }
-      window = acc.result();
+      const stats = acc.result();
+      // The window's steps are those the script took in it, from `from` to its last: it logged `rows` of them.
+      window = stats === null ? null : { ...stats, steps: this.last.step + 1 - Math.max(from, 0) };
     }
     const warnings = this.backwards === null ? [] : [this.backwards];
     return {
