@@ -12,8 +12,12 @@ The protocol, all a script needs to add to its loop (five lines of Python):
     import json
     for step in range(steps):
         ...                                   # compute loss1 and loss2 at this step's parameters
-        print(json.dumps({"step": step, "loss1": float(loss1), "loss2": float(loss2)}))
-        ...                                   # then update the parameters
+        print(json.dumps({"step": step, "loss1": float(loss1), "loss2": float(loss2)}), flush=True)
+        ...                                   # then update the parameters on loss1 − α·loss2
+
+flush=True hands mo-train each step as it is printed: without it Python writes to a pipe in 8 KiB
+blocks, and a diverging run is seen (and stopped) late. See "Your own training script" in the
+README.
 """
 import argparse
 import json
@@ -37,7 +41,7 @@ def main():
         out = sum(wi * xi for wi, xi in zip(w, x))
         loss1 = (5.0 - out) ** 2
         loss2 = sum(w)
-        print(json.dumps({"step": step, "loss1": loss1, "loss2": loss2}))
+        print(json.dumps({"step": step, "loss1": loss1, "loss2": loss2}), flush=True)
         # ∂loss1/∂w_i = −2(5 − out)·x_i, ∂loss2/∂w_i = 1
         w = [wi - args.lr * (-2.0 * (5.0 - out) * xi - args.alpha) for wi, xi in zip(w, x)]
 
