@@ -21,6 +21,7 @@ export function buildManifest(
 ): SweepManifest {
   const first = spec.runs[0];
   const module = first?.experiment.kind === 'module' ? { path: first.experiment.path, sha256: first.experiment.sha256 } : null;
+  const script = first?.experiment.kind === 'command' ? first.experiment.script : null;
   return {
     format_version: SWEEP_FORMAT_VERSION,
     name: spec.name,
@@ -34,6 +35,7 @@ export function buildManifest(
     grid: { alpha: spec.alphas, seeds: spec.seeds, axes: spec.axes },
     runs: spec.runs.map((r) => ({ id: r.id, coords: r.coords, config_sha256: hashRunConfig(r) })),
     module,
+    ...(script ? { script } : {}),
   };
 }
 

@@ -35,6 +35,8 @@ export interface SweepManifest {
   readonly grid: { readonly alpha: readonly number[]; readonly seeds: readonly number[]; readonly axes: readonly Axis[] };
   readonly runs: readonly SweepRunEntry[];
   readonly module: { readonly path: string; readonly sha256: string } | null;
+  /** A command sweep's script (the first file its command names) and its hash; absent before command sweeps existed. */
+  readonly script?: { readonly path: string; readonly sha256: string } | null;
 }
 
 /** Run ids name directories: two runs with one id would share one. */
@@ -65,6 +67,7 @@ const fields = {
   }),
   runs: z.array(runEntry).superRefine(requireUniqueIds),
   module: z.looseObject({ path: z.string(), sha256: z.string() }).nullable(),
+  script: z.looseObject({ path: z.string(), sha256: z.string() }).nullable().optional(),
 };
 
 // `satisfies` keeps the schema in step with the interface the writer fills: a field added to one
@@ -72,7 +75,10 @@ const fields = {
 export const sweepFileSchema = z.looseObject(fields) satisfies z.ZodType<SweepManifest>;
 
 /** What resume needs to tell whether a directory holds the same sweep, and to repeat its flags. */
-export type StoredManifest = Pick<SweepManifest, 'format_version' | 'name' | 'created' | 'mo_train_version' | 'cwd' | 'flags' | 'document' | 'runs' | 'module'>;
+export type StoredManifest = Pick<
+  SweepManifest,
+  'format_version' | 'name' | 'created' | 'mo_train_version' | 'cwd' | 'flags' | 'document' | 'runs' | 'module' | 'script'
+>;
 
 const storedSchema = sweepFileSchema.pick({
   format_version: true,
@@ -84,6 +90,7 @@ const storedSchema = sweepFileSchema.pick({
   document: true,
   runs: true,
   module: true,
+  script: true,
 }) satisfies z.ZodType<StoredManifest>;
 
 export function parseStoredManifest(value: unknown): Parsed<StoredManifest> {

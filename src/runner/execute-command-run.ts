@@ -121,10 +121,10 @@ export async function executeCommandRun(config: RunConfig, runDir: string, hooks
   const w = judgement.window;
   const sparse = outcome.divergence === null && w !== null && w.rows < w.steps ? ` — judged on the ${w.rows} of them the script logged` : '';
   const last = outcome.last;
+  // A gradient norm the script reported as 0 throughout: the objective never moved the parameters (summarize says so).
   const noGradient = (['loss1', 'loss2'] as const).filter((k) => outcome.gradients[k].reported && !outcome.gradients[k].nonzero);
   const warnings = [
     ...outcome.warnings,
-    ...noGradient.map((k) => `${k}'s gradient norm (grad_norm${k.slice(-1)}) was 0 at every step the script reported it, so it never moved the parameters`),
     ...[...writer.droppedKeys].map(
       ([key, step]) =>
         `the script's key "${key}" (first at step ${step}) is not in steps.csv: its columns are fixed by the first step line, and total and weight are mo-train's own`,

@@ -1,6 +1,6 @@
 /**
  * Resuming a sweep in an existing results directory: is it the same sweep (same runs, same
- * resolved settings, same module)? And which runs are left to do?
+ * resolved settings, same module or command script)? And which runs are left to do?
  */
 import type { SweepManifest, StoredManifest } from '../results/sweep-file.js';
 import type { RunRecord } from '../summary/run-record.js';
@@ -25,6 +25,10 @@ export function compareSweeps(old: StoredManifest, fresh: SweepManifest): string
     } else {
       lines.push(`module: ${old.module?.path ?? 'none'} → ${fresh.module?.path ?? 'none'}`);
     }
+  }
+  const [was, now] = [old.script ?? null, fresh.script ?? null];
+  if (was !== null && now !== null && was.path === now.path && was.sha256 !== now.sha256) {
+    lines.push(`script ${now.path} changed since the sweep started (sha256 ${was.sha256.slice(0, 12)}… → ${now.sha256.slice(0, 12)}…)`);
   }
   lines.push(...diffValues(old.document, fresh.document, ''));
   const oldRuns = new Map(old.runs.map((r) => [r.id, r.config_sha256]));

@@ -111,12 +111,13 @@ export function parsePointSettings(doc: Readonly<Record<string, unknown>>, pc: P
       mismatch('init', 'mo-train cannot load weights into a command', 'null with command; pass the file to your script in the command instead');
     }
   }
+  const initGiven = d.init !== undefined && d.init !== null && d.command === undefined;
 
   const optimizer = computeOptimizer(d.optimizer ?? {}, origins, errors);
   const combine = computeCombine(d.combine ?? {}, origins, errors);
 
   let init: RunConfig['init'] = null;
-  if (d.init !== undefined && d.init !== null) {
+  if (initGiven && d.init) {
     const file = resolveUserFile(pc, 'init', d.init, ['.json'], errors);
     if (file) init = { path: file.absPath, sha256: file.sha256 };
   }
@@ -182,16 +183,17 @@ function computeCommand(command: string | readonly string[], pc: PointContext, e
     return undefined;
   }
   const cwd = origin.fromFile && pc.fileDir !== null ? pc.fileDir : pc.cwd;
-  let script: ResolvedFile | null = null;
-  for (const [i, word] of argv.entries()) {
-    // The program itself counts only as a path (`./train.sh`), not as a name looked up on PATH.
-    if ((i === 0 && !word.includes('/')) || word.startsWith('-') || listPlaceholders([word]).length > 0) continue;
+  // The script: the first argument that names a file (`python3 train.py`, `/usr/bin/python3 -u
+  // train.py`), else the program itself when given as a path (`./train.sh`) — never a program
+  // looked up on PATH, nor an interpreter given by its path when a file follows it.
+  const named = (word: string): ResolvedFile | null => {
+    if (word.startsWith('-') || listPlaceholders([word]).length > 0) return null;
     const file = pc.resolveFile(word, cwd);
-    if (!('error' in file)) {
-      script = file;
-      break;
-    }
-  }
+    return 'error' in file ? null : file;
+  };
+  let script: ResolvedFile | null = null;
+  for (const word of argv.slice(1)) if ((script = named(word)) !== null) break;
+  if (script === null && argv[0]!.includes('/')) script = named(argv[0]!);
   return { kind: 'command', argv, cwd, script: script && { path: script.absPath, sha256: script.sha256 } };
 }
 
