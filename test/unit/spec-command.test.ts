@@ -170,3 +170,35 @@ describe('the script in the run config and its hash', () => {
     expect(hashRunConfig(parseReal())).not.toBe(before);
   });
 });
+
+/** Found by these tests: bad commands that get past the checks, or a message that misnames the problem. */
+describe('command checks not yet as the rule asks', () => {
+  it('refuses {run-dir} (a dash for the underscore) as an unknown placeholder with did-you-mean, instead of passing it on literally', () => {
+    const { result } = parseWith({}, inOtherDir('command: ["python3", "train.py", "--out", "{run-dir}", "--every", "{log-every}"]\n'));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors[0]).toMatch(/unknown placeholder \{run-dir\} \(did you mean "run_dir"\?\)/);
+  });
+
+  it('refuses adjacent placeholders after a brace that is no placeholder ({0}{alpha}{seed})', () => {
+    const { result } = parseWith({}, inOtherDir('command: ["python3", "train.py", "--tag", "{0}{alpha}{seed}"]\n'));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors[0]).toMatch(/\{alpha\}\{seed\}: two placeholders with nothing between them/);
+  });
+
+  it('says a command is a string or a list of strings when it is a number, not "a matrix or a mapping"', () => {
+    const { result } = parseWith({}, inOtherDir('command: 5\n'));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]).not.toContain('matrix');
+    expect(result.errors[0]).toMatch(/study\.yaml: command: expected a string or a list/);
+  });
+
+  it('names the element of a command list that is not a string, not "expected a string, got a list"', () => {
+    const { result } = parseWith({}, inOtherDir('command: [python3, 5]\n'));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]).toMatch(/study\.yaml: command\[1\]: expected a string, got 5/);
+  });
+});
