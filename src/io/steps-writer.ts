@@ -146,7 +146,8 @@ class ReportedCsvWriter implements ReportedStepsWriter {
     if (this.extraKeys === null) this.writeHeader(Object.keys(r.extra));
     const keys = this.extraKeys!;
     let line = `${r.step},${r.loss1},${r.loss2},${r.total},${cell(r.grad_norm1)},${cell(r.grad_norm2)},${cell(r.param_norm)},${r.weight},${cell(r.cos12)}`;
-    for (let i = 0; i < keys.length; i++) line += `,${cell(r.extra[keys[i]!])}`;
+    // Own keys only: a script's key named `constructor` must not read Object's.
+    for (let i = 0; i < keys.length; i++) line += `,${Object.hasOwn(r.extra, keys[i]!) ? cell(r.extra[keys[i]!]) : ''}`;
     this.chunk += `${line}\n`;
     for (const key in r.extra) {
       if (!keys.includes(key) && !this.droppedKeys.has(key)) this.droppedKeys.set(key, r.step);

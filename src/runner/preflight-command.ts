@@ -36,7 +36,9 @@ export function checkProgram(run: RunConfig): void {
     } catch (err) {
       problem ??= (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'is not executable (chmod +x it, or run it with its interpreter)';
     }
-    if (problem !== null) throw new UserError(`--command: ${program}: ${problem} (resolved against ${source.cwd})`);
+    if (problem !== null) {
+      throw new UserError(`--command: ${program}: ${problem} (resolved against ${source.cwd}); allowed: an executable file, or a program on PATH`);
+    }
     return;
   }
   const dirs = (process.env['PATH'] ?? '').split(delimiter).filter((d) => d !== '');

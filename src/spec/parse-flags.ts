@@ -148,6 +148,12 @@ function parseSetEntry(entry: string, out: ParsedFlags, claim: (key: string, whe
   }
   const named = canonicalSettingKey(rawKey);
   const settable = describeSettableKeys(rawKey);
+  const flagOnly = SETTINGS[named];
+  if (flagOnly?.settable === false && flagOnly.flags !== undefined && !named.includes('.')) {
+    // `command`: a setting of its own flag, which --set cannot give (its value would be split at commas).
+    out.errors.push(renderSpecError(where, named, 'cannot be given with --set', `${flagOnly.flags.join(' or ')}, or ${named}: in a spec file`));
+    return;
+  }
   if (!SETTINGS[named] || !settable.candidates.includes(named)) {
     const unknown = renderSpecError(where, rawKey, `unknown key${renderSuggestion(rawKey, settable.candidates)}`, settable.allowed);
     // A plain name may be a command's own setting (`--set width=32,64` with `{width}` in the

@@ -7,10 +7,10 @@ import { BUILTIN_EXPERIMENTS, type DeclarativeExperiment, type LossName } from '
 import { MODULE_EXTENSIONS } from '../experiment/module-extensions.js';
 import type { CombineSettings } from '../train/combiner.js';
 import type { OptimizerSettings } from '../train/optimizers.js';
-import { computePlaceholderValues, findAmbiguousPlaceholders, listPlaceholders, splitCommand } from './command-template.js';
+import { computePlaceholderValues, findAmbiguousPlaceholders, listMisspelledPlaceholders, listPlaceholders, splitCommand } from './command-template.js';
 import { NAME_FIELDS } from './document-path.js';
 import { renderSuggestion } from './nearest-name.js';
-import { renderKeyError, renderZodIssues, type OriginMap } from './spec-errors.js';
+import { describeValue, renderKeyError, renderZodIssues, type OriginMap } from './spec-errors.js';
 import {
   DEFAULT_COMBINE,
   DEFAULT_MONITOR,
@@ -60,6 +60,9 @@ export function parsePointSettings(doc: Readonly<Record<string, unknown>>, pc: P
   }
   const relabel = (path: string) => (named.has(path) ? path.slice(0, path.indexOf('.')) : path);
 
+  // `command` is a string or a list of strings: said in those words (the generic union message is about matrices).
+  const commandProblem = describeCommandType(normalized.command);
+  if (commandProblem !== null) return { ok: false, errors: [renderKeyError(pc.origins, commandProblem.key, commandProblem.what)] };
   const parsed = pointSchema.safeParse(normalized);
   if (!parsed.success) return { ok: false, errors: renderZodIssues(parsed.error.issues, normalized, pc.origins, relabel) };
   const d = parsed.data;
@@ -170,7 +173,7 @@ function computeCommand(command: string | readonly string[], pc: PointContext, e
     ...Object.keys(computePlaceholderValues({ ...SAMPLE_POINT, optimizer: defaultOptimizerSettings(DEFAULTS.optimizer) }, { dir: '', id: '' })),
     ...pc.scriptKeys,
   ];
-  for (const key of listPlaceholders(argv)) {
+  for (const key of [...listPlaceholders(argv), ...listMisspelledPlaceholders(argv)]) {
     if (known.includes(key)) continue;
     errors.push(
       renderKeyError(
@@ -195,6 +198,13 @@ function computeCommand(command: string | readonly string[], pc: PointContext, e
   for (const word of argv.slice(1)) if ((script = named(word)) !== null) break;
   if (script === null && argv[0]!.includes('/')) script = named(argv[0]!);
   return { kind: 'command', argv, cwd, script: script && { path: script.absPath, sha256: script.sha256 } };
+}
+
+function describeCommandType(command: unknown): { key: string; what: string } | null {
+  if (command === undefined || typeof command === 'string') return null;
+  if (!Array.isArray(command)) return { key: 'command', what: `expected a string or a list of strings, got ${describeValue(command)}` };
+  const bad = command.findIndex((a) => typeof a !== 'string');
+  return bad < 0 ? null : { key: `command[${bad}]`, what: `expected a string, got ${describeValue(command[bad])}` };
 }
 
 /** Any values: only which placeholders exist is read from it. */

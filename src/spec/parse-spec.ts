@@ -225,6 +225,10 @@ function parseFileSweep(
     const key = canonicalSettingKey(rawKey);
     const info = SETTINGS[key];
     const settable = describeSettableKeys(rawKey);
+    if (info?.settable === false && info.flags !== undefined && !key.includes('.')) {
+      errors.push(renderSpecError(path, label, `${key} cannot be swept`, `one value, set as ${key} in the spec`));
+      continue;
+    }
     if (!info || !settable.candidates.includes(key)) {
       const unknown = renderSpecError(path, label, `unknown key${renderSuggestion(rawKey, settable.candidates)}`, settable.allowed);
       const values = SCRIPT_KEY.test(rawKey) ? readSweepValues(value, false, label, path, 'a number, a string or true/false', []) : null;
