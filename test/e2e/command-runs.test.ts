@@ -97,8 +97,8 @@ describe.concurrent('what the script gets: placeholders and MO_TRAIN_* variables
     copyFileSync(join(commandDir, 'env.mjs'), join(specDir, 'env.mjs'));
     const spec = join(specDir, 'command.json');
     const command = ['node', 'env.mjs', '{alpha}', 'a b; touch INJECTED', '$HOME', '{run_id}', "it's"];
-    writeFileSync(spec, JSON.stringify({ command, alpha: [0.5], seeds: '0', steps: 2 }));
-    const r = await cli(['sweep', '--spec', spec, '--jobs', '1', '--out', 'list-form'], { cwd: work });
+    writeFileSync(spec, JSON.stringify({ command, alpha: 0.5, steps: 2 }));
+    const r = await cli(['run', '--spec', spec, '--out', 'list-form'], { cwd: work });
     expect(r.code, r.stderr).toBe(0);
     const runDir = join(work, 'list-form', 'runs', 'alpha=0.5,seed=0');
     const seen = readJson(join(runDir, 'child.json'));
@@ -157,38 +157,37 @@ describe.concurrent('the protocol: steps.csv and output.log', () => {
     expect(['converged', 'oscillating', 'drifting']).toContain(summary.verdict);
   });
 
-  it.each([
-    { name: 'bare NaN', line: '{"step": 2, "loss1": NaN, "loss2": 1}', at: 2, cells: '2,NaN,1,NaN', detail: 'loss1 = NaN at step 2' },
-    {
-      name: '"Infinity" as a JSON string',
-      line: '{"step": 2, "loss1": 1, "loss2": "Infinity"}',
-      at: 2,
-      cells: '2,1,Infinity,-Infinity',
-      detail: 'loss2 = Infinity at step 2',
-    },
-    {
-      name: 'bare -Infinity, no step numbers',
-      line: '{"loss1": -Infinity, "loss2": 1}',
-      at: 2,
-      cells: '2,-Infinity,1,-Infinity',
-      detail: 'loss1 = -Infinity at step 2',
-    },
-    { name: '"NaN" as a JSON string', line: '{"step": 2, "loss1": 1, "loss2": "NaN"}', at: 2, cells: '2,1,NaN,NaN', detail: 'loss2 = NaN at step 2' },
-  ])('a non-finite loss ($name): diverged (non-finite) at that step, logged as such, nothing after it', async ({ line, at, cells, detail }) => {
-    const out = `non-finite-${line.length}-${at}-${cells.length}`;
+  it('a non-finite loss — NaN, Infinity, -Infinity, bare or as JSON strings: diverged (non-finite) at that step, logged as such, nothing after it', async () => {
+    // One sweep, one spelling per seed.
+    const cases = [
+      { line: '{"step": 2, "loss1": NaN, "loss2": 1}', cells: '2,NaN,1,NaN', detail: 'loss1 = NaN at step 2' },
+      { line: '{"step": 2, "loss1": 1, "loss2": "Infinity"}', cells: '2,1,Infinity,-Infinity', detail: 'loss2 = Infinity at step 2' },
+      // No step numbers: the third line is step 2.
+      { line: '{"loss1": -Infinity, "loss2": 1}', cells: '2,-Infinity,1,-Infinity', detail: 'loss1 = -Infinity at step 2' },
+      { line: '{"step": 2, "loss1": 1, "loss2": "NaN"}', cells: '2,1,NaN,NaN', detail: 'loss2 = NaN at step 2' },
+      { line: '{"step": 2, "loss1": "-Infinity", "loss2": 1}', cells: '2,-Infinity,1,-Infinity', detail: 'loss1 = -Infinity at step 2' },
+    ];
     const command = nodeCommand(
       'script.mjs',
       'out:{"loss1": 1, "loss2": 1}',
       'out:{"loss1": 0.5, "loss2": 1}',
-      `out:${line}`,
+      ...cases.map((c, seed) => `seed:${seed}:out:${c.line}`),
       'out:{"loss1": 0.25, "loss2": 1}',
     );
-    const r = await cli(['run', '--command', command, '--alpha', '1', '--out', out], { cwd: work });
+    const r = await cli(['sweep', '--command', command, '--alpha', '1', '--seeds', `0-${cases.length - 1}`, '--jobs', '2', '--out', 'non-finite'], {
+      cwd: work,
+    });
     expect(r.code, r.stderr).toBe(0);
-    const runDir = runDirOf(out, 'alpha=1,seed=0');
-    expect(readStepLines(runDir).rows).toEqual(['0,1,1,0,,,,1,', '1,0.5,1,-0.5,,,,1,', `${cells},,,,1,`]);
-    const summary = readJson(join(runDir, 'summary.json'));
-    expect(summary).toMatchObject({ status: 'finished', verdict: 'diverged', divergence: { step: at, reason: 'non-finite', detail }, rows_logged: 3 });
+    for (const [seed, { cells, detail }] of cases.entries()) {
+      const runDir = join(work, 'non-finite', 'runs', `alpha=1,seed=${seed}`);
+      expect(readStepLines(runDir).rows, detail).toEqual(['0,1,1,0,,,,1,', '1,0.5,1,-0.5,,,,1,', `${cells},,,,1,`]);
+      expect(readJson(join(runDir, 'summary.json'))).toMatchObject({
+        status: 'finished',
+        verdict: 'diverged',
+        divergence: { step: 2, reason: 'non-finite', detail },
+        rows_logged: 3,
+      });
+    }
   });
 });
 
@@ -318,35 +317,17 @@ describe.concurrent('a script that fails: the run is failed, with its exit statu
   });
 
   it('exit 1 before its first step, with --no-preflight: the run is failed (not refused)', async () => {
-    const r = await cli(
-      [
-        'sweep',
-        '--no-preflight',
-        '--command',
-        nodeCommand('script.mjs', 'err:ModuleNotFoundError: torch', 'exit:1'),
-        '--alpha',
-        '0',
-        '--seeds',
-        '0-1',
-        '--jobs',
-        '2',
-        '--out',
-        'exit1',
-      ],
-      {
-        cwd: work,
-      },
-    );
+    const command = nodeCommand('script.mjs', 'err:ModuleNotFoundError: torch', 'exit:1');
+    const r = await cli(['run', '--no-preflight', '--command', command, '--out', 'exit1'], { cwd: work });
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toContain('mo-train: 2 of 2 runs failed');
-    for (const seed of [0, 1]) {
-      const runDir = join(work, 'exit1', 'runs', `alpha=0,seed=${seed}`);
-      expect(readJson(join(runDir, 'summary.json'))).toMatchObject({
-        status: 'failed',
-        rows_logged: 0,
-        error: { message: 'the script exited with code 1 after 0 logged steps: ModuleNotFoundError: torch', exit_code: 1, signal: null },
-      });
-    }
+    expect(r.stderr).toContain('mo-train: the run failed: the script exited with code 1 after 0 logged steps: ModuleNotFoundError: torch');
+    const runDir = runDirOf('exit1');
+    expect(readStepLines(runDir)).toEqual({ header: stepsHeader(), rows: [] });
+    expect(readJson(join(runDir, 'summary.json'))).toMatchObject({
+      status: 'failed',
+      rows_logged: 0,
+      error: { message: 'the script exited with code 1 after 0 logged steps: ModuleNotFoundError: torch', exit_code: 1, signal: null },
+    });
   });
 });
 

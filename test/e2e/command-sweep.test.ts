@@ -80,9 +80,9 @@ describe.concurrent('command sweeps', () => {
   });
 
   it.each([
-    { name: 'a script that sleeps after 2 steps', ignore: [] as string[], signal: 'SIGTERM' },
-    { name: 'one that also ignores SIGTERM (killed after the grace period)', ignore: ['ignore:SIGTERM'], signal: 'SIGKILL' },
-  ])('--run-timeout 2, $name: failed "timed out", its steps kept, the script gone', async ({ ignore, signal }) => {
+    { name: 'two scripts that sleep after 2 steps', ignore: [] as string[], signal: 'SIGTERM', seeds: [0, 1] },
+    { name: 'one that also ignores SIGTERM (killed after the grace period)', ignore: ['ignore:SIGTERM'], signal: 'SIGKILL', seeds: [0] },
+  ])('--run-timeout 2, $name: failed "timed out", its steps kept, the script gone', async ({ ignore, signal, seeds }) => {
     const out = `timeout-${signal}`;
     const command = nodeCommand(
       'script.mjs',
@@ -94,11 +94,14 @@ describe.concurrent('command sweeps', () => {
       step({ step: 2, loss1: 1, loss2: 1 }),
     );
     const t0 = Date.now();
-    const r = await cli(['sweep', '--run-timeout', '2', '--command', command, '--alpha', '0', '--seeds', '0-1', '--jobs', '2', '--out', out], { cwd: work });
+    const r = await cli(
+      ['sweep', '--run-timeout', '2', '--command', command, '--alpha', '0', '--seeds', seeds.join(','), '--jobs', String(seeds.length), '--out', out],
+      { cwd: work },
+    );
     expect(r.code, r.stderr).toBe(1);
     expect(Date.now() - t0).toBeLessThan(30_000);
     const message = 'timed out after 2 s (--run-timeout); the script was stopped after 2 logged steps';
-    for (const seed of [0, 1]) {
+    for (const seed of seeds) {
       const runDir = join(work, out, 'runs', `alpha=0,seed=${seed}`);
       expect(r.stderr).toContain(`mo-train: run alpha=0,seed=${seed} failed: ${message}`);
       expect(listFiles(runDir)).toEqual(['child.pid', 'config.json', 'output.log', 'steps.csv', 'summary.json']);
@@ -183,36 +186,37 @@ describe.concurrent('the determinism check: a changed command or script is a dif
     const r = await cli(args, { cwd: work });
     expect(r.code, r.stderr).toBe(0);
     const dir = join(work, out);
-    expect(readJson(join(dir, 'runs', 'alpha=0,seed=0', 'config.json')).experiment.script.path).toBe(script);
     rmSync(join(dir, 'runs', 'alpha=1,seed=0', 'summary.json'));
     return { dir, script, args };
   }
 
-  it('the script file edited since the sweep started (`node train.mjs`): refused and left as it was; back as it was, the resume goes ahead', async () => {
-    const { dir, script } = await sweepToResume('edited', 'node');
+  it('`node train.mjs`: the command changed, or the script file edited, since the sweep started: refused and left as it was; back as it was, the resume goes ahead', async () => {
+    const { dir, script, args } = await sweepToResume('edited', 'node');
+    // The file the config hash covers.
+    expect(readJson(join(dir, 'runs', 'alpha=0,seed=0', 'config.json')).experiment.script.path).toBe(script);
+    const before = snapshotTree(dir);
+
+    // One more argument, the same --out.
+    const changed = await cli(
+      args.map((a, i) => (args[i - 1] === '--command' ? `${a} ${quote('out:extra')}` : a)),
+      { cwd: work },
+    );
+    expect(changed.code, changed.stderr).toBe(2);
+    expect(changed.stderr).toMatch(/^mo-train: edited holds a different sweep/);
+    expect(changed.stderr).toContain('command: ');
+    expect(snapshotTree(dir)).toEqual(before);
+
     const original = readFileSync(script);
     appendFileSync(script, '// edited after the sweep started\n');
-    const before = snapshotTree(dir);
-    const r = await cli(['sweep', '--resume', 'edited'], { cwd: work });
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/^mo-train: edited holds a different sweep/);
-    expect(r.stderr).toContain('the resolved settings of 2 runs differ: alpha=0,seed=0; alpha=1,seed=0');
+    const edited = await cli(['sweep', '--resume', 'edited'], { cwd: work });
+    expect(edited.code, edited.stderr).toBe(2);
+    expect(edited.stderr).toMatch(/^mo-train: edited holds a different sweep/);
+    expect(edited.stderr).toContain('the resolved settings of 2 runs differ: alpha=0,seed=0; alpha=1,seed=0');
     expect(snapshotTree(dir)).toEqual(before);
 
     writeFileSync(script, original);
     const again = await cli(['sweep', '--resume', 'edited'], { cwd: work });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('resuming: 1 finished, 1 to do (1 again from the start)');
-  });
-
-  it('the command changed (one more argument) on the same --out: refused, naming the command', async () => {
-    const { dir, args } = await sweepToResume('changed', 'node');
-    const before = snapshotTree(dir);
-    const changed = args.map((a, i) => (args[i - 1] === '--command' ? `${a} ${quote('out:extra')}` : a));
-    const r = await cli(changed, { cwd: work });
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/^mo-train: changed holds a different sweep/);
-    expect(r.stderr).toContain('command: ');
-    expect(snapshotTree(dir)).toEqual(before);
   });
 });
