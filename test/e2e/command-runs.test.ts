@@ -10,7 +10,18 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFi
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandDir, expectGone, NODE_ON_PATH, nodeCommand, quote, readStepLines, step, stepsHeader } from '../fixtures/command/command-helpers.js';
-import { cli as runCli, killStartedClis, listFiles, makeTempDir, readJson, removeTempDirs, requireBuilt, type CliOptions } from '../fixtures/e2e-harness.js';
+import {
+  cli as runCli,
+  killStartedClis,
+  listFiles,
+  makeTempDir,
+  readJson,
+  removeTempDirs,
+  requireBuilt,
+  startCli,
+  waitFor,
+  type CliOptions,
+} from '../fixtures/e2e-harness.js';
 
 let work: string;
 beforeAll(() => {
@@ -254,6 +265,24 @@ describe.concurrent('the monitor watches the stream live', () => {
       final: { step: 4, loss1: 2000 },
     });
     expect(summary.wall_time_s).toBeGreaterThan(0.9);
+  });
+});
+
+describe.concurrent('mo-train run, interrupted', () => {
+  it('Ctrl-C: the script is stopped, the run marked interrupted with what it logged, exit 130', async () => {
+    const command = nodeCommand('script.mjs', step({ step: 0, loss1: 1, loss2: 1 }), 'pid', 'sleep:60000', step({ step: 1, loss1: 1, loss2: 1 }));
+    const run = startCli(['run', '--command', command, '--out', 'run-ctrl-c'], { cwd: work, env: NODE_ON_PATH });
+    const runDir = runDirOf('run-ctrl-c');
+    const pidFile = join(runDir, 'child.pid');
+    await waitFor('the script to sleep after its first step', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), { while: run });
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain('mo-train: interrupted (SIGINT) after 1 of 10000 steps');
+    expect(listFiles(runDir)).toEqual(['child.pid', 'config.json', 'interrupted.json', 'output.log', 'steps.csv']);
+    expect(readJson(join(runDir, 'interrupted.json'))).toMatchObject({ status: 'interrupted', id: 'alpha=0,seed=0', steps_run: 1 });
+    expect(readStepLines(runDir).rows).toEqual(['0,1,1,1,,,,0,']);
+    expectGone(pidFile);
   });
 });
 

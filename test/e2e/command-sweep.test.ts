@@ -39,23 +39,30 @@ const cli = (args: readonly string[], options: CliOptions) => runCli(args, { ...
 const start = (args: readonly string[], options: CliOptions) => startCli(args, { ...options, env: { ...NODE_ON_PATH, ...options.env } });
 
 describe.concurrent('command sweeps', () => {
-  it('--jobs 2 over 4 grid points: two scripts at a time, every run finished with the losses it printed, summarize reads them', async () => {
+  it('--jobs 2 over 4 grid points (α × a swept --set key): two scripts at a time, each with its point’s values, every run finished with the losses it printed, summarize reads them', async () => {
     const timeline = join(makeTempDir('command-jobs'), 'timeline.txt');
     const command = nodeCommand(
       'script.mjs',
       `append:${timeline}:start {run_id}`,
-      step({ loss1: 3, loss2: 1 }),
-      'sleep:400',
+      // The swept learning rate, filled into the step line itself: an extra column of steps.csv.
+      'out:{"loss1": 3, "loss2": 1, "lr": {optimizer.lr}}',
+      // The first two wait (at most 20 s) for each other: two workers run them at once.
+      `until:${timeline}:2:20000`,
       step({ loss1: 2, loss2: 1 }),
       step({ loss1: 1, loss2: 1 }),
       `append:${timeline}:end {run_id}`,
     );
     // No preflight: its run of the first grid point would write to the timeline too.
-    const r = await cli(['sweep', '--no-preflight', '--command', command, '--alpha', '0,0.5', '--seeds', '0-1', '--jobs', '2', '--out', 'jobs'], { cwd: work });
+    const r = await cli(
+      ['sweep', '--no-preflight', '--command', command, '--alpha', '0,0.5', '--set', 'optimizer.lr=1e-3,2e-2', '--jobs', '2', '--out', 'jobs'],
+      { cwd: work },
+    );
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('mo-train sweep: 4 runs (α ∈ {0, 0.5} × seeds {0, 1}), 10000 steps each, engine command, 2 workers → jobs');
-    const ids = ['alpha=0,seed=0', 'alpha=0,seed=1', 'alpha=0.5,seed=0', 'alpha=0.5,seed=1'];
-    // Two at a time: at most two scripts started and not yet ended at any moment, and two at some moment.
+    expect(r.stderr).toContain(
+      'mo-train sweep: 4 runs (α ∈ {0, 0.5} × seeds {0} × optimizer.lr ∈ {0.001, 0.02}), 10000 steps each, engine command, 2 workers → jobs',
+    );
+    const points = [0, 0.5].flatMap((alpha) => [0.001, 0.02].map((lr) => ({ alpha, lr, id: `alpha=${alpha},seed=0,optimizer.lr=${lr}` })));
+    // Two at a time: two scripts started and not yet ended at some moment, never more.
     let running = 0;
     let most = 0;
     const events = readFileSync(timeline, 'utf8').trim().split('\n');
@@ -66,17 +73,20 @@ describe.concurrent('command sweeps', () => {
     }
     expect(most).toBe(2);
     const dir = join(work, 'jobs');
-    expect(await runStates(dir, work)).toEqual(Object.fromEntries(ids.map((id) => [id, 'finished'])));
-    for (const id of ids) {
-      const alpha = id.startsWith('alpha=0.5') ? 0.5 : 0;
+    expect(await runStates(dir, work)).toEqual(Object.fromEntries(points.map((p) => [p.id, 'finished'])));
+    for (const { alpha, lr, id } of points) {
       const runDir = join(dir, 'runs', id);
-      expect(readStepLines(runDir)).toEqual({ header: stepsHeader(), rows: [3, 2, 1].map((l, s) => `${s},${l},1,${l - alpha},,,,${alpha},`) });
+      expect(readStepLines(runDir)).toEqual({
+        header: stepsHeader('lr'),
+        rows: [`0,3,1,${3 - alpha},,,,${alpha},,${lr}`, `1,2,1,${2 - alpha},,,,${alpha},,`, `2,1,1,${1 - alpha},,,,${alpha},,`],
+      });
       expect(readJson(join(runDir, 'summary.json'))).toMatchObject({ status: 'finished', engine: 'command', alpha, final: { step: 2, loss1: 1, loss2: 1 } });
     }
     const summarized = await cli(['summarize', 'jobs', '--json'], { cwd: work });
     expect(summarized.code, summarized.stderr).toBe(0);
     const doc = JSON.parse(summarized.stdout);
-    expect(doc.runs.map((run: { id: string; summary: { final: { loss1: number } } }) => [run.id, run.summary.final.loss1])).toEqual(ids.map((id) => [id, 1]));
+    const finals = doc.runs.map((run: { id: string; state: string; summary: { final: { loss1: number } } }) => [run.id, run.state, run.summary.final.loss1]);
+    expect(finals.sort()).toEqual(points.map((p) => [p.id, 'finished', 1]).sort());
   });
 
   it.each([
@@ -168,6 +178,39 @@ describe.concurrent('command sweeps', () => {
       expect(pids).toHaveLength(1);
       if (i < 2) expect(pids[0]).not.toBe(firstPids[i]);
       expect(readJson(join(runDir, 'summary.json'))).toMatchObject({ status: 'finished', steps_run: 4, rows_logged: 4 });
+    }
+  });
+});
+
+describe.concurrent('the coordinator killed (kill -9)', () => {
+  it('its scripts do not train on, orphaned; the resume starts the runs again from scratch', async () => {
+    const out = 'kill-9';
+    const dir = join(work, out);
+    const ids = ['alpha=0,seed=0', 'alpha=0,seed=1'];
+    const command = nodeCommand('script.mjs', step({ loss1: 1, loss2: 1 }), 'pid', 'hang:60000', step({ loss1: 0.5, loss2: 1 }));
+    const sweep = start(['sweep', '--command', command, '--alpha', '0', '--seeds', '0-1', '--jobs', '2', '--out', out], {
+      cwd: work,
+      env: { MO_TRAIN_TEST_HANG: '1' },
+    });
+    const pidFiles = ids.map((id) => join(dir, 'runs', id, 'child.pid'));
+    await waitFor('both scripts to hang after their first step', () => pidFiles.every((f) => existsSync(f) && readFileSync(f, 'utf8').endsWith('\n')), {
+      while: sweep,
+    });
+    const scripts = pidFiles.map((f) => readPids(f)[0]!);
+    sweep.child.kill('SIGKILL');
+    await sweep.done;
+    // Each worker sees its coordinator gone within a poll and exits, its script with it.
+    await waitFor('the scripts to be gone', () => scripts.every((pid) => !isAlive(pid)), { timeoutMs: 10_000 });
+    for (const id of ids) expect(existsSync(join(dir, 'runs', id, 'summary.json'))).toBe(false);
+
+    const again = await cli(['sweep', '--resume', out], { cwd: work });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('resuming: 0 finished, 2 to do (2 again from the start)');
+    for (const id of ids) {
+      const runDir = join(dir, 'runs', id);
+      expect(readStepLines(runDir).rows).toEqual(['0,1,1,1,,,,0,', '1,0.5,1,0.5,,,,0,']);
+      expect(readPids(join(runDir, 'child.pid'))).toHaveLength(1);
+      expect(readJson(join(runDir, 'summary.json'))).toMatchObject({ status: 'finished', rows_logged: 2 });
     }
   });
 });
