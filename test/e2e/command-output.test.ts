@@ -73,7 +73,7 @@ describe.concurrent('a script that prints far too much', () => {
   });
 
   describe('one 100 MB line between two steps', () => {
-    // A run of the same script printing a 0 MB line is the baseline of memory.
+    // Run once, read by both tests below; a run of the same script printing a 0 MB line is the baseline of memory.
     let big: Promise<CliResult & { peakKb: number }> | undefined;
     let baseline: Promise<CliResult & { peakKb: number }> | undefined;
     const bigRun = () => (big ??= runMeasured('big-line', nodeCommand('big-line.mjs', '100')));
@@ -92,6 +92,17 @@ describe.concurrent('a script that prints far too much', () => {
       expect(base.peakKb, 'no VmHWM read from /proc').toBeGreaterThan(0);
       // Holding the line even once would be +100 MB (as a Buffer; more as a string).
       expect(r.peakKb - base.peakKb, `peak RSS ${r.peakKb} kB against ${base.peakKb} kB without the line`).toBeLessThan(48 * 1024);
+    });
+
+    it('output.log says how much of it was left out: what it kept of the line and the bytes it says it left out add up to the line', async () => {
+      const r = await bigRun();
+      expect(r.code, r.stderr).toBe(0);
+      const log = readFileSync(join(runDirOf('big-line'), 'output.log'), 'utf8');
+      const kept = log.match(/a+/g)?.reduce((n, run) => n + run.length, 0) ?? 0;
+      // The line: 100 MiB of "a" and its newline; the rest of what the script printed besides its steps is "big line done\n", kept.
+      expect(kept + countLeftOut(log), `output.log:\n${log.replace(/a{80,}/g, (m) => `a×${m.length}`)}`).toBeGreaterThanOrEqual(100 * 1024 * 1024);
+      // (A marker dropped with the line may add its own few bytes to the count.)
+      expect(kept + countLeftOut(log)).toBeLessThanOrEqual(100 * 1024 * 1024 + 200);
     });
   });
 });

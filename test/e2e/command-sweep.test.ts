@@ -262,4 +262,16 @@ describe.concurrent('the determinism check: a changed command or script is a dif
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('resuming: 1 finished, 1 to do (1 again from the start)');
   });
+
+  it('the script file edited, the interpreter given as an absolute path (`/usr/bin/node train.mjs`): refused all the same', async () => {
+    // The file the hash must cover is train.mjs, the one a user edits, not the interpreter that runs it.
+    const { dir, script } = await sweepToResume('edited-abs', process.execPath);
+    appendFileSync(script, '// edited after the sweep started\n');
+    const before = snapshotTree(dir);
+    const r = await cli(['sweep', '--resume', 'edited-abs'], { cwd: work });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^mo-train: edited-abs holds a different sweep/);
+    expect(snapshotTree(dir)).toEqual(before);
+    expect(readJson(join(dir, 'runs', 'alpha=0,seed=0', 'config.json')).experiment.script.path).toBe(script);
+  });
 });
