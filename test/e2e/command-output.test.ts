@@ -28,7 +28,7 @@ const LOG_BOUND = 2 * 1024 * 1024 + 200;
  * read from /proc while it runs: the script's memory is not counted).
  */
 async function runMeasured(out: string, command: string): Promise<CliResult & { peakKb: number }> {
-  const run = startCli(['run', '--no-preflight', '--command', command, '--out', out], { cwd: work, env: NODE_ON_PATH });
+  const run = startCli(['run', '--command', command, '--out', out], { cwd: work, env: NODE_ON_PATH });
   let peakKb = 0;
   const poll = setInterval(() => {
     try {

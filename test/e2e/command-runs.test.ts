@@ -345,9 +345,9 @@ describe.concurrent('a script that fails: the run is failed, with its exit statu
     expect(summary.error.message).toMatch(/^the script exited 0 without printing a step; it must print one JSON line per step to stdout/);
   });
 
-  it('exit 1 before its first step, with --no-preflight: the run is failed (not refused)', async () => {
+  it('exit 1 before its first step, in mo-train run (no start check: its one run is the check): the run is failed, not refused', async () => {
     const command = nodeCommand('script.mjs', 'err:ModuleNotFoundError: torch', 'exit:1');
-    const r = await cli(['run', '--no-preflight', '--command', command, '--out', 'exit1'], { cwd: work });
+    const r = await cli(['run', '--command', command, '--out', 'exit1'], { cwd: work });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain('mo-train: the run failed: the script exited with code 1 after 0 logged steps: ModuleNotFoundError: torch');
     const runDir = runDirOf('exit1');
@@ -404,7 +404,7 @@ describe.concurrent('the preflight: the first grid point’s command must print 
   });
 
   it('a script killed by a signal before its first step is refused, naming the signal', async () => {
-    await expectRefused(['run', '--command', nodeCommand('script.mjs', 'kill:SIGKILL')], 'refused-killed', 'was killed by SIGKILL before printing a step');
+    await expectRefused(['sweep', '--command', nodeCommand('script.mjs', 'kill:SIGKILL')], 'refused-killed', 'was killed by SIGKILL before printing a step');
   });
 });
 

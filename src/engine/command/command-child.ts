@@ -20,6 +20,22 @@ const STDERR_TAIL_LINES = 20;
 /** Between SIGTERM and SIGKILL: long enough for a script to flush and exit, short enough not to wait on a stuck one. */
 export const STOP_GRACE_MS = 3000;
 
+/** Of a line past MAX_LINE_BYTES, output.log keeps this much of its start: enough to see what it was. */
+const OVERLONG_KEPT_BYTES = 4096;
+
+/**
+ * A line past the limit as output.log keeps it: its first 4 KiB and the count of the bytes left
+ * out — small, so it fits the log's head or tail like any line, and the count stays exact.
+ */
+function shortenOverlong(start: string, dropped: number): string {
+  const bytes = Buffer.from(start);
+  if (bytes.length <= OVERLONG_KEPT_BYTES) return `${start}[… ${dropped} more bytes of this line left out …]`;
+  // Cut at a character boundary: back off over UTF-8 continuation bytes (10xxxxxx).
+  let end = OVERLONG_KEPT_BYTES;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return `${bytes.subarray(0, end).toString('utf8')}[… ${dropped + bytes.length - end} more bytes of this line left out …]`;
+}
+
 export interface ChildSpec {
   readonly argv: readonly string[];
   readonly cwd: string;
@@ -53,7 +69,7 @@ export class CommandChild {
         else output.append(text);
       },
       overlong(start, dropped) {
-        output.append(`${start}[… ${dropped} more bytes of this line left out …]`);
+        output.append(shortenOverlong(start, dropped));
       },
     });
     const stderrTail = this.stderrTail;
@@ -64,7 +80,7 @@ export class CommandChild {
     };
     const stderr = new LineSplitter(MAX_LINE_BYTES, {
       line: keep,
-      overlong: (start, dropped) => keep(`${start}[… ${dropped} more bytes of this line left out …]`),
+      overlong: (start, dropped) => keep(shortenOverlong(start, dropped)),
     });
     this.child = spawn(spec.argv[0]!, spec.argv.slice(1), {
       cwd: spec.cwd,
