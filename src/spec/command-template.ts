@@ -136,15 +136,12 @@ export function computePlaceholderValues(config: PlaceholderSource, run: { reado
   return values;
 }
 
-/** The environment a run's command gets on top of mo-train's own: the values scripts read most, and unbuffered Python output. */
+/** The environment a run's command gets on top of mo-train's own: the values scripts read most. */
 export function computeCommandEnv(
   config: PlaceholderSource,
   run: { readonly dir: string; readonly id: string; readonly configPath: string },
 ): Record<string, string> {
   return {
-    // Python writes to a pipe in 8 KiB blocks: without this, steps reach the monitor late (a
-    // divergence is seen, and the script stopped, long after it happened). A value of the user's wins.
-    PYTHONUNBUFFERED: process.env['PYTHONUNBUFFERED'] ?? '1',
     MO_TRAIN_ALPHA: String(config.alpha),
     MO_TRAIN_SEED: String(config.seed),
     MO_TRAIN_STEPS: String(config.steps),

@@ -101,7 +101,6 @@ describe('computePlaceholderValues', () => {
 
   it('and the environment the command gets', () => {
     expect(computeCommandEnv(run, { dir: '/r/runs/x', id: 'x', configPath: '/r/runs/x/config.json' })).toEqual({
-      PYTHONUNBUFFERED: process.env['PYTHONUNBUFFERED'] ?? '1',
       MO_TRAIN_ALPHA: '1e-7',
       MO_TRAIN_SEED: '3',
       MO_TRAIN_STEPS: '500',

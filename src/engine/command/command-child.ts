@@ -84,7 +84,9 @@ export class CommandChild {
     });
     this.child = spawn(spec.argv[0]!, spec.argv.slice(1), {
       cwd: spec.cwd,
-      env: { ...process.env, ...spec.env },
+      // Python writes to a pipe in 8 KiB blocks: unbuffered, steps reach the monitor as they are
+      // printed (a divergence is seen, and the script stopped, when it happens). A value of the user's wins.
+      env: { PYTHONUNBUFFERED: '1', ...process.env, ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: stop() reaches its children too, and a Ctrl-C in the terminal
       // reaches mo-train only, which stops the script and marks the run interrupted.
