@@ -65,7 +65,7 @@ describe.concurrent('what the script gets: placeholders and MO_TRAIN_* variables
         out,
       ],
       // The preflight runs the first grid point's command in a temporary directory: it must leave nothing there.
-      { cwd: work, env: { TMPDIR: tmp } },
+      { cwd: work, env: { TMPDIR: tmp, PYTHONUNBUFFERED: '' } },
     );
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(tmp), 'the preflight left its temporary run directory behind').toEqual([]);
@@ -88,6 +88,8 @@ describe.concurrent('what the script gets: placeholders and MO_TRAIN_* variables
         MO_TRAIN_RUN_ID: id,
         MO_TRAIN_CONFIG: join(runDir, 'config.json'),
       });
+      // Python scripts print unbuffered unless the user says otherwise (here: set, empty): a user's value wins.
+      expect(seen.env.PYTHONUNBUFFERED).toBe('');
       // MO_TRAIN_CONFIG: the run's config.json, every setting resolved.
       const config = readJson(seen.env.MO_TRAIN_CONFIG);
       expect(config).toMatchObject({ id, alpha, seed: 3, steps: 4, optimizer: { name: 'adam', lr: 3e-4 }, monitor: { max_loss: 1e21 } });
