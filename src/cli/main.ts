@@ -91,6 +91,45 @@ export function buildProgram(argv: readonly string[]): Command {
       process.exitCode = await sweepCommand(opts, argv);
     });
 
+  addSpecOptions(
+    program.command('plan').description('check a sweep and freeze its runs into a results directory, for mo-train work, a cluster or a queue; runs nothing'),
+    'sweep',
+  )
+    .option(
+      '--preflight-timeout <seconds>',
+      `with --command: before anything is written, the first grid point's command must print a step (or exit 0) within this time (default: ${DEFAULT_PREFLIGHT_TIMEOUT_S})`,
+    )
+    .option('--no-preflight', 'with --command: skip that check')
+    .action(async (opts: SweepOptions) => {
+      const { planCommand } = await import('./commands/plan.js');
+      process.exitCode = await planCommand(opts, argv);
+    });
+
+  program
+    .command('work')
+    .description(
+      'run run #I of the plan in <dir> (a Slurm array task, a Kubernetes pod, a shell loop); a finished run is skipped, one another task is doing left to it',
+    )
+    .argument('<dir>', 'a results directory made by mo-train plan')
+    .option('--index <i>', 'the run, 0-based in plan order (default: $SLURM_ARRAY_TASK_ID, else $JOB_COMPLETION_INDEX)')
+    .option('--shard <k/n>', 'instead: every run whose index is k modulo n, one after another')
+    .option('--stale-after <seconds>', 'a claimed run without a heartbeat for this long is taken over (default: 120)')
+    .action(async (dir: string, opts: { index?: string; shard?: string; staleAfter?: string }) => {
+      const { workCommand } = await import('./commands/work.js');
+      process.exitCode = await workCommand(dir, opts);
+    });
+
+  program
+    .command('status')
+    .description('how far the plan in <dir> has got: finished, failed, running, stale and pending runs; exit 0 when every run finished')
+    .argument('<dir>', 'a results directory made by mo-train plan (or sweep)')
+    .option('--json', 'print JSON for machines')
+    .option('--stale-after <seconds>', 'a claim without a heartbeat for this long counts as stale (default: 120)')
+    .action(async (dir: string, opts: { json?: boolean; staleAfter?: string }) => {
+      const { statusCommand } = await import('./commands/status.js');
+      process.exitCode = await statusCommand(dir, opts);
+    });
+
   program
     .command('summarize')
     .description('stability verdicts and final losses per run and per α of a results directory')

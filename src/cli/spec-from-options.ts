@@ -40,3 +40,32 @@ export function readPreflightOptions(opts: SweepOptions): PreflightOptions {
   }
   return { commandStartMs: seconds * 1000 };
 }
+
+/** The flags that make up a spec: what `--resume DIR` alone repeats from sweep.json. */
+export const SPEC_FLAGS = [
+  'spec',
+  'experiment',
+  'module',
+  'command',
+  'alpha',
+  'seeds',
+  'steps',
+  'optimizer',
+  'lr',
+  'logEvery',
+  'engine',
+  'backend',
+  'init',
+  'combine',
+  'name',
+  'set',
+] as const;
+
+/** The spec flags given on this command line, as sweep.json records them (`--resume DIR` alone repeats them). */
+export function pickSpecFlags(opts: SweepOptions): Record<string, unknown> {
+  return Object.fromEntries(SPEC_FLAGS.filter((k) => isGiven(opts[k])).map((k) => [k, opts[k]]));
+}
+
+function isGiven(value: unknown): boolean {
+  return Array.isArray(value) ? value.length > 0 : value !== undefined;
+}

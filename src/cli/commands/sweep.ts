@@ -22,28 +22,8 @@ import type { RunSummary } from '../../results/summary-file.js';
 import { exitCodeOf, listenForInterrupts } from '../interrupts.js';
 import { MAX_JOBS_PER_CORE, type SweepOptions } from '../spec-options.js';
 import { createProgress } from '../progress.js';
-import { describeGrid, nameAfterModule, readPreflightOptions, specFromOptions } from '../spec-from-options.js';
+import { describeGrid, nameAfterModule, pickSpecFlags, readPreflightOptions, specFromOptions } from '../spec-from-options.js';
 import { printResultsDirSummary, summarizeFinishedSweep } from '../print-summary.js';
-
-/** The flags that make up a spec: what `--resume DIR` alone repeats from sweep.json. */
-const SPEC_FLAGS = [
-  'spec',
-  'experiment',
-  'module',
-  'command',
-  'alpha',
-  'seeds',
-  'steps',
-  'optimizer',
-  'lr',
-  'logEvery',
-  'engine',
-  'backend',
-  'init',
-  'combine',
-  'name',
-  'set',
-] as const;
 
 /** How the pool runs: the flags checked before anything else happens. */
 interface PoolLimits {
@@ -112,7 +92,7 @@ async function openSweep(opts: SweepOptions, argv: readonly string[], cwd: strin
   if (opts.resume !== undefined && stored === null) {
     throw new UserError(`--resume ${opts.resume}: ${existsSync(targetAbs!) ? 'has no sweep.json' : 'no such directory'}; nothing to resume`);
   }
-  const givenFlags = Object.fromEntries(SPEC_FLAGS.filter((k) => isGiven(opts[k])).map((k) => [k, opts[k]]));
+  const givenFlags = pickSpecFlags(opts);
   // `--resume DIR` starts from the sweep's own flags (as given where it was started); flags given
   // with it override them — and must still describe the same sweep. The same command again on
   // the same --out is judged by its own flags.
@@ -241,10 +221,6 @@ function absolutePaths(flags: Record<string, unknown>, cwd: string): Record<stri
   const out = { ...flags };
   for (const k of ['spec', 'module', 'init']) if (typeof out[k] === 'string') out[k] = resolve(cwd, out[k] as string);
   return out;
-}
-
-function isGiven(value: unknown): boolean {
-  return Array.isArray(value) ? value.length > 0 : value !== undefined;
 }
 
 /** An optional whole-number flag in [min, max]; a one-line error naming the flag otherwise (with where `max` comes from). */

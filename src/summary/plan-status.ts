@@ -1,0 +1,55 @@
+/**
+ * Where a plan executed by `mo-train work` stands (`mo-train status`): every run finished, failed,
+ * running (claimed, its heartbeat fresh), stale (claimed, but no heartbeat for too long: its task
+ * is gone and the next `work` takes it over) or pending (not started, interrupted, or corrupt, and
+ * nobody on it). Pure.
+ */
+import type { ClaimHolder } from '../results/claim-file.js';
+import type { RunRecord } from './run-record.js';
+
+export const PLAN_STATES = ['finished', 'failed', 'running', 'stale', 'pending'] as const;
+export type PlanState = (typeof PLAN_STATES)[number];
+
+export interface ClaimSeen {
+  readonly holder: ClaimHolder | null;
+  /** Since its last heartbeat. */
+  readonly ageMs: number;
+}
+
+export interface PlanRunStatus {
+  readonly id: string;
+  readonly state: PlanState;
+  /** A failed run's error, a stale claim's holder, a corrupt run's problem. */
+  readonly detail: string | null;
+}
+
+export interface PlanStatus {
+  readonly total: number;
+  readonly counts: Readonly<Record<PlanState, number>>;
+  readonly runs: readonly PlanRunStatus[];
+  /** Every run finished. */
+  readonly complete: boolean;
+}
+
+export function computePlanStatus(records: readonly RunRecord[], claims: ReadonlyMap<string, ClaimSeen>, staleMs: number): PlanStatus {
+  const counts: Record<PlanState, number> = { finished: 0, failed: 0, running: 0, stale: 0, pending: 0 };
+  const runs: PlanRunStatus[] = [];
+  for (const r of records) {
+    const status = statusOf(r, claims.get(r.id), staleMs);
+    counts[status.state]++;
+    runs.push(status);
+  }
+  return { total: records.length, counts, runs, complete: counts.finished === records.length };
+}
+
+function statusOf(r: RunRecord, claim: ClaimSeen | undefined, staleMs: number): PlanRunStatus {
+  if (r.state === 'finished') return { id: r.id, state: 'finished', detail: null };
+  // A failed run being done again is running: its claim is newer than its summary.
+  if (claim !== undefined) {
+    const who = claim.holder ? `pid ${claim.holder.pid} on ${claim.holder.host} since ${claim.holder.started}` : 'an unreadable claim';
+    if (claim.ageMs < staleMs) return { id: r.id, state: 'running', detail: who };
+    return { id: r.id, state: 'stale', detail: `${who}, no heartbeat for ${Math.round(claim.ageMs / 1000)} s` };
+  }
+  if (r.state === 'failed') return { id: r.id, state: 'failed', detail: r.summary.error?.message.split('\n')[0] ?? r.summary.explanation };
+  return { id: r.id, state: 'pending', detail: r.state === 'corrupt' ? r.problem : null };
+}
