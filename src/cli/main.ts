@@ -120,6 +120,23 @@ export function buildProgram(argv: readonly string[]): Command {
     });
 
   program
+    .command('export')
+    .description('write the files a cluster needs to execute the plan in <dir>: a Slurm job array (slurm) or a Kubernetes Indexed Job (k8s)')
+    .argument('<engine>', 'slurm | k8s')
+    .argument('<dir>', 'a results directory made by mo-train plan')
+    .option('--parallel <p>', 'runs at a time (slurm: the array throttle %P; k8s: parallelism)')
+    .option('--sbatch-arg <arg>', 'slurm: one more #SBATCH line, e.g. --sbatch-arg=--partition=gpu (repeatable)', collect)
+    .option('--max-array-size <n>', `slurm: the cluster's MaxArraySize; a larger plan is split into several arrays (default: 1001)`)
+    .option('--image <image>', 'k8s: the container image (with mo-train and your experiment files)')
+    .option('--claim <pvc>', 'k8s: the PersistentVolumeClaim holding the results directory, mounted at its path')
+    .option('--retries <n>', "k8s: retries of a failed run's index (backoffLimitPerIndex; default: 2)")
+    .option('--mo-train <cmd>', 'how to start mo-train on the nodes (default: this node and mo-train, by absolute path; k8s: mo-train)')
+    .action(async (engine: string, dir: string, opts: Record<string, unknown>) => {
+      const { exportCommand } = await import('./commands/export.js');
+      process.exitCode = await exportCommand(engine, dir, opts);
+    });
+
+  program
     .command('status')
     .description('how far the plan in <dir> has got: finished, failed, running, stale and pending runs; exit 0 when every run finished')
     .argument('<dir>', 'a results directory made by mo-train plan (or sweep)')
