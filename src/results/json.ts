@@ -8,7 +8,24 @@
  * "Infinity" and "-Infinity" and read back as numbers.
  */
 export function stringifyJson(value: unknown): string {
+  // The replacer is a call from V8's serializer into JS for every value: most results files have no
+  // non-finite number, and a walk to find that out first is cheaper. Measured on a run's
+  // config.json (what `plan` hashes 100,000 times): 15 → 8–10 µs a config; the text is the same.
+  if (!containsNonFinite(value)) return `${JSON.stringify(value, null, 2)}\n`;
   return `${JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`;
+}
+
+function containsNonFinite(v: unknown): boolean {
+  if (typeof v === 'number') return !Number.isFinite(v);
+  if (v === null || typeof v !== 'object') return false;
+  // toJSON (a Date) decides its own output: the replacer path handles whatever it returns.
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return true;
+  if (Array.isArray(v)) {
+    for (const x of v) if (containsNonFinite(x)) return true;
+    return false;
+  }
+  for (const k in v) if (containsNonFinite((v as Record<string, unknown>)[k])) return true;
+  return false;
 }
 
 export function parseJson(text: string): unknown {
