@@ -404,6 +404,11 @@ describe.concurrent('bad input: one line naming what is wrong and what is allowe
     // Something to lose: a finished run (and the claims directory its work made).
     const r = await cli(['work', 'plan-bad-input', '--index', '0']);
     expect(r.code, r.stderr).toBe(0);
+    // And a run another task is doing: a bad staleness limit given to status would change what it says of it.
+    writeFileSync(
+      join(dir, 'claims', 'alpha=0,seed=1.claim'),
+      `${JSON.stringify({ host: 'node-2', pid: 77, started: new Date().toISOString(), token: 'feedfacefeedface' })}\n`,
+    );
   });
 
   it.each<{ name: string; args: string[]; env: Record<string, string>; says: string }>([
@@ -468,6 +473,16 @@ describe.concurrent('bad input: one line naming what is wrong and what is allowe
     expect(r.stdout).toBe('');
     expect(snapshotTree(dir)).toEqual(before);
   });
+
+  it.each(['soon', '-5', '0'])(
+    'status --stale-after %s: refused as work refuses it, one line, exit 2 (not every claim silently counted stale)',
+    async (value) => {
+      const r = await cli(['status', 'plan-bad-input', '--stale-after', value]);
+      expect(r.code, r.stdout).toBe(2);
+      expect(r.stderr).toBe(`mo-train: --stale-after: "${value}" is not valid; allowed: seconds from 5 to 86400 (default 120)\n`);
+      expect(r.stdout).toBe('');
+    },
+  );
 
   it('work on a directory without sweep.json (empty, or not there): says to make a plan first; creates nothing', async () => {
     const empty = join(work, 'not-a-plan');
