@@ -335,6 +335,42 @@ describe.concurrent('at-least-once delivery is safe', () => {
   });
 });
 
+describe.concurrent('work and sweep --resume on the same plan (status offers both): a run is never done by two at once', () => {
+  /**
+   * A one-run plan whose script appends its pid to `pids` (outside the run directory, which a
+   * second writer would clear) and waits 4 s under MO_TRAIN_TEST_HANG=1: one line per script started.
+   */
+  async function onePidPlan(out: string): Promise<{ dir: string; pids: string }> {
+    const pids = join(makeTempDir(`${out}-pids`), 'pids');
+    const command = nodeCommand('script.mjs', step({ step: 0, loss1: 1, loss2: 1 }), `pid:${pids}`, 'hang:4000', step({ step: 1, loss1: 0.5, loss2: 1 }));
+    // No preflight (by plan or sweep): it would start the script once more.
+    const dir = await plan(out, ['--command', command, '--alpha', '0', '--seeds', '0', '--no-preflight'], 1);
+    return { dir, pids };
+  }
+
+  it('sweep --resume while a work holds the run: the run is left to the work (or the sweep refused), not started a second time', async () => {
+    const { dir, pids } = await onePidPlan('plan-work-then-sweep');
+    const w = start(['work', 'plan-work-then-sweep', '--index', '0'], { env: HANG });
+    await waitFor('the work’s script to start', () => existsSync(pids) && readFileSync(pids, 'utf8').endsWith('\n'), { while: w });
+    const sweep = await cli(['sweep', '--resume', 'plan-work-then-sweep', '--no-preflight'], { env: HANG });
+    const r = await w.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(readPids(pids), `scripts started for the one run (sweep: exit ${sweep.code}, ${sweep.stderr.split('\n')[0]})`).toHaveLength(1);
+    expect(readJson(join(dir, 'runs', 'alpha=0,seed=0', 'summary.json'))).toMatchObject({ status: 'finished', steps_run: 2 });
+  });
+
+  it('work while a sweep --resume is doing the run: the work leaves it to the sweep (or is refused), not started a second time', async () => {
+    const { dir, pids } = await onePidPlan('plan-sweep-then-work');
+    const sweep = start(['sweep', '--resume', 'plan-sweep-then-work', '--no-preflight'], { env: HANG });
+    await waitFor('the sweep’s script to start', () => existsSync(pids) && readFileSync(pids, 'utf8').endsWith('\n'), { while: sweep });
+    const w = await cli(['work', 'plan-sweep-then-work', '--index', '0'], { env: HANG });
+    const r = await sweep.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(readPids(pids), `scripts started for the one run (work: exit ${w.code}, ${w.stderr.split('\n')[0]})`).toHaveLength(1);
+    expect(readJson(join(dir, 'runs', 'alpha=0,seed=0', 'summary.json'))).toMatchObject({ status: 'finished', steps_run: 2 });
+  });
+});
+
 describe.concurrent('failures are data', () => {
   it('a run that fails: work exits 1, the run recorded failed, status lists it and exits 1; work again redoes only it; a plan whose script was edited is refused, one line, nothing written', async () => {
     const scripts = makeTempDir('plan-work-scripts');
