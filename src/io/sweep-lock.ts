@@ -67,6 +67,12 @@ export function acquireSweepLock(outDir: string, now: Date): SweepLock {
   throw new UserError(`${outDir}: another mo-train took the lock at the same moment; try again`);
 }
 
+/** The mo-train sweep working in `outDir` now (its .lock held by a live process), or null. */
+export function findLiveSweepLock(outDir: string): LockHolder | null {
+  const holder = readHolder(join(outDir, LOCK_FILE));
+  return holder !== null && isRunning(holder) ? holder : null;
+}
+
 function readHolder(path: string): LockHolder | null {
   try {
     return parseLockHolder(readFileSync(path, 'utf8'));

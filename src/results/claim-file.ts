@@ -9,6 +9,9 @@ import { z } from 'zod';
 
 export const CLAIMS_DIR = 'claims';
 
+/** A claim without a heartbeat for this long belongs to a task that is gone: long enough for a busy shared filesystem. */
+export const DEFAULT_STALE_AFTER_S = 120;
+
 export interface ClaimHolder {
   readonly host: string;
   readonly pid: number;
@@ -34,7 +37,9 @@ export function parseClaimHolder(text: string): ClaimHolder | null {
   }
 }
 
+export const CLAIM_SUFFIX = '.claim';
+
 /** `claims/<id>.claim`, relative to the results directory. */
 export function claimFileName(id: string): string {
-  return `${id}.claim`;
+  return `${id}${CLAIM_SUFFIX}`;
 }

@@ -5,14 +5,19 @@
  */
 import { readResults } from '../io/read-results.js';
 import { clearRunDir } from '../io/run-files.js';
+import { readClaims } from '../io/run-claim.js';
 import { ensureRunsDir, prepareOutDir, removeStaleTempFiles, writeSweepManifest } from '../io/sweep-files.js';
 import { acquireSweepLock, type SweepLock } from '../io/sweep-lock.js';
 import { UserError } from '../errors.js';
 import { runDirOf } from '../results/layout.js';
+import { DEFAULT_STALE_AFTER_S } from '../results/claim-file.js';
 import type { LockHolder } from '../results/lock-file.js';
 import type { StoredManifest, SweepManifest } from '../results/sweep-file.js';
 import type { RunSummary } from '../results/summary-file.js';
 import { compareSweeps, planResume } from './resume.js';
+
+/** A claim whose heartbeat is younger than this is a live `mo-train work` (its default staleness limit). */
+const LIVE_CLAIM_MS = DEFAULT_STALE_AFTER_S * 1000;
 
 export interface OpenResultsDir {
   /** Absolute. */
@@ -46,6 +51,16 @@ export function lockSweepToResume(path: string, shownAs: string, stored: StoredM
   const lock = acquireSweepLock(path, now);
   return holding(lock, () => {
     const warnings = lock.reclaimed ? [renderReclaimed(shownAs, lock.reclaimed)] : [];
+    // Runs that `mo-train work` tasks are doing (live claims): a sweep here would do them a second time.
+    const live = [...readClaims(path)].filter(([, c]) => c.ageMs < LIVE_CLAIM_MS);
+    if (live.length > 0) {
+      const [id, c] = live[0]!;
+      const who = c.holder ? `pid ${c.holder.pid} on ${c.holder.host}` : 'a task';
+      throw new UserError(
+        `${shownAs}: ${live.length} run${live.length === 1 ? ' is' : 's are'} being done by mo-train work (e.g. ${id}, by ${who}); ` +
+          `let those tasks finish the plan (mo-train status ${shownAs}), or stop them and resume then`,
+      );
+    }
     const diff = compareSweeps(stored, manifest);
     if (diff.length > 0) {
       throw new UserError(

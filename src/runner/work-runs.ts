@@ -2,13 +2,14 @@
  * `mo-train work`: runs some runs of a frozen plan (a results directory holding sweep.json, made
  * by `mo-train plan`), one after another in this process — the unit of work of a Slurm array task,
  * a Kubernetes pod or a queue job. Each run is claimed first (io/run-claim.ts): a finished run is
- * skipped, a run someone else is doing is left alone, a stale or failed one is done again from the
- * start. Results are the same files a local sweep writes.
+ * skipped, a run someone else is doing is left alone (as is every run while a local `mo-train
+ * sweep` holds the directory), a stale or failed one is done again from the start. Results are the same files a local sweep writes.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clearRunDir } from '../io/run-files.js';
 import { claimRun, type RunClaim } from '../io/run-claim.js';
+import { findLiveSweepLock } from '../io/sweep-lock.js';
 import { parseJson } from '../results/json.js';
 import { runDirOf, runFiles } from '../results/layout.js';
 import { parseRunSummary } from '../results/summary-parse.js';
@@ -53,7 +54,18 @@ export async function workOnRun(outDir: string, config: RunConfig, options: Work
     options.log(`${id}: finished already, skipped`);
     return { id, kind: 'skipped' };
   }
+  const sweeping = () => {
+    const holder = findLiveSweepLock(outDir);
+    if (holder !== null) options.log(`${id}: the directory is being swept by mo-train sweep (pid ${holder.pid} on ${holder.host}), left to it`);
+    return holder !== null;
+  };
+  if (sweeping()) return { id, kind: 'busy' };
   const outcome = claimRun(outDir, id, options.staleMs);
+  // Looked at again once claimed: a sweep that took the lock in between has looked for claims before this one existed.
+  if (outcome.kind === 'claimed' && sweeping()) {
+    outcome.claim.release();
+    return { id, kind: 'busy' };
+  }
   if (outcome.kind === 'busy') {
     const who = outcome.holder ? `pid ${outcome.holder.pid} on ${outcome.holder.host}` : 'another task';
     options.log(`${id}: being done by ${who} (heartbeat ${(outcome.ageMs / 1000).toFixed(0)} s ago), left to it`);

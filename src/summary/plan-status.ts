@@ -17,6 +17,8 @@ export interface ClaimSeen {
 }
 
 export interface PlanRunStatus {
+  /** Its index in the plan (what `mo-train work --index` takes). */
+  readonly index: number;
   readonly id: string;
   readonly state: PlanState;
   /** A failed run's error, a stale claim's holder, a corrupt run's problem. */
@@ -29,20 +31,35 @@ export interface PlanStatus {
   readonly runs: readonly PlanRunStatus[];
   /** Every run finished. */
   readonly complete: boolean;
+  /** The indices of the runs nobody is doing and that are not finished (failed, stale, pending), as ranges: `3,7,9-12` (what `sbatch --array=` takes). */
+  readonly todo: string;
 }
 
 export function computePlanStatus(records: readonly RunRecord[], claims: ReadonlyMap<string, ClaimSeen>, staleMs: number): PlanStatus {
   const counts: Record<PlanState, number> = { finished: 0, failed: 0, running: 0, stale: 0, pending: 0 };
   const runs: PlanRunStatus[] = [];
-  for (const r of records) {
-    const status = statusOf(r, claims.get(r.id), staleMs);
+  for (const [index, r] of records.entries()) {
+    const status = { index, ...statusOf(r, claims.get(r.id), staleMs) };
     counts[status.state]++;
     runs.push(status);
   }
-  return { total: records.length, counts, runs, complete: counts.finished === records.length };
+  const todo = runs.filter((r) => r.state === 'failed' || r.state === 'stale' || r.state === 'pending').map((r) => r.index);
+  return { total: records.length, counts, runs, complete: counts.finished === records.length, todo: formatRanges(todo) };
 }
 
-function statusOf(r: RunRecord, claim: ClaimSeen | undefined, staleMs: number): PlanRunStatus {
+/** Sorted whole numbers as ranges: `[3, 7, 9, 10, 11, 12]` → `3,7,9-12`. */
+export function formatRanges(sorted: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    parts.push(j === i ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+function statusOf(r: RunRecord, claim: ClaimSeen | undefined, staleMs: number): Omit<PlanRunStatus, 'index'> {
   if (r.state === 'finished') return { id: r.id, state: 'finished', detail: null };
   // A failed run being done again is running: its claim is newer than its summary.
   if (claim !== undefined) {

@@ -237,7 +237,10 @@ describe.concurrent('at-least-once delivery is safe', () => {
         total: 2,
         counts: { finished: 0, failed: 0, running: 1, stale: 0, pending: 1 },
         complete: false,
-        runs: [{ id: SLOW_IDS[0], state: 'running', detail: expect.stringMatching(new RegExp(`^pid ${killed.pid} on \\S+ since \\d{4}-\\d\\d-\\d\\dT`)) }],
+        todo: '1',
+        runs: [
+          { index: 0, id: SLOW_IDS[0], state: 'running', detail: expect.stringMatching(new RegExp(`^pid ${killed.pid} on \\S+ since \\d{4}-\\d\\d-\\d\\dT`)) },
+        ],
       });
 
       // Live by the default staleness (120 s): left alone, nothing touched.
@@ -396,6 +399,7 @@ describe.concurrent('failures are data', () => {
     expect(status.stdout).toBe(
       'plan-failing: 2 runs — 1 finished, 1 failed, 0 running, 0 stale, 0 pending\n' +
         `  failed alpha=0,seed=1: ${detail}\n` +
+        'left to do, by index: 1\n' +
         'what is left: mo-train work plan-failing --index I (for each unfinished run), or mo-train sweep --resume plan-failing\n',
     );
     const json = await cli(['status', 'plan-failing', '--json']);
@@ -404,7 +408,8 @@ describe.concurrent('failures are data', () => {
       total: 2,
       counts: { finished: 1, failed: 1, running: 0, stale: 0, pending: 0 },
       complete: false,
-      runs: [{ id: 'alpha=0,seed=1', state: 'failed', detail }],
+      todo: '1',
+      runs: [{ index: 1, id: 'alpha=0,seed=1', state: 'failed', detail }],
     });
 
     // The script edited: not the planned runs any more; refused, one line, nothing written.

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ClaimHolder } from '../../src/results/claim-file.js';
-import { computePlanStatus, PLAN_STATES, type ClaimSeen } from '../../src/summary/plan-status.js';
+import { computePlanStatus, formatRanges, PLAN_STATES, type ClaimSeen } from '../../src/summary/plan-status.js';
 import type { RunRecord } from '../../src/summary/run-record.js';
 import { makeSummary, runIdOf, type Coords } from '../fixtures/results/build-results.js';
 
@@ -46,7 +46,12 @@ function unsummarized(c: Coords, state: 'unfinished' | 'missing' | 'corrupt', pr
   return { id: runIdOf(c), path: `/r/runs/${runIdOf(c)}`, state, coords: c, rows: state === 'missing' ? null : 2, summary: null, problem };
 }
 
-const one = (record: RunRecord, claim?: ClaimSeen) => computePlanStatus([record], new Map(claim ? [[record.id, claim]] : []), STALE_MS).runs[0];
+/** A one-run plan's only run (index 0), its index checked here once and left out of the comparisons. */
+const one = (record: RunRecord, claim?: ClaimSeen) => {
+  const { index, ...rest } = computePlanStatus([record], new Map(claim ? [[record.id, claim]] : []), STALE_MS).runs[0]!;
+  expect(index).toBe(0);
+  return rest;
+};
 
 describe('the state of each run', () => {
   it('finished: finished, whatever claim is still there (one not yet released, or a dead task’s)', () => {
@@ -148,5 +153,38 @@ describe('the plan as a whole', () => {
     const s = computePlanStatus([finished(coords(0)), r], new Map([[r.id, live()]]), STALE_MS);
     expect(s.complete).toBe(false);
     expect(s.counts.running).toBe(1);
+  });
+});
+
+describe('what is left to do, by index', () => {
+  it('failed, stale and pending runs as ranges, in plan order; finished and running ones left out', () => {
+    const records = [
+      finished(coords(0)),
+      failed(coords(0.1)),
+      unsummarized(coords(1), 'missing', 'no run directory'),
+      unsummarized(coords(2), 'unfinished', 'no summary.json'),
+      unsummarized(coords(3), 'unfinished', 'no summary.json'),
+      finished(coords(4)),
+    ];
+    const claims = new Map<string, ClaimSeen>([
+      ['alpha=2,seed=0', live()],
+      ['alpha=3,seed=0', staleFor(STALE_MS * 2)],
+    ]);
+    const status = computePlanStatus(records, claims, STALE_MS);
+    expect(status.runs.map((r) => [r.index, r.state])).toEqual([
+      [0, 'finished'],
+      [1, 'failed'],
+      [2, 'pending'],
+      [3, 'running'],
+      [4, 'stale'],
+      [5, 'finished'],
+    ]);
+    expect(status.todo).toBe('1-2,4');
+  });
+
+  it('formatRanges', () => {
+    expect(formatRanges([])).toBe('');
+    expect(formatRanges([5])).toBe('5');
+    expect(formatRanges([3, 7, 9, 10, 11, 12, 20, 21])).toBe('3,7,9-12,20-21');
   });
 });

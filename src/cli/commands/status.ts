@@ -2,24 +2,25 @@
  * `mo-train status DIR`: how far the plan in DIR has got — finished, failed, running, stale and
  * pending runs, the failed and stale ones listed. Exit 0 when every run finished, else 1.
  */
-import { readdirSync } from 'node:fs';
-import { readClaim, claimsDirOf } from '../../io/run-claim.js';
+import { readClaims } from '../../io/run-claim.js';
 import { readResults } from '../../io/read-results.js';
-import { join } from 'node:path';
-import { computePlanStatus, PLAN_STATES, type ClaimSeen } from '../../summary/plan-status.js';
-import { DEFAULT_STALE_AFTER_S } from './work.js';
+import { computePlanStatus, PLAN_STATES } from '../../summary/plan-status.js';
+import { DEFAULT_STALE_AFTER_S } from '../../results/claim-file.js';
+import { parseSeconds } from './work.js';
 
 /** Failed and stale runs listed by name; past this many, counted. */
 const LISTED = 20;
 
 export async function statusCommand(dir: string, opts: { json?: boolean; staleAfter?: string }): Promise<number> {
+  const staleS = parseSeconds('--stale-after', opts.staleAfter, DEFAULT_STALE_AFTER_S);
   const results = await readResults(dir);
-  const staleS = opts.staleAfter === undefined ? DEFAULT_STALE_AFTER_S : Number(opts.staleAfter);
   const claims = readClaims(dir);
   const status = computePlanStatus(results.runs, claims, staleS * 1000);
   if (opts.json) {
     const listed = status.runs.filter((r) => r.state !== 'finished' && r.state !== 'pending');
-    process.stdout.write(`${JSON.stringify({ total: status.total, counts: status.counts, complete: status.complete, runs: listed }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ total: status.total, counts: status.counts, complete: status.complete, todo: status.todo, runs: listed }, null, 2)}\n`,
+    );
     return status.complete ? 0 : 1;
   }
   const out: string[] = [`${dir}: ${status.total} runs — ${PLAN_STATES.map((s) => `${status.counts[s]} ${s}`).join(', ')}`];
@@ -28,25 +29,8 @@ export async function statusCommand(dir: string, opts: { json?: boolean; staleAf
     for (const r of runs.slice(0, LISTED)) out.push(`  ${state} ${r.id}: ${r.detail ?? ''}`);
     if (runs.length > LISTED) out.push(`  … and ${runs.length - LISTED} more ${state}`);
   }
+  if (status.todo !== '') out.push(`left to do, by index: ${status.todo}`);
   if (!status.complete) out.push(`what is left: mo-train work ${dir} --index I (for each unfinished run), or mo-train sweep --resume ${dir}`);
   process.stdout.write(`${out.join('\n')}\n`);
   return status.complete ? 0 : 1;
-}
-
-/** Every claim in DIR/claims, with its heartbeat's age now. */
-function readClaims(dir: string): Map<string, ClaimSeen> {
-  const claims = new Map<string, ClaimSeen>();
-  let names: string[];
-  try {
-    names = readdirSync(claimsDirOf(dir));
-  } catch {
-    return claims;
-  }
-  const now = Date.now();
-  for (const name of names) {
-    if (!name.endsWith('.claim')) continue;
-    const seen = readClaim(join(claimsDirOf(dir), name));
-    if (seen !== null) claims.set(name.slice(0, -'.claim'.length), { holder: seen.holder, ageMs: now - seen.mtimeMs });
-  }
-  return claims;
 }

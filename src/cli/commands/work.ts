@@ -9,6 +9,7 @@
  */
 import { resolve } from 'node:path';
 import { UserError } from '../../errors.js';
+import { DEFAULT_STALE_AFTER_S } from '../../results/claim-file.js';
 import { buildManifest, readSweepManifest } from '../../io/sweep-files.js';
 import { compareSweeps } from '../../runner/resume.js';
 import { workOnRun, type WorkOutcome } from '../../runner/work-runs.js';
@@ -22,9 +23,6 @@ export interface WorkOptions {
   shard?: string;
   staleAfter?: string;
 }
-
-/** A claim without a heartbeat for this long is a task that is gone: long enough for a busy shared filesystem. */
-export const DEFAULT_STALE_AFTER_S = 120;
 
 export async function workCommand(dir: string, opts: WorkOptions): Promise<number> {
   const outDir = resolve(dir);
@@ -111,7 +109,7 @@ export function selectIndices(opts: WorkOptions, total: number, env: NodeJS.Proc
   return [i];
 }
 
-function parseSeconds(flag: string, text: string | undefined, fallback: number): number {
+export function parseSeconds(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const s = Number(text);
   if (text.trim() === '' || !Number.isFinite(s) || s < 5 || s > 86_400) {
