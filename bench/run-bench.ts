@@ -13,6 +13,7 @@ import { buildRows, TARGETS, type Measurements, type Outcome } from './lib/build
 import { REPO_DIR } from './lib/dist-import.js';
 import { readMachineFacts } from './lib/machine.js';
 import { measureBigSweep, measureCliRun, measureSweep } from './lib/measure-cli.js';
+import { measureProtocolHotPath, measureProtocolThroughput, measureSeedTorchOverhead } from './lib/measure-command.js';
 import { BENCH_ALPHA, measureFusedKernel, measureTfjsKernel } from './lib/measure-oracle.js';
 import { measureTorchSteps, measureTorchSweep, probeTorch, type TorchProbe } from './lib/measure-torch.js';
 import { FULL_PLAN, QUICK_PLAN } from './lib/plan.js';
@@ -108,7 +109,28 @@ async function main(argv: readonly string[]): Promise<number> {
     const torchSweep: Outcome<Awaited<ReturnType<typeof measureTorchSweep>>> = plan.quick
       ? { ok: false, skipped: 'skipped in --quick (12 PyTorch runs take about a minute)' }
       : await whenTorch('6. PyTorch, 12 runs back to back', (py) => measureTorchSweep(py, s.alphas, s.seeds, s.steps));
-    m = { plan, fused, cliFused, tfjs, cliTfjs, torchProbe, torch1, torchDefault, sweep, torchSweep, bigSweep };
+    const c = plan.command;
+    const commandThroughput = await attempt('8. mo-train run --command, protocol lines', () => measureProtocolThroughput(tmp, c.lines, c.repeats));
+    const commandHotPath = await attempt('8d. protocol hot path in-process', () => measureProtocolHotPath(tmp, c.lines, c.hotPathRepeats));
+    const commandTorch = await whenTorch('9. seed_torch.py under mo-train run --command', (py) =>
+      measureSeedTorchOverhead(tmp, py, plan.seedTorch.steps, plan.seedTorch.repeats),
+    );
+    m = {
+      plan,
+      fused,
+      cliFused,
+      tfjs,
+      cliTfjs,
+      torchProbe,
+      torch1,
+      torchDefault,
+      sweep,
+      torchSweep,
+      bigSweep,
+      commandThroughput,
+      commandHotPath,
+      commandTorch,
+    };
   } finally {
     cleanup();
   }

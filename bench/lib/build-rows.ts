@@ -3,6 +3,7 @@
  * this one run's medians. Pure.
  */
 import type { BigSweepResult, RunTiming, SweepTiming } from './measure-cli.js';
+import type { HotPathTiming, ProtocolThroughput, SeedTorchOverhead } from './measure-command.js';
 import type { OracleTiming } from './measure-oracle.js';
 import type { TorchProbe, TorchStepTiming, TorchSweepTiming } from './measure-torch.js';
 import type { BenchPlan } from './plan.js';
@@ -21,6 +22,9 @@ export const TARGETS = {
   workerPeakMb: 200,
   /** A worker's RSS is "flat" when its VmRSS at the end is at most this multiple of its VmRSS after 10% of the runs. */
   flatRatio: 1.2,
+  /** The command engine (issue 12): mo-train's cost per protocol line, and a seed_torch.py run under it ÷ alone. */
+  commandUsPerLine: 2,
+  commandOverAlone: 1.05,
 } as const;
 
 /** A measure's outcome: its data, or the one-line error that stopped it. */
@@ -38,6 +42,9 @@ export interface Measurements {
   readonly sweep: Outcome<SweepTiming>;
   readonly torchSweep: Outcome<TorchSweepTiming>;
   readonly bigSweep: Outcome<BigSweepResult>;
+  readonly commandThroughput: Outcome<ProtocolThroughput>;
+  readonly commandHotPath: Outcome<HotPathTiming>;
+  readonly commandTorch: Outcome<SeedTorchOverhead>;
 }
 
 export type Row = TableRow & { readonly id: string };
@@ -53,7 +60,12 @@ function secs(s: SampleStats): string {
 }
 
 function steps(n: number): string {
+  if (n >= 1_000_000 && n % 1_000_000 === 0) return `${n / 1_000_000}M`;
   return n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n);
+}
+
+function usLine(x: number): string {
+  return `${fmtNum(x)} µs/line`;
 }
 
 /** A row standing for a measure that did not produce data. */
@@ -270,5 +282,62 @@ export function buildRows(m: Measurements): Row[] {
       ratio: `${s.samples} samples every ${s.sampleIntervalMs} ms`,
     });
   } else rows.push(missing('7', m7, m.bigSweep));
+
+  // 8. The command engine's cost per protocol line.
+  const c = plan.command;
+  const m8 = `mo-train run --command <child printing ${steps(c.lines)} protocol lines>: added wall/line`;
+  if (m.commandThroughput.ok) {
+    const t = m.commandThroughput.value;
+    rows.push({
+      id: '8a',
+      measure: m8,
+      value: `${usLine(t.addedUsPerLine)} (n=${t.underS.n})`,
+      target: `≤ ${TARGETS.commandUsPerLine} µs/line`,
+      result: passFail(t.addedUsPerLine <= TARGETS.commandUsPerLine),
+      ratio: `(under − alone)/N: ${fmtNum(t.underS.median)} s (min ${fmtNum(t.underS.min)}) vs child alone → /dev/null ${fmtNum(t.aloneS.median)} s (min ${fmtNum(t.aloneS.min)}); ${fmtNum(t.underS.median / t.aloneS.median)}×`,
+    });
+    rows.push({
+      id: '8b',
+      measure: '  same runs, in-run: (summary wall_time_s − alone)/N',
+      value: usLine(t.inRunAddedUsPerLine),
+      target: `≤ ${TARGETS.commandUsPerLine} µs/line`,
+      result: passFail(t.inRunAddedUsPerLine <= TARGETS.commandUsPerLine),
+      ratio: `in-run ${fmtNum(t.inRunS.median)} s: without node startup and the final tables`,
+    });
+    rows.push({
+      id: '8c',
+      measure: "  same runs, mo-train's own CPU (user+sys, all threads)/N",
+      value: `${fmtNum(t.cpuUsPerLine.median)} µs/line (min ${fmtNum(t.cpuUsPerLine.min)}; n=${t.cpuUsPerLine.n})`,
+      target: `≤ ${TARGETS.commandUsPerLine} µs/line`,
+      result: passFail(t.cpuUsPerLine.median <= TARGETS.commandUsPerLine),
+      ratio: `startup included; 2 cores: child and mo-train overlap, so CPU shows what wall can hide; the child's own CPU under mo-train ${fmtNum(t.childCpuUnderS.median)} s`,
+    });
+  } else rows.push(missing('8a', m8, m.commandThroughput));
+  const m8d = `  hot path in-process: split + parseProtocolLine + StepWatcher + steps.csv`;
+  if (m.commandHotPath.ok) {
+    const h = m.commandHotPath.value;
+    rows.push({
+      id: '8d',
+      measure: m8d,
+      value: `${fmtNum(h.usPerLine.median)} µs/line (min ${fmtNum(h.usPerLine.min)}; ${h.usPerLine.n}×${steps(h.steps)} lines)`,
+      target: '',
+      result: 'info',
+      ratio: 'the same lines in 64 KiB chunks, no child, no pipe, no fsync',
+    });
+  } else rows.push(missing('8d', m8d, m.commandHotPath));
+
+  // 9. seed_torch.py under mo-train vs alone.
+  const m9 = `experiments/seed_torch.py ${steps(plan.seedTorch.steps)} steps: under mo-train run --command ÷ alone`;
+  if (m.commandTorch.ok) {
+    const t = m.commandTorch.value;
+    rows.push({
+      id: '9',
+      measure: m9,
+      value: `${t.ratio.toFixed(3)}× (n=${t.underS.n})`,
+      target: `≤ ${TARGETS.commandOverAlone}×`,
+      result: passFail(t.ratio <= TARGETS.commandOverAlone),
+      ratio: `${fmtNum(t.underS.median)} s (min ${fmtNum(t.underS.min)}) vs alone → /dev/null ${fmtNum(t.aloneS.median)} s (min ${fmtNum(t.aloneS.min)}); in-run ${fmtNum(t.inRunS.median)} s: ${t.inRunRatio.toFixed(3)}×`,
+    });
+  } else rows.push(missing('9', m9, m.commandTorch));
   return rows;
 }

@@ -18,6 +18,10 @@ export interface BenchPlan {
   readonly sweep: { readonly alphas: readonly number[]; readonly seeds: readonly number[]; readonly steps: number; readonly repeats: number };
   /** 7. The large sweep. */
   readonly bigSweep: { readonly alpha: string; readonly seeds: string; readonly steps: number; readonly logEvery: number; readonly sampleMs: number };
+  /** 8. `mo-train run --command` on a child printing protocol lines as fast as it can, vs the child alone; the in-process hot path. */
+  readonly command: { readonly lines: number; readonly repeats: number; readonly hotPathRepeats: number };
+  /** 9. experiments/seed_torch.py alone vs under `mo-train run --command`. */
+  readonly seedTorch: { readonly steps: number; readonly repeats: number };
 }
 
 export const FULL_PLAN: BenchPlan = {
@@ -31,6 +35,10 @@ export const FULL_PLAN: BenchPlan = {
   torch: { steps: 10_000, repeats: 3, warmupSteps: 500 },
   sweep: { alphas: [0, 0.01, 0.1, 1], seeds: [0, 1, 2], steps: 10_000, repeats: 5 },
   bigSweep: { alpha: 'linspace(0,1,100)', seeds: '0-9', steps: 10_000, logEvery: 10, sampleMs: 100 },
+  // The issue's sizes: 1,000,000 lines (~0.35 s for the child alone), a 10,000-step seed_torch.py
+  // (~4 s with Python's start and `import torch`); alone and under mo-train alternate.
+  command: { lines: 1_000_000, repeats: 5, hotPathRepeats: 5 },
+  seedTorch: { steps: 10_000, repeats: 3 },
 };
 
 export const QUICK_PLAN: BenchPlan = {
@@ -42,4 +50,6 @@ export const QUICK_PLAN: BenchPlan = {
   torch: { steps: 1_000, repeats: 2, warmupSteps: 100 },
   sweep: { alphas: [0, 0.01, 0.1, 1], seeds: [0, 1, 2], steps: 10_000, repeats: 3 },
   bigSweep: { alpha: 'linspace(0,1,10)', seeds: '0-9', steps: 10_000, logEvery: 10, sampleMs: 100 },
+  command: { lines: 100_000, repeats: 2, hotPathRepeats: 3 },
+  seedTorch: { steps: 1_000, repeats: 1 },
 };

@@ -22,6 +22,8 @@ export interface CliHooks {
   readonly onSpawn?: (pid: number) => void;
   /** Every complete stderr line, as it arrives. */
   readonly onStderrLine?: (line: string) => void;
+  /** Added to the bench's own environment. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Output longer than this is cut to its tail: a 1,000-run sweep prints a large table. */
@@ -30,7 +32,8 @@ const KEEP_CHARS = 20_000;
 export function runCli(args: readonly string[], hooks: CliHooks = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(BIN_PATH, [...args], { cwd: REPO_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = hooks.env ? { ...process.env, ...hooks.env } : process.env;
+    const child = spawn(BIN_PATH, [...args], { cwd: REPO_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let partial = '';
