@@ -52,4 +52,34 @@ describe('LineSplitter', () => {
     // The kept start (1 MiB) plus slack for the allocator; the whole line would be 100 MiB.
     expect(peak).toBeLessThan(8 << 20);
   });
+
+  it('a line of exactly the limit within one chunk is whole; one byte more is cut', () => {
+    const { splitter, lines, overlong } = collect(8);
+    splitter.push(Buffer.from('12345678\n123456789\n\r\nαβγδ\n'));
+    splitter.end();
+    expect(lines).toEqual(['12345678', '', 'αβγδ']);
+    expect(overlong).toEqual([['12345678', 1]]);
+  });
+
+  it('cuts the same lines wherever the chunks end', () => {
+    const text = '{"step": 0, "loss1": 1, "loss2": 2}\r\nα log\n\n0123456789abcdef-too-long\n{"loss1": 3, "loss2": 4}\nlast';
+    const bytes = Buffer.from(text);
+    const whole = collect(16);
+    whole.splitter.push(bytes);
+    whole.splitter.end();
+    expect(whole.lines).toEqual(['α log', '', 'last']);
+    expect(whole.overlong).toEqual([
+      ['{"step": 0, "los', 20],
+      ['0123456789abcdef', 9],
+      ['{"loss1": 3, "lo', 8],
+    ]);
+    for (let a = 0; a <= bytes.length; a++) {
+      for (let b = a; b <= bytes.length; b += 7) {
+        const cut = collect(16);
+        for (const chunk of [bytes.subarray(0, a), bytes.subarray(a, b), bytes.subarray(b)]) cut.splitter.push(chunk);
+        cut.splitter.end();
+        expect([cut.lines, cut.overlong]).toEqual([whole.lines, whole.overlong]);
+      }
+    }
+  });
 });

@@ -3,6 +3,7 @@
  * reports — numbering, divergence, the stability window, diagnostics and gradient reports.
  */
 import { describe, expect, it } from 'vitest';
+import { parseProtocolLine } from '../../src/engine/command/protocol.js';
 import { DEFAULT_MONITOR, DEFAULT_VERDICT } from '../../src/spec/settings.js';
 import { computeDiagnostics } from '../../src/summary/diagnostics.js';
 import { windowStart } from '../../src/summary/verdict.js';
@@ -183,5 +184,24 @@ describe('StepWatcher: diagnostics and gradients', () => {
     watcher.add(reported(1, 1, { grad_norm1: 0, grad_norm2: 0 }));
     watcher.add(reported(1, 1, { grad_norm1: 0.3 }));
     expect(watcher.outcome(windowOf(0.1)).gradients).toEqual({ loss1: { reported: true, nonzero: true }, loss2: { reported: true, nonzero: false } });
+  });
+});
+
+describe('StepWatcher: the row it hands the sink', () => {
+  it('is what `{ ...reported, step, total, weight }` made, keys in the same order (add() builds it field by field, for speed)', () => {
+    const lines = [
+      '{"step": 0, "loss1": 0.5, "loss2": 2}',
+      '{"loss1": 0.25, "loss2": 3, "grad_norm1": 1, "grad_norm2": 0, "param_norm": 4, "cos12": -0.5, "acc": 0.75}',
+      '{"step": 10, "loss1": -0, "loss2": NaN}',
+      '{"step": 3, "loss1": 1e400, "loss2": 1}',
+    ];
+    const alpha = 0.1;
+    const { watcher, rows } = watch(alpha, { max_loss: 1e6 });
+    const steps = lines.map((l) => parseProtocolLine(l)!);
+    for (const s of steps) watcher.add(s);
+    const expected = (s: ReportedStep, step: number) => ({ ...s, step, total: s.loss1 - alpha * s.loss2, weight: alpha });
+    const want = [expected(steps[0]!, 0), expected(steps[1]!, 1), expected(steps[2]!, 10), expected(steps[3]!, 11)];
+    expect(rows).toEqual(want);
+    rows.forEach((r, i) => expect(Object.keys(r)).toEqual(Object.keys(want[i]!)));
   });
 });
