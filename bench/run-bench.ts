@@ -112,8 +112,10 @@ async function main(argv: readonly string[]): Promise<number> {
     const c = plan.command;
     const commandThroughput = await attempt('8. mo-train run --command, protocol lines', () => measureProtocolThroughput(tmp, c.lines, c.repeats));
     const commandHotPath = await attempt('8d. protocol hot path in-process', () => measureProtocolHotPath(tmp, c.lines, c.hotPathRepeats));
-    const commandTorch = await whenTorch('9. seed_torch.py under mo-train run --command', (py) =>
-      measureSeedTorchOverhead(tmp, py, plan.seedTorch.steps, plan.seedTorch.repeats),
+    const st = plan.seedTorch;
+    const commandTorch = await whenTorch('9a. seed_torch.py under mo-train run --command', (py) => measureSeedTorchOverhead(tmp, py, st.steps, st.repeats, ''));
+    const commandTorchUnbuffered = await whenTorch('9b. the same, PYTHONUNBUFFERED=1', (py) =>
+      measureSeedTorchOverhead(tmp, py, st.steps, st.unbufferedRepeats, '1'),
     );
     m = {
       plan,
@@ -130,6 +132,7 @@ async function main(argv: readonly string[]): Promise<number> {
       commandThroughput,
       commandHotPath,
       commandTorch,
+      commandTorchUnbuffered,
     };
   } finally {
     cleanup();

@@ -28,12 +28,12 @@ function shellWord(s: string): string {
   return /^[\w./=+:,@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Spawn → exit of a command with stdout to /dev/null, seconds; throws unless it exits 0. */
-function timeAlone(argv: readonly string[]): Promise<number> {
+/** Spawn → exit of a command with stdout to /dev/null, seconds; throws unless it exits 0. `env` is added to the bench's own. */
+function timeAlone(argv: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     const devNull = openSync('/dev/null', 'w');
     const t0 = performance.now();
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: REPO_DIR, stdio: ['ignore', devNull, 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: REPO_DIR, env: { ...process.env, ...env }, stdio: ['ignore', devNull, 'pipe'] });
     closeSync(devNull);
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-4000)));
@@ -61,12 +61,21 @@ interface CpuRecord {
   readonly system_us: number;
 }
 
-/** One `mo-train run --command …` that must finish having logged every one of its `steps`. */
-async function runUnder(tmpDir: string, label: string, command: string, runArgs: readonly string[], steps: number): Promise<UnderRun> {
+/** One `mo-train run --command …` that must finish having logged every one of its `steps`; `env` is added to the bench's own. */
+async function runUnder(
+  tmpDir: string,
+  label: string,
+  command: string,
+  runArgs: readonly string[],
+  steps: number,
+  env: Readonly<Record<string, string>> = {},
+): Promise<UnderRun> {
   const out = join(tmpDir, label);
   const cpuFile = join(tmpDir, `${label}.cpu.jsonl`);
   const args = ['run', '--command', command, ...runArgs, '--steps', String(steps), '--out', out];
-  const result = await runCli(args, { env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${CPU_AT_EXIT}`.trim(), BENCH_CPU_FILE: cpuFile } });
+  const result = await runCli(args, {
+    env: { ...env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${CPU_AT_EXIT}`.trim(), BENCH_CPU_FILE: cpuFile },
+  });
   checkCliSucceeded(args, result);
   const [summary] = readRunSummaries(out);
   if (!summary || summary.status !== 'finished' || summary.rows_logged !== steps) {
@@ -198,6 +207,8 @@ export async function measureProtocolHotPath(tmpDir: string, steps: number, repe
 export interface SeedTorchOverhead {
   readonly python: string;
   readonly steps: number;
+  /** PYTHONUNBUFFERED as the script got it, alone and under mo-train alike: '' (unset) or '1'. */
+  readonly pythonUnbuffered: string;
   /** `python experiments/seed_torch.py …` alone, stdout to /dev/null: spawn → exit, seconds. */
   readonly aloneS: SampleStats;
   /** The same under `mo-train run --command`: spawn → exit, seconds. */
@@ -213,22 +224,35 @@ export interface SeedTorchOverhead {
  * Measure 9: experiments/seed_torch.py for `steps` steps (α 0.01, seed 0), alone and under
  * `mo-train run --command`, alternately, after one untimed run alone (the first `import torch`
  * reads its files from disk).
+ *
+ * PYTHONUNBUFFERED is set explicitly for both, never taken from the bench's environment: '' (for
+ * Python, unset) lets the script buffer its stdout as it chose (print(…, flush=False): a write
+ * per 8 KiB); '1' makes every print two write(2) calls (the line, then its newline) — to
+ * /dev/null nearly free, into the pipe mo-train reads a wake-up of mo-train each, and Docker
+ * images often set it.
  */
-export async function measureSeedTorchOverhead(tmpDir: string, python: string, steps: number, repeats: number): Promise<SeedTorchOverhead> {
+export async function measureSeedTorchOverhead(
+  tmpDir: string,
+  python: string,
+  steps: number,
+  repeats: number,
+  pythonUnbuffered: '' | '1',
+): Promise<SeedTorchOverhead> {
+  const env = { PYTHONUNBUFFERED: pythonUnbuffered };
   const alone = [python, SEED_TORCH, '--alpha', '0.01', '--seed', '0', '--steps', String(steps)];
   const command = `${shellWord(python)} ${shellWord(SEED_TORCH)} --alpha {alpha} --seed {seed} --steps {steps}`;
-  await timeAlone(alone);
+  await timeAlone(alone, env);
   const aloneS: number[] = [];
   const underS: number[] = [];
   const inRunS: number[] = [];
   for (let r = 0; r < repeats; r++) {
-    aloneS.push(await timeAlone(alone));
-    const u = await runUnder(tmpDir, `command-torch-${r}`, command, ['--alpha', '0.01', '--seed', '0'], steps);
+    aloneS.push(await timeAlone(alone, env));
+    const u = await runUnder(tmpDir, `command-torch-${r}`, command, ['--alpha', '0.01', '--seed', '0'], steps, env);
     underS.push(u.wallS);
     inRunS.push(u.inRunS);
   }
   const a = computeStats(aloneS);
   const u = computeStats(underS);
   const i = computeStats(inRunS);
-  return { python, steps, aloneS: a, underS: u, inRunS: i, ratio: u.median / a.median, inRunRatio: i.median / a.median };
+  return { python, steps, pythonUnbuffered, aloneS: a, underS: u, inRunS: i, ratio: u.median / a.median, inRunRatio: i.median / a.median };
 }
