@@ -113,9 +113,11 @@ async function main(argv: readonly string[]): Promise<number> {
     const commandThroughput = await attempt('8. mo-train run --command, protocol lines', () => measureProtocolThroughput(tmp, c.lines, c.repeats));
     const commandHotPath = await attempt('8d. protocol hot path in-process', () => measureProtocolHotPath(tmp, c.lines, c.hotPathRepeats));
     const st = plan.seedTorch;
-    const commandTorch = await whenTorch('9a. seed_torch.py under mo-train run --command', (py) => measureSeedTorchOverhead(tmp, py, st.steps, st.repeats, ''));
-    const commandTorchUnbuffered = await whenTorch('9b. the same, PYTHONUNBUFFERED=1', (py) =>
-      measureSeedTorchOverhead(tmp, py, st.steps, st.unbufferedRepeats, '1'),
+    const commandTorch = await whenTorch('9a. seed_torch.py alone vs under mo-train run --command', (py) =>
+      measureSeedTorchOverhead(tmp, py, st.steps, st.repeats, 'default'),
+    );
+    const commandTorchBuffered = await whenTorch('9b. the same, PYTHONUNBUFFERED= for both', (py) =>
+      measureSeedTorchOverhead(tmp, py, st.steps, st.bufferedRepeats, 'buffered'),
     );
     m = {
       plan,
@@ -132,7 +134,7 @@ async function main(argv: readonly string[]): Promise<number> {
       commandThroughput,
       commandHotPath,
       commandTorch,
-      commandTorchUnbuffered,
+      commandTorchBuffered,
     };
   } finally {
     cleanup();

@@ -45,7 +45,7 @@ export interface Measurements {
   readonly commandThroughput: Outcome<ProtocolThroughput>;
   readonly commandHotPath: Outcome<HotPathTiming>;
   readonly commandTorch: Outcome<SeedTorchOverhead>;
-  readonly commandTorchUnbuffered: Outcome<SeedTorchOverhead>;
+  readonly commandTorchBuffered: Outcome<SeedTorchOverhead>;
 }
 
 export type Row = TableRow & { readonly id: string };
@@ -329,8 +329,8 @@ export function buildRows(m: Measurements): Row[] {
 
   // 9. seed_torch.py under mo-train vs alone.
   for (const [id, o, label] of [
-    ['9a', m.commandTorch, 'its stdout buffered (PYTHONUNBUFFERED unset)'],
-    ['9b', m.commandTorchUnbuffered, 'PYTHONUNBUFFERED=1'],
+    ['9a', m.commandTorch, 'as a user runs it'],
+    ['9b', m.commandTorchBuffered, 'PYTHONUNBUFFERED= (buffered) for both'],
   ] as const) {
     const measure = `${id === '9a' ? '' : '  '}experiments/seed_torch.py ${steps(plan.seedTorch.steps)} steps, ${label}: under mo-train ÷ alone`;
     if (o.ok) {

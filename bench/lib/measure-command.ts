@@ -28,8 +28,11 @@ function shellWord(s: string): string {
   return /^[\w./=+:,@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Spawn → exit of a command with stdout to /dev/null, seconds; throws unless it exits 0. `env` is added to the bench's own. */
-function timeAlone(argv: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<number> {
+/** Environment variables added to the bench's own; one given as undefined is left out (spawn skips it). */
+type EnvChanges = Readonly<Record<string, string | undefined>>;
+
+/** Spawn → exit of a command with stdout to /dev/null, seconds; throws unless it exits 0. */
+function timeAlone(argv: readonly string[], env: EnvChanges = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     const devNull = openSync('/dev/null', 'w');
     const t0 = performance.now();
@@ -61,15 +64,8 @@ interface CpuRecord {
   readonly system_us: number;
 }
 
-/** One `mo-train run --command …` that must finish having logged every one of its `steps`; `env` is added to the bench's own. */
-async function runUnder(
-  tmpDir: string,
-  label: string,
-  command: string,
-  runArgs: readonly string[],
-  steps: number,
-  env: Readonly<Record<string, string>> = {},
-): Promise<UnderRun> {
+/** One `mo-train run --command …` that must finish having logged every one of its `steps`. */
+async function runUnder(tmpDir: string, label: string, command: string, runArgs: readonly string[], steps: number, env: EnvChanges = {}): Promise<UnderRun> {
   const out = join(tmpDir, label);
   const cpuFile = join(tmpDir, `${label}.cpu.jsonl`);
   const args = ['run', '--command', command, ...runArgs, '--steps', String(steps), '--out', out];
@@ -207,8 +203,12 @@ export async function measureProtocolHotPath(tmpDir: string, steps: number, repe
 export interface SeedTorchOverhead {
   readonly python: string;
   readonly steps: number;
-  /** PYTHONUNBUFFERED as the script got it, alone and under mo-train alike: '' (unset) or '1'. */
-  readonly pythonUnbuffered: string;
+  /**
+   * PYTHONUNBUFFERED for both runs: `default` leaves it out of the environment (alone, the script
+   * buffers its stdout as it chose; under mo-train, mo-train's own default applies), `buffered`
+   * gives it as '' (unset, for Python) to both.
+   */
+  readonly pythonEnv: 'default' | 'buffered';
   /** `python experiments/seed_torch.py …` alone, stdout to /dev/null: spawn → exit, seconds. */
   readonly aloneS: SampleStats;
   /** The same under `mo-train run --command`: spawn → exit, seconds. */
@@ -225,20 +225,22 @@ export interface SeedTorchOverhead {
  * `mo-train run --command`, alternately, after one untimed run alone (the first `import torch`
  * reads its files from disk).
  *
- * PYTHONUNBUFFERED is set explicitly for both, never taken from the bench's environment: '' (for
- * Python, unset) lets the script buffer its stdout as it chose (print(…, flush=False): a write
- * per 8 KiB); '1' makes every print two write(2) calls (the line, then its newline) — to
- * /dev/null nearly free, into the pipe mo-train reads a wake-up of mo-train each, and Docker
- * images often set it.
+ * PYTHONUNBUFFERED never comes from the bench's own environment (this VM sets it): it decides how
+ * the script writes. The script prints with flush=False, so buffered it writes its stdout 8 KiB
+ * at a time; unbuffered, every print is two write(2) calls (the line, then its newline) — to
+ * /dev/null nearly free, into the pipe mo-train reads a wake-up of mo-train each. mo-train gives
+ * a script PYTHONUNBUFFERED=1 unless the user set it (command-child.ts: steps reach the monitor
+ * as they are printed), so `default` is the comparison a user makes, and `buffered` mo-train's
+ * cost apart from that choice.
  */
 export async function measureSeedTorchOverhead(
   tmpDir: string,
   python: string,
   steps: number,
   repeats: number,
-  pythonUnbuffered: '' | '1',
+  pythonEnv: 'default' | 'buffered',
 ): Promise<SeedTorchOverhead> {
-  const env = { PYTHONUNBUFFERED: pythonUnbuffered };
+  const env = { PYTHONUNBUFFERED: pythonEnv === 'default' ? undefined : '' };
   const alone = [python, SEED_TORCH, '--alpha', '0.01', '--seed', '0', '--steps', String(steps)];
   const command = `${shellWord(python)} ${shellWord(SEED_TORCH)} --alpha {alpha} --seed {seed} --steps {steps}`;
   await timeAlone(alone, env);
@@ -254,5 +256,5 @@ export async function measureSeedTorchOverhead(
   const a = computeStats(aloneS);
   const u = computeStats(underS);
   const i = computeStats(inRunS);
-  return { python, steps, pythonUnbuffered, aloneS: a, underS: u, inRunS: i, ratio: u.median / a.median, inRunRatio: i.median / a.median };
+  return { python, steps, pythonEnv, aloneS: a, underS: u, inRunS: i, ratio: u.median / a.median, inRunRatio: i.median / a.median };
 }

@@ -22,8 +22,8 @@ export interface CliHooks {
   readonly onSpawn?: (pid: number) => void;
   /** Every complete stderr line, as it arrives. */
   readonly onStderrLine?: (line: string) => void;
-  /** Added to the bench's own environment. */
-  readonly env?: Readonly<Record<string, string>>;
+  /** Added to the bench's own environment; a variable given as undefined is left out. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Output longer than this is cut to its tail: a 1,000-run sweep prints a large table. */
