@@ -36,11 +36,11 @@ describe('CommandChild', () => {
     expect(child.lastStderrLines()).toEqual(['a warning']);
   });
 
-  it("runs Python unbuffered unless the user set PYTHONUNBUFFERED, and adds the run's variables", async () => {
+  it("passes mo-train's environment on as it is (no PYTHONUNBUFFERED of its own), with the run's variables added", async () => {
     delete process.env['PYTHONUNBUFFERED'];
-    const unset = start(`console.error(JSON.stringify([process.env.PYTHONUNBUFFERED, process.env.MO_TRAIN_ALPHA]))`, { MO_TRAIN_ALPHA: '0.1' });
+    const unset = start(`console.error(JSON.stringify([process.env.PYTHONUNBUFFERED ?? null, process.env.MO_TRAIN_ALPHA]))`, { MO_TRAIN_ALPHA: '0.1' });
     await unset.child.exited;
-    expect(unset.child.lastStderrLines()).toEqual(['["1","0.1"]']);
+    expect(unset.child.lastStderrLines()).toEqual(['[null,"0.1"]']);
     process.env['PYTHONUNBUFFERED'] = '0';
     const set = start(`console.error(JSON.stringify(process.env.PYTHONUNBUFFERED))`);
     await set.child.exited;

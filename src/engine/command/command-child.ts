@@ -84,9 +84,10 @@ export class CommandChild {
     });
     this.child = spawn(spec.argv[0]!, spec.argv.slice(1), {
       cwd: spec.cwd,
-      // Python writes to a pipe in 8 KiB blocks: unbuffered, steps reach the monitor as they are
-      // printed (a divergence is seen, and the script stopped, when it happens). A value of the user's wins.
-      env: { PYTHONUNBUFFERED: '1', ...process.env, ...spec.env },
+      // mo-train's environment as it is: PYTHONUNBUFFERED=1 by default was measured to make every
+      // Python print two write(2)s, each a wake-up here (+0.7–1.0 s on a 4.6 s seed_torch.py run,
+      // bench measure 9a); a script that wants its steps seen at once prints with flush=True.
+      env: { ...process.env, ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: stop() reaches its children too, and a Ctrl-C in the terminal
       // reaches mo-train only, which stops the script and marks the run interrupted.
