@@ -82,13 +82,15 @@ export interface ResumeState {
 
 /**
  * The second half, once the runs are checked: which runs of the locked sweep in `path` are left to
- * do; those that had started are cleared, as are temporary files their writers left.
+ * do; those that had started are cleared, as are temporary files their writers left. (Not with
+ * `clear: false`, for runs done by others — a queue's workers — which may be doing them now: their
+ * claims decide, and each clears its run when it starts it.)
  */
-export async function prepareResume(path: string): Promise<ResumeState> {
+export async function prepareResume(path: string, options: { readonly clear?: boolean } = {}): Promise<ResumeState> {
   ensureRunsDir(path);
   removeStaleTempFiles(path);
   const plan = planResume((await readResults(path)).runs);
-  for (const t of plan.todo) if (t.was !== 'missing') clearRunDir(runDirOf(path, t.id));
+  if (options.clear !== false) for (const t of plan.todo) if (t.was !== 'missing') clearRunDir(runDirOf(path, t.id));
   return { done: plan.done, todo: new Set(plan.todo.map((t) => t.id)), again: plan.todo.filter((t) => t.was !== 'missing').length };
 }
 
