@@ -9,7 +9,7 @@
  * BullMQ's lock and stalled-check times are shortened (MO_TRAIN_QUEUE_LOCK_MS) so a killed
  * worker's run comes back within seconds, and the retry backoff (MO_TRAIN_QUEUE_BACKOFF_MS).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -32,7 +32,7 @@ import {
 import { freePort, startRedisServer, type RedisServer } from '../fixtures/redis-server.js';
 
 /** Short BullMQ times for the tests (production: 30 s and 10 s). */
-const QUEUE_ENV = { ...NODE_ON_PATH, MO_TRAIN_QUEUE_LOCK_MS: '2000', MO_TRAIN_QUEUE_BACKOFF_MS: '200' };
+const QUEUE_ENV = { ...NODE_ON_PATH, MO_TRAIN_QUEUE_LOCK_MS: '3000', MO_TRAIN_QUEUE_BACKOFF_MS: '200' };
 const cli = (args: readonly string[], options: CliOptions) => runCli(args, { ...options, env: { ...QUEUE_ENV, ...options.env } });
 const start = (args: readonly string[], options: CliOptions) => startCli(args, { ...options, env: { ...QUEUE_ENV, ...options.env } });
 
@@ -77,8 +77,8 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-function startWorker(env: Record<string, string> = {}, args: string[] = []): RunningCli {
-  return start(['worker', '--queue', redis.url, ...args], { cwd: tmp, env, timeoutMs: 110_000 });
+function startWorker(env: Record<string, string> = {}, args: string[] = [], detached = false): RunningCli {
+  return start(['worker', '--queue', redis.url, ...args], { cwd: tmp, env, timeoutMs: 110_000, detached });
 }
 
 async function ready(worker: RunningCli): Promise<void> {
@@ -140,7 +140,7 @@ describe('sweep --queue with mo-train worker', () => {
     const first = startWorker();
     await ready(first);
     const sweep = start(['sweep', ...GRID, '--queue', redis.url, '--out', out], { cwd: tmp, timeoutMs: 110_000 });
-    const second = startWorker();
+    const second = startWorker({}, ['--jobs', '2']);
     const r = await sweep.done;
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`through the queue at ${redis.url} → two-workers`);
@@ -185,6 +185,68 @@ describe('sweep --queue with mo-train worker', () => {
     // The killed worker's run was done again, from the start, by the survivor: every run once there.
     expect(finishedCounts([log], 'killed', COMMAND_IDS)).toEqual(Object.fromEntries(COMMAND_IDS.map((i) => [i, 1])));
     expect(await jobsOf(out)).toEqual({ completed: [0, 1, 2] });
+  });
+
+  it('a worker killed with its children (kill -9 of its process group): its run, claimed by the dead, is delayed while the claim is fresh (no attempt used), then taken over when stale (--stale-after)', async () => {
+    const out = join(tmp, 'group-killed');
+    const doomed = startWorker({ MO_TRAIN_TEST_HANG: '1' }, [], true);
+    await ready(doomed);
+    const sweep = start(['sweep', ...COMMAND_GRID, '--queue', redis.url, '--out', out], { cwd: tmp, timeoutMs: 110_000 });
+    const id = await waitFor('a run in progress', () => runInProgress(out), { while: sweep, timeoutMs: 60_000 });
+    const child = claimPid(out, id)!;
+    // The script runs in a process group of its own: killed too, as a lost node would lose it.
+    const scripts = childPids(child);
+    process.kill(-doomed.pid, 'SIGKILL');
+    for (const pid of scripts) process.kill(pid, 'SIGKILL');
+    await doomed.done;
+    await waitFor('the worker’s child to be gone', () => !isAlive(child), { timeoutMs: 30_000 });
+    // Nobody released the claim. The test keeps its heartbeat going, as a claimant still alive
+    // (cut off from Redis, say) would, until the re-delivered job has found the run busy.
+    const claim = join(out, 'claims', `${id}.claim`);
+    expect(existsSync(claim)).toBe(true);
+    const heartbeat = setInterval(() => utimesSync(claim, new Date(), new Date()), 500);
+    const survivor = startWorker({}, ['--stale-after', '5']);
+    try {
+      await waitFor('the survivor to find the run busy', () => survivor.stderr().includes(`group-killed: ${id}: being done by pid ${child} on `), {
+        while: survivor,
+        timeoutMs: 60_000,
+      });
+    } finally {
+      clearInterval(heartbeat);
+    }
+    // Delayed, looked at again, and taken over once the heartbeat is 5 s old.
+    const r = await sweep.done;
+    expect(r.code, r.stderr).toBe(0);
+    expectSameResults(out, commandReference);
+    const log = await stopWorker(survivor);
+    expect(log).toContain(`mo-train worker: group-killed: ${id}: took over the stale claim of pid ${child} on `);
+    // A busy run uses no attempt.
+    expect(log).not.toContain('attempt 1 of 3');
+    expect(finishedCounts([log], 'group-killed', COMMAND_IDS)).toEqual(Object.fromEntries(COMMAND_IDS.map((i) => [i, 1])));
+    expect(await jobsOf(out)).toEqual({ completed: [0, 1, 2] });
+  });
+
+  it('Ctrl-C of the coordinator stops only its following: the jobs stay queued, and the command it prints follows them again to the end', async () => {
+    const out = join(tmp, 'detached');
+    const sweep = start(['sweep', ...GRID, '--queue', redis.url, '--out', out], { cwd: tmp });
+    await waitFor('the runs to be queued', () => sweep.stderr().includes('4 queued'), { while: sweep });
+    process.kill(sweep.pid, 'SIGINT');
+    const r = await sweep.done;
+    expect(r.code, r.stderr).toBe(130);
+    const attach = `mo-train sweep --queue ${redis.url} --resume detached`;
+    expect(r.stderr).toContain(
+      `mo-train: stopped following (SIGINT): 0 of 4 runs finished; the others stay queued and the workers go on. Follow them again with: ${attach}   (or see: mo-train status detached)`,
+    );
+    expect(existsSync(join(out, '.lock'))).toBe(false);
+    expect(await jobsOf(out)).toEqual({ waiting: [0, 1, 2, 3] });
+
+    const worker = startWorker();
+    const again = await cli(attach.split(' ').slice(1), { cwd: tmp, timeoutMs: 110_000 });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('0 queued, 4 already on the queue');
+    expect(again.stdout.replaceAll(out, 'DIR')).toBe(referenceStdout.replaceAll(reference, 'DIR'));
+    expectSameResults(out, reference);
+    await stopWorker(worker);
   });
 
   it('the coordinator killed (kill -9) and started again: nothing queued twice, a run in progress left to its worker, finished runs not redone', async () => {

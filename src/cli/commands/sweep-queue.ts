@@ -15,7 +15,7 @@ import { relative, resolve } from 'node:path';
 import { resolveEngine } from '../../engine/create-oracle.js';
 import { UserError } from '../../errors.js';
 import { readSweepManifest } from '../../io/sweep-files.js';
-import { enqueueRuns, openRunQueue, type PlanRun } from '../../cluster/queue/enqueue.js';
+import { closeWithin, enqueueRuns, openRunQueue, type PlanRun } from '../../cluster/queue/enqueue.js';
 import { followRuns, type RunEnd } from '../../cluster/queue/follow-runs.js';
 import { computePlanHash } from '../../cluster/queue/queue-names.js';
 import { checkRedisReachable, parseRedisUrl } from '../../cluster/queue/redis-target.js';
@@ -82,7 +82,7 @@ export async function queueSweepCommand(opts: SweepOptions, argv: readonly strin
     return 1;
   } finally {
     sweep.dir.lock.release();
-    await queue.close().catch(() => {});
+    await closeWithin(queue);
   }
 }
 

@@ -66,7 +66,7 @@ export async function sweepCommand(opts: SweepOptions, argv: readonly string[]):
   }
 }
 
-export function parsePoolLimits(opts: SweepOptions, cwd: string): PoolLimits {
+function parsePoolLimits(opts: SweepOptions, cwd: string): PoolLimits {
   const cores = availableParallelism();
   // A worker is a CPU-bound process of its own (~80 MB): beyond a few per core they only compete
   // for the cores and the memory. A larger --jobs is a typo or a misunderstanding, refused before

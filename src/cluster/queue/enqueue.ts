@@ -28,6 +28,23 @@ export function openRunQueue(target: RedisTarget): Queue<QueueJobData> {
   return new Queue<QueueJobData>(QUEUE_NAME, { connection: target.options });
 }
 
+/**
+ * Closes a Queue or QueueEvents, waiting at most `ms` for Redis to acknowledge (a Redis gone away
+ * would keep close() waiting for its reconnection); then drops the connection.
+ */
+export async function closeWithin(client: { close(): Promise<void>; disconnect(): Promise<void> }, ms = 3000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const closed = await Promise.race([
+    client.close().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<false>((r) => (timer = setTimeout(() => r(false), ms))),
+  ]);
+  clearTimeout(timer);
+  if (!closed) await client.disconnect().catch(() => {});
+}
+
 /** Round trips at a time when looking at many jobs. */
 const BATCH = 64;
 

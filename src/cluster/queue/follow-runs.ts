@@ -11,7 +11,7 @@ import { QueueEvents, type Queue } from 'bullmq';
 import { readRunSummary } from '../../io/run-files.js';
 import { runDirOf } from '../../results/layout.js';
 import type { RunSummary } from '../../results/summary-file.js';
-import { enqueueRuns, readRunJobs, type PlanRun } from './enqueue.js';
+import { closeWithin, enqueueRuns, readRunJobs, type PlanRun } from './enqueue.js';
 import { QUEUE_NAME, jobIdOf, type QueueJobData } from './queue-names.js';
 import type { RedisTarget } from './redis-target.js';
 
@@ -85,7 +85,10 @@ export async function followRuns(o: FollowOptions): Promise<FollowResult> {
     if (slot >= 0) taken[slot] = false;
     return slot;
   };
+  let done = false;
   const end = (run: PlanRun, how: RunEnd) => {
+    // (A look at the queue still under way when following stopped, or that raced the directory's.)
+    if (done || !pending.has(run.id)) return;
     pending.delete(run.id);
     ended.set(run.id, how);
     const slot = release(run.id);
@@ -115,6 +118,9 @@ export async function followRuns(o: FollowOptions): Promise<FollowResult> {
     });
   }
 
+  // The queue is looked at beside the polls, one look at a time: a Redis away (its commands retried
+  // for minutes) must not stop the directory being watched, nor Ctrl-C being seen.
+  let looking: Promise<void> | null = null;
   try {
     for (let tick = 0; pending.size > 0 && !o.shouldStop(); tick++) {
       let failedSeen = false;
@@ -123,11 +129,14 @@ export async function followRuns(o: FollowOptions): Promise<FollowResult> {
         if (summary?.status === 'finished') end(run, { kind: 'summary', summary });
         else if (summary?.status === 'failed') failedSeen = true;
       }
-      if (pending.size > 0 && (tick % JOB_CHECK_EVERY === 0 || failedSeen)) await checkJobs(o, [...pending.values()], end, noteOnce);
+      if (pending.size > 0 && looking === null && (tick % JOB_CHECK_EVERY === 0 || failedSeen)) {
+        looking = checkJobs(o, [...pending.values()], end, noteOnce).finally(() => (looking = null));
+      }
       if (pending.size > 0 && !o.shouldStop()) await new Promise((r) => setTimeout(r, pollMs));
     }
   } finally {
-    await events.close().catch(() => {});
+    done = true;
+    await closeWithin(events);
   }
   return { ended, stopped: pending.size > 0 };
 }

@@ -16,11 +16,11 @@
  *     the front, without using an attempt: another worker does it again from the start;
  *   the worker gone (killed: this child is an orphan) → the run is stopped and its claim released,
  *     and this child exits; the job, active with no lock renewed, is found stalled and re-delivered.
- * A plan that no longer makes the job's run, or a job of no plan: failed for good (UnrecoverableError).
+ * A directory holding another plan, or a job of no plan: failed for good (UnrecoverableError); a
+ * plan this node cannot load (not mounted here, a module missing or edited): an ordinary failure.
  */
 import { basename } from 'node:path';
 import { DelayedError, UnrecoverableError, WaitingError, type SandboxedJob } from 'bullmq';
-import { UserError } from '../../errors.js';
 import { readSweepManifest } from '../../io/sweep-files.js';
 import { loadPlanRuns } from '../../runner/plan-runs.js';
 import { workOnRun } from '../../runner/work-runs.js';
@@ -56,17 +56,13 @@ export default async function processRun(job: SandboxedJob, token?: string, sign
   const stopRequested = () => signalled || signal?.aborted === true || orphaned();
   if (stopRequested()) return handBack(job, token, where, 'the worker is stopping');
 
-  let config;
-  try {
-    const manifest = readSweepManifest(dir, dir);
-    if (manifest === null || computePlanHash(dir, manifest) !== plan) {
-      throw new UserError(`${dir}: holds ${manifest === null ? 'no plan' : 'another plan'} than the one this job was queued for`);
-    }
-    config = loadPlanRuns(dir, dir)[index];
-  } catch (err) {
-    if (err instanceof UserError) throw new UnrecoverableError(err.message);
-    throw err;
-  }
+  // Not there on this node (the shared filesystem not mounted at this path, the experiment's files
+  // missing here), or edited since: ordinary failures — the next attempt may come to a node that
+  // sees it right. Only a directory holding another plan than the job's is a failure for good.
+  const manifest = readSweepManifest(dir, dir);
+  if (manifest === null) throw new Error(`${dir}: no sweep.json there (is the shared filesystem mounted at this path on this node?)`);
+  if (computePlanHash(dir, manifest) !== plan) throw new UnrecoverableError(`${dir}: holds another plan than the one this job was queued for`);
+  const config = loadPlanRuns(dir, dir)[index];
   if (config === undefined || config.id !== id) throw new UnrecoverableError(`${dir}: run #${index} of its plan is not ${id}`);
 
   running = true;
