@@ -45,14 +45,22 @@ export function createResultsDir(out: string | undefined, name: string, manifest
 /**
  * The first half of resuming the sweep `stored` in `path` (shown as `shownAs`): the directory is
  * locked first (a busy one is refused with its holder's name), then refused if it holds a
- * different sweep than `manifest` — before the module is even loaded.
+ * different sweep than `manifest` — before the module is even loaded. (`claimsAllowed`: for a sweep
+ * through a queue, which runs nothing itself and leaves claimed runs to their claimants.)
  */
-export function lockSweepToResume(path: string, shownAs: string, stored: StoredManifest, manifest: SweepManifest, now: Date): OpenResultsDir {
+export function lockSweepToResume(
+  path: string,
+  shownAs: string,
+  stored: StoredManifest,
+  manifest: SweepManifest,
+  now: Date,
+  options: { readonly claimsAllowed?: boolean } = {},
+): OpenResultsDir {
   const lock = acquireSweepLock(path, now);
   return holding(lock, () => {
     const warnings = lock.reclaimed ? [renderReclaimed(shownAs, lock.reclaimed)] : [];
     // Runs that `mo-train work` tasks are doing (live claims): a sweep here would do them a second time.
-    const live = [...readClaims(path)].filter(([, c]) => c.ageMs < LIVE_CLAIM_MS);
+    const live = options.claimsAllowed === true ? [] : [...readClaims(path)].filter(([, c]) => c.ageMs < LIVE_CLAIM_MS);
     if (live.length > 0) {
       const [id, c] = live[0]!;
       const who = c.holder ? `pid ${c.holder.pid} on ${c.holder.host}` : 'a task';

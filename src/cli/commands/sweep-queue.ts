@@ -8,8 +8,10 @@
  *
  * This process only coordinates: stopped (Ctrl-C, SIGTERM, even kill -9), the jobs stay queued and
  * the workers go on; the same sweep started again (--resume DIR, or the same command with --out)
- * queues only what has no job and follows the rest. Checked before anything is written: the URL,
- * and that Redis answers within a few seconds.
+ * queues only what has no job and follows the rest — runs claimed by workers are theirs. It holds
+ * DIR/.lock only while it opens the directory: a live lock tells workers that a local sweep is
+ * doing the runs. Checked before anything is written: the URL, and that Redis answers within a
+ * few seconds.
  */
 import { relative, resolve } from 'node:path';
 import { resolveEngine } from '../../engine/create-oracle.js';
@@ -48,6 +50,9 @@ export async function queueSweepCommand(opts: SweepOptions, argv: readonly strin
     for (const w of sweep.warnings) err.write(`warning: ${w}\n`);
     const manifest = readSweepManifest(dir, shown);
     if (manifest === null) throw new UserError(`${shown}: its sweep.json is gone`);
+    // The lock guarded the directory's making (or its resume); held on, it would tell the workers a
+    // local sweep is doing these runs, and they would leave them to it (runner/work-runs.ts).
+    sweep.dir.lock.release();
     const plan = computePlanHash(dir, manifest);
     const todo = new Set(sweep.toRun.map((r) => r.id));
     const runs: PlanRun[] = sweep.spec.runs.map((r, index) => ({ index, id: r.id })).filter((r) => todo.has(r.id));

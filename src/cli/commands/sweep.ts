@@ -83,7 +83,7 @@ function parsePoolLimits(opts: SweepOptions, cwd: string): PoolLimits {
 /**
  * The spec, checked, and its results directory, locked: a new sweep's created, or the one in
  * --resume/--out continued. Whatever fails here leaves no lock behind. (`keepUnfinished`: for
- * `--queue`, whose workers may be doing those runs now; see prepareResume.)
+ * `--queue`, whose workers may be doing those runs now — their claims are theirs; see prepareResume.)
  */
 export async function openSweep(opts: SweepOptions, argv: readonly string[], cwd: string, keepUnfinished = false): Promise<OpenSweep> {
   // Is this a new sweep, or the continuation of the one in --resume/--out?
@@ -107,7 +107,7 @@ export async function openSweep(opts: SweepOptions, argv: readonly string[], cwd
   const now = new Date();
   let manifest = buildManifest(spec, invocation, now);
   // A resumed directory is locked and compared before the module is even loaded.
-  const resumed = stored !== null ? lockSweepToResume(targetAbs!, target!, stored, manifest, now) : null;
+  const resumed = stored !== null ? lockSweepToResume(targetAbs!, target!, stored, manifest, now, { claimsAllowed: keepUnfinished }) : null;
   try {
     const checked = await preflight(spec.runs, preflightOptions);
     const warnings = [...(resumed?.warnings ?? []), ...checked.warnings];

@@ -16,7 +16,8 @@ import { startQueueWorker } from '../../cluster/queue/queue-worker.js';
 import { checkRedisReachable, parseRedisUrl } from '../../cluster/queue/redis-target.js';
 import { listenForInterrupts } from '../interrupts.js';
 import { MAX_JOBS_PER_CORE } from '../spec-options.js';
-import { DEFAULT_STALE_AFTER_S, parseSeconds } from './work.js';
+import { DEFAULT_STALE_AFTER_S } from '../../results/claim-file.js';
+import { parseSeconds } from './work.js';
 
 export interface WorkerOptions {
   queue?: string;
