@@ -12,7 +12,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /** The folders of src/, each a layer (the files at src/'s top are the package's entry and its error types). */
-const FOLDERS = ['cli', 'engine', 'experiment', 'io', 'plot', 'report', 'runner', 'spec', 'summary', 'train'];
+const FOLDERS = ['cli', 'cluster', 'engine', 'experiment', 'io', 'plot', 'report', 'runner', 'spec', 'summary', 'train'];
 
 /**
  * Who may not import what. `regex` is matched against the import's specifier as written (relative
@@ -27,6 +27,12 @@ const RESTRICTIONS = [
     folders: ['engine', 'train', 'summary', 'spec'],
     regex: '^(\\.\\./)+(cli|io|report|runner|plot)/',
     message: 'engine/, train/, summary/ and spec/ do not import from cli/, io/, report/, runner/ or plot/: those layers call them, not the other way round',
+  },
+  {
+    // cluster/ (the files a cluster runs, the queue's coordinator and workers) is driven by cli/, as runner/ is.
+    folders: ['cluster'],
+    regex: '^(\\.\\./)+cli/',
+    message: 'cluster/ does not import from cli/: the commands call it, not the other way round',
   },
   {
     // train/, summary/ and spec/ are pure: their tests need no mocks. (node:path is string
@@ -53,14 +59,14 @@ const RESTRICTIONS = [
   {
     // experiment/module-types.ts describes a user module in tfjs' types (the package exports them
     // from src/index.ts): type imports load nothing, so elsewhere they are allowed.
-    folders: ['cli', 'experiment', 'io', 'plot', 'report', 'runner', '.'],
+    folders: ['cli', 'cluster', 'experiment', 'io', 'plot', 'report', 'runner', '.'],
     regex: '^@tensorflow/',
     allowTypeImports: true,
     message: 'only engine/ imports @tensorflow/* (types are fine: `import type` loads nothing)',
   },
   {
     // Printing, colours, progress bars and flags are the terminal's: the layers below return values and strings.
-    folders: ['engine', 'experiment', 'io', 'plot', 'report', 'runner', 'spec', 'summary', 'train', '.'],
+    folders: ['cluster', 'engine', 'experiment', 'io', 'plot', 'report', 'runner', 'spec', 'summary', 'train', '.'],
     regex: '^(commander|chalk|cli-progress)(/|$)',
     message: 'only cli/ imports commander, chalk or cli-progress: return a value or a string and let cli/ print it',
   },

@@ -86,7 +86,16 @@ export function buildProgram(argv: readonly string[]): Command {
     )
     .option('--no-preflight', 'with --command: skip that check (e.g. a script that takes minutes to print its first step)')
     .option('--worker-memory <MB>', "each worker's JavaScript heap limit; a run that needs more fails alone")
+    .option(
+      '--queue <url>',
+      'instead of running here: queue the runs on the Redis at <url> (redis://HOST:PORT) for mo-train worker on any node, and follow them',
+    )
     .action(async (opts: SweepOptions) => {
+      if (opts.queue !== undefined) {
+        const { queueSweepCommand } = await import('./commands/sweep-queue.js');
+        process.exitCode = await queueSweepCommand(opts, argv);
+        return;
+      }
       const { sweepCommand } = await import('./commands/sweep.js');
       process.exitCode = await sweepCommand(opts, argv);
     });
@@ -117,6 +126,17 @@ export function buildProgram(argv: readonly string[]): Command {
     .action(async (dir: string, opts: { index?: string; shard?: string; staleAfter?: string }) => {
       const { workCommand } = await import('./commands/work.js');
       process.exitCode = await workCommand(dir, opts);
+    });
+
+  program
+    .command('worker')
+    .description('take runs from the queue that sweep --queue fills, until stopped (SIGTERM/Ctrl-C: running runs go back to the queue)')
+    .option('--queue <url>', 'the Redis holding the queue: redis://HOST:PORT')
+    .option('--jobs <n>', 'runs at a time, each in a process of its own (default: 1)')
+    .option('--stale-after <seconds>', 'a run claimed by another process without a heartbeat for this long is taken over (default: 120)')
+    .action(async (opts: { queue?: string; jobs?: string; staleAfter?: string }) => {
+      const { workerCommand } = await import('./commands/worker.js');
+      process.exitCode = await workerCommand(opts);
     });
 
   program

@@ -21,8 +21,11 @@ export function createProgress(opts: {
   stepsOf: ReadonlyMap<string, number>;
   jobs: number;
   stream: NodeJS.WriteStream;
+  /** What a bar stands for, before its number: 'worker' (the sweep's pool) unless told. */
+  slotLabel?: string;
 }): ProgressDisplay {
   const { stepsOf, jobs, stream } = opts;
+  const slotLabel = opts.slotLabel ?? 'worker';
   const runs = stepsOf.size;
   const maxSteps = Math.max(...stepsOf.values());
   const totalSteps = [...stepsOf.values()].reduce((a, b) => a + b, 0);
@@ -64,7 +67,7 @@ export function createProgress(opts: {
     { format: `{label} ${chalk.green('{bar}')} {percentage}% | {runs} runs | elapsed {duration_formatted} | ETA {eta_formatted}` },
   );
   const bars = Array.from({ length: Math.min(jobs, runs) }, (_, i) =>
-    multibar.create(maxSteps, 0, { label: `worker ${String(i + 1).padEnd(2)}`, detail: chalk.dim('idle') }),
+    multibar.create(maxSteps, 0, { label: `${slotLabel} ${String(i + 1).padEnd(2)}`, detail: chalk.dim('idle') }),
   );
   // Steps already counted per running run, so the overall bar moves with every progress message.
   const counted = new Map<string, number>();

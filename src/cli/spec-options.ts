@@ -25,6 +25,8 @@ export interface SweepOptions extends SpecOptions {
   preflightTimeout?: string;
   /** `--no-preflight` sets it false. */
   preflight?: boolean;
+  /** `sweep --queue redis://HOST:PORT`: the runs go to a BullMQ queue for `mo-train worker`s (commands/sweep-queue.ts). */
+  queue?: string;
 }
 
 /** The most workers `sweep --jobs` allows per core (the reason is where it is checked, in commands/sweep.ts). */

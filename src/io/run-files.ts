@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import type { RunConfig } from '../spec/types.js';
 import { parseStateDict, type StateDict } from '../results/final-params-file.js';
 import type { InterruptedMarker } from '../results/interrupted-file.js';
-import { parsePythonJson, stringifyJson } from '../results/json.js';
+import { parseJson, parsePythonJson, stringifyJson } from '../results/json.js';
 import { runFiles } from '../results/layout.js';
 import { serializeRunConfig } from '../results/run-config-file.js';
 import type { RunSummary } from '../results/summary-file.js';
+import { parseRunSummary } from '../results/summary-parse.js';
 import { writeFileAtomic, writeFileDurable } from './atomic-write.js';
 import { UserError } from '../errors.js';
 
@@ -27,6 +28,25 @@ export function writeRunConfig(runDir: string, config: RunConfig): void {
 /** Written last and atomically: its presence means the run finished (or was recorded as failed). */
 export function writeRunSummary(runDir: string, summary: RunSummary): void {
   writeFileAtomic(join(runDir, runFiles.summary), stringifyJson(summary));
+}
+
+/**
+ * The run's summary.json, if it has a readable one (finished or failed); null otherwise — none yet,
+ * or one being replaced. For watching runs other processes do (a queue's workers).
+ */
+export function readRunSummary(runDir: string): RunSummary | null {
+  let text: string;
+  try {
+    text = readFileSync(join(runDir, runFiles.summary), 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    const parsed = parseRunSummary(parseJson(text));
+    return parsed.ok ? parsed.value : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Written (and fsynced) before summary.json, whose directory fsync also makes its entry durable. */

@@ -45,14 +45,22 @@ export function createResultsDir(out: string | undefined, name: string, manifest
 /**
  * The first half of resuming the sweep `stored` in `path` (shown as `shownAs`): the directory is
  * locked first (a busy one is refused with its holder's name), then refused if it holds a
- * different sweep than `manifest` — before the module is even loaded.
+ * different sweep than `manifest` — before the module is even loaded. (`claimsAllowed`: for a sweep
+ * through a queue, which runs nothing itself and leaves claimed runs to their claimants.)
  */
-export function lockSweepToResume(path: string, shownAs: string, stored: StoredManifest, manifest: SweepManifest, now: Date): OpenResultsDir {
+export function lockSweepToResume(
+  path: string,
+  shownAs: string,
+  stored: StoredManifest,
+  manifest: SweepManifest,
+  now: Date,
+  options: { readonly claimsAllowed?: boolean } = {},
+): OpenResultsDir {
   const lock = acquireSweepLock(path, now);
   return holding(lock, () => {
     const warnings = lock.reclaimed ? [renderReclaimed(shownAs, lock.reclaimed)] : [];
     // Runs that `mo-train work` tasks are doing (live claims): a sweep here would do them a second time.
-    const live = [...readClaims(path)].filter(([, c]) => c.ageMs < LIVE_CLAIM_MS);
+    const live = options.claimsAllowed === true ? [] : [...readClaims(path)].filter(([, c]) => c.ageMs < LIVE_CLAIM_MS);
     if (live.length > 0) {
       const [id, c] = live[0]!;
       const who = c.holder ? `pid ${c.holder.pid} on ${c.holder.host}` : 'a task';
@@ -82,13 +90,15 @@ export interface ResumeState {
 
 /**
  * The second half, once the runs are checked: which runs of the locked sweep in `path` are left to
- * do; those that had started are cleared, as are temporary files their writers left.
+ * do; those that had started are cleared, as are temporary files their writers left. (Not with
+ * `clear: false`, for runs done by others — a queue's workers — which may be doing them now: their
+ * claims decide, and each clears its run when it starts it.)
  */
-export async function prepareResume(path: string): Promise<ResumeState> {
+export async function prepareResume(path: string, options: { readonly clear?: boolean } = {}): Promise<ResumeState> {
   ensureRunsDir(path);
   removeStaleTempFiles(path);
   const plan = planResume((await readResults(path)).runs);
-  for (const t of plan.todo) if (t.was !== 'missing') clearRunDir(runDirOf(path, t.id));
+  if (options.clear !== false) for (const t of plan.todo) if (t.was !== 'missing') clearRunDir(runDirOf(path, t.id));
   return { done: plan.done, todo: new Set(plan.todo.map((t) => t.id)), again: plan.todo.filter((t) => t.was !== 'missing').length };
 }
 

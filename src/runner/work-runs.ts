@@ -29,6 +29,9 @@ export interface WorkOptions {
   readonly log: (line: string) => void;
   /** The claim was found taken over (this process missed its heartbeats): stop writing at once. */
   readonly onClaimLost: (id: string) => never;
+  /** Steps done so far, at most every `progressIntervalMs` (a queue worker passes them on). */
+  readonly onProgress?: (stepsDone: number) => void;
+  readonly progressIntervalMs?: number;
 }
 
 export type WorkOutcome =
@@ -89,7 +92,11 @@ export async function workOnRun(outDir: string, config: RunConfig, options: Work
     clearRunDir(runDirOf(outDir, id));
     // (The claim itself is checked by the heartbeat, not here: this is asked every 64 steps.)
     const shouldStop = createYieldingStop(options.shouldStop);
-    const result = await executeRun(config, runDirOf(outDir, id), { shouldStop });
+    const result = await executeRun(config, runDirOf(outDir, id), {
+      shouldStop,
+      ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+      ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
+    });
     options.log(`${id}: ${result.status === 'interrupted' ? `interrupted after ${result.steps_run} steps` : `${result.verdict} — ${result.explanation}`}`);
     return { id, kind: 'ran', result };
   } finally {

@@ -160,6 +160,7 @@ describe('the flags in the registry', () => {
       '--worker-memory',
       '--preflight-timeout',
       '--no-preflight',
+      '--queue',
     ]);
     const declared = ['run', 'sweep'].flatMap((name) =>
       program.commands

@@ -11,7 +11,7 @@ import { renderK8sJob } from '../../cluster/k8s-job.js';
 import { renderSlurmScripts, renderSubmitScript, SLURM_LOG_DIR } from '../../cluster/slurm-script.js';
 import { UserError } from '../../errors.js';
 import { splitCommand } from '../../spec/command-template.js';
-import { loadPlanRuns } from './work.js';
+import { loadPlanRuns } from '../../runner/plan-runs.js';
 import { readSweepManifest } from '../../io/sweep-files.js';
 
 export interface ExportOptions {

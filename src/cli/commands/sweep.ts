@@ -33,7 +33,7 @@ interface PoolLimits {
 }
 
 /** A sweep ready to run: its spec, its results directory (locked), and what is left to do. */
-interface OpenSweep {
+export interface OpenSweep {
   readonly spec: SweepSpec;
   readonly dir: OpenResultsDir;
   /** Runs a resumed sweep had finished: their summaries, reused. */
@@ -82,9 +82,10 @@ function parsePoolLimits(opts: SweepOptions, cwd: string): PoolLimits {
 
 /**
  * The spec, checked, and its results directory, locked: a new sweep's created, or the one in
- * --resume/--out continued. Whatever fails here leaves no lock behind.
+ * --resume/--out continued. Whatever fails here leaves no lock behind. (`keepUnfinished`: for
+ * `--queue`, whose workers may be doing those runs now — their claims are theirs; see prepareResume.)
  */
-async function openSweep(opts: SweepOptions, argv: readonly string[], cwd: string): Promise<OpenSweep> {
+export async function openSweep(opts: SweepOptions, argv: readonly string[], cwd: string, keepUnfinished = false): Promise<OpenSweep> {
   // Is this a new sweep, or the continuation of the one in --resume/--out?
   const target = opts.resume ?? opts.out;
   const targetAbs = target !== undefined ? resolve(cwd, target) : undefined;
@@ -106,14 +107,14 @@ async function openSweep(opts: SweepOptions, argv: readonly string[], cwd: strin
   const now = new Date();
   let manifest = buildManifest(spec, invocation, now);
   // A resumed directory is locked and compared before the module is even loaded.
-  const resumed = stored !== null ? lockSweepToResume(targetAbs!, target!, stored, manifest, now) : null;
+  const resumed = stored !== null ? lockSweepToResume(targetAbs!, target!, stored, manifest, now, { claimsAllowed: keepUnfinished }) : null;
   try {
     const checked = await preflight(spec.runs, preflightOptions);
     const warnings = [...(resumed?.warnings ?? []), ...checked.warnings];
     spec = nameAfterModule(spec, checked.moduleName);
     manifest = { ...manifest, name: spec.name };
     if (resumed !== null) {
-      const { done, todo, again } = await prepareResume(resumed.path);
+      const { done, todo, again } = await prepareResume(resumed.path, { clear: !keepUnfinished });
       const toRun = spec.runs.filter((r) => todo.has(r.id));
       const resumeNote = ` — resuming: ${done.length} finished, ${toRun.length} to do${again > 0 ? ` (${again} again from the start)` : ''}`;
       return { spec, dir: resumed, done, toRun, resumeNote, warnings };
@@ -179,7 +180,7 @@ async function runWithProgress(
 }
 
 /** The summary tables on stdout (partial ones after an interruption), failures on stderr; the exit code. */
-async function reportSweep(
+export async function reportSweep(
   sweep: OpenSweep,
   ran: readonly SweepRunResult[],
   interruptedBy: NodeJS.Signals | null,

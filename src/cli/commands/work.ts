@@ -10,13 +10,9 @@
 import { resolve } from 'node:path';
 import { UserError } from '../../errors.js';
 import { DEFAULT_STALE_AFTER_S } from '../../results/claim-file.js';
-import { buildManifest, readSweepManifest } from '../../io/sweep-files.js';
-import { compareSweeps } from '../../runner/resume.js';
+import { loadPlanRuns } from '../../runner/plan-runs.js';
 import { workOnRun, type WorkOutcome } from '../../runner/work-runs.js';
-import type { RunConfig } from '../../spec/types.js';
 import { exitCodeOf, listenForInterrupts } from '../interrupts.js';
-import type { SweepOptions } from '../spec-options.js';
-import { specFromOptions } from '../spec-from-options.js';
 
 export interface WorkOptions {
   index?: string;
@@ -57,24 +53,6 @@ export async function workCommand(dir: string, opts: WorkOptions): Promise<numbe
   return failed.length > 0 ? 1 : 0;
 }
 
-/**
- * The plan's runs, as its sweep.json's own flags make them (in its working directory); refused
- * when they no longer make the same runs (a module or script edited, mo-train's defaults changed).
- */
-export function loadPlanRuns(outDir: string, shownAs: string): readonly RunConfig[] {
-  const stored = readSweepManifest(outDir, shownAs);
-  if (stored === null) throw new UserError(`${shownAs}: has no sweep.json; make a plan first: mo-train plan [sweep options] --out ${shownAs}`);
-  const spec = specFromOptions({ set: [], ...(stored.flags as Partial<SweepOptions>) }, 'sweep', stored.cwd);
-  const fresh = buildManifest(spec, { argv: [], cwd: stored.cwd, flags: stored.flags }, new Date(stored.created));
-  const diff = compareSweeps(stored, fresh);
-  if (diff.length > 0) {
-    throw new UserError(
-      `${shownAs}: its spec no longer makes the planned runs (${diff.join('; ')}); restore what changed, or make a new plan with --out elsewhere`,
-    );
-  }
-  return spec.runs;
-}
-
 /** The indices this task does: --index, --shard, or the array index the engine set. */
 export function selectIndices(opts: WorkOptions, total: number, env: NodeJS.ProcessEnv): number[] {
   if (opts.index !== undefined && opts.shard !== undefined) throw new UserError('--index and --shard: give one of them');
@@ -109,6 +87,7 @@ export function selectIndices(opts: WorkOptions, total: number, env: NodeJS.Proc
   return [i];
 }
 
+/** A number of seconds from 5 to 86400 given as `flag` (`fallback` when not given); a one-line error otherwise. */
 export function parseSeconds(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const s = Number(text);
