@@ -13,13 +13,14 @@ import { UserError } from '../errors.js';
 import { createRunDir, writeInterruptedMarker, writeRunConfig, writeRunSummary } from '../io/run-files.js';
 import { openReportedStepsWriter } from '../io/steps-writer.js';
 import { runFiles } from '../results/layout.js';
-import { SUMMARY_FORMAT_VERSION, type RunSummary } from '../results/summary-file.js';
+import type { RunSummary } from '../results/summary-file.js';
 import { computeCommandEnv, computePlaceholderValues, expandCommand } from '../spec/command-template.js';
 import type { RunConfig } from '../spec/types.js';
 import { computeDiagnostics } from '../summary/diagnostics.js';
-import { judgeStability, windowStart } from '../summary/verdict.js';
+import { windowStart } from '../summary/verdict.js';
 import { StepWatcher } from '../train/watch-steps.js';
 import { failedSummary } from './failed-summary.js';
+import { buildFinishedSummary } from './finished-summary.js';
 import { ProgressThrottle } from './progress-throttle.js';
 import type { ExecuteHooks, RunResult } from './run-result.js';
 
@@ -115,12 +116,6 @@ export async function executeCommandRun(config: RunConfig, runDir: string, hooks
     });
   }
 
-  const start = outcome.first ? { loss1: outcome.first.loss1, loss2: outcome.first.loss2 } : { loss1: NaN, loss2: NaN };
-  const judgement = judgeStability({ start, window: outcome.window, divergence: outcome.divergence }, config.verdict);
-  // mo-train sees only the steps the script prints: a window it logged sparsely is judged on fewer rows, which is said.
-  const w = judgement.window;
-  const sparse = outcome.divergence === null && w !== null && w.rows < w.steps ? ` — judged on the ${w.rows} of them the script logged` : '';
-  const last = outcome.last;
   // A gradient norm the script reported as 0 throughout: the objective never moved the parameters (summarize says so).
   const noGradient = (['loss1', 'loss2'] as const).filter((k) => outcome.gradients[k].reported && !outcome.gradients[k].nonzero);
   const warnings = [
@@ -130,32 +125,20 @@ export async function executeCommandRun(config: RunConfig, runDir: string, hooks
         `the script's key "${key}" (first at step ${step}) is not in steps.csv: its columns are fixed by the first step line, and total and weight are mo-train's own`,
     ),
   ];
-  const summary: RunSummary = {
-    format_version: SUMMARY_FORMAT_VERSION,
-    id: config.id,
-    status: 'finished',
-    verdict: judgement.verdict,
-    explanation: judgement.explanation + sparse,
-    alpha: config.alpha,
-    seed: config.seed,
-    coords: config.coords,
-    engine: 'command',
-    steps_requested: config.steps,
-    steps_run: stepsRun,
-    rows_logged: outcome.rowsLogged,
-    start: outcome.first ? start : null,
-    final: last ? { step: last.step, loss1: last.loss1, loss2: last.loss2, total: last.total } : null,
-    min_loss1: outcome.minLoss1Step >= 0 ? { value: outcome.minLoss1, step: outcome.minLoss1Step } : null,
-    window: judgement.window,
-    loss1_behaviour: judgement.loss1,
-    loss2_behaviour: judgement.loss2,
-    divergence: outcome.divergence,
-    no_gradient: noGradient,
-    diagnostics: outcome.diagnostics === null ? null : computeDiagnostics(outcome.diagnostics),
-    warnings,
-    error: null,
-    wall_time_s: (performance.now() - t0) / 1000,
-  };
+  const summary = buildFinishedSummary(
+    config,
+    {
+      ...outcome,
+      engine: 'command',
+      stepsRun,
+      noGradient,
+      diagnostics: outcome.diagnostics === null ? null : computeDiagnostics(outcome.diagnostics),
+      warnings,
+    },
+    (performance.now() - t0) / 1000,
+    // mo-train sees only the steps the script prints: a window it logged sparsely is judged on fewer rows, which is said.
+    ({ window: w }) => (outcome.divergence === null && w !== null && w.rows < w.steps ? ` — judged on the ${w.rows} of them the script logged` : ''),
+  );
   return write(dir, summary);
 }
 

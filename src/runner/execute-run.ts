@@ -14,11 +14,11 @@ import { runFiles } from '../results/layout.js';
 import { createRunDir, readStateDictFile, writeFinalParams, writeInterruptedMarker, writeRunConfig, writeRunSummary } from '../io/run-files.js';
 import { openStepsWriter } from '../io/steps-writer.js';
 import type { RunConfig } from '../spec/types.js';
-import { SUMMARY_FORMAT_VERSION, type RunSummary } from '../results/summary-file.js';
-import { judgeStability, windowStart } from '../summary/verdict.js';
+import { windowStart } from '../summary/verdict.js';
 import { train } from '../train/train-loop.js';
 import { executeCommandRun } from './execute-command-run.js';
 import { failedSummary } from './failed-summary.js';
+import { buildFinishedSummary } from './finished-summary.js';
 import { ProgressThrottle } from './progress-throttle.js';
 import type { ExecuteHooks, RunResult } from './run-result.js';
 
@@ -68,41 +68,11 @@ export async function executeRun(config: RunConfig, runDir: string, hooks: Execu
           `usually it was built from detached values, e.g. torch.tensor([w.sum() for w in params]) or tf.tensor(x.dataSync())`
         : `${k}'s gradient was zero at every step it was measured at, so it never moved the parameters`,
     );
-    const judgement = judgeStability(
-      {
-        start: outcome.first ? { loss1: outcome.first.loss1, loss2: outcome.first.loss2 } : { loss1: NaN, loss2: NaN },
-        window: outcome.window,
-        divergence: outcome.divergence,
-      },
-      config.verdict,
+    const summary = buildFinishedSummary(
+      config,
+      { ...outcome, engine: oracle.engine, noGradient, diagnostics: computeDiagnostics(outcome.diagnostics), warnings },
+      (performance.now() - t0) / 1000,
     );
-    const last = outcome.last;
-    const summary: RunSummary = {
-      format_version: SUMMARY_FORMAT_VERSION,
-      id: config.id,
-      status: 'finished',
-      verdict: judgement.verdict,
-      explanation: judgement.explanation,
-      alpha: config.alpha,
-      seed: config.seed,
-      coords: config.coords,
-      engine: oracle.engine,
-      steps_requested: config.steps,
-      steps_run: outcome.stepsRun,
-      rows_logged: outcome.rowsLogged,
-      start: outcome.first ? { loss1: outcome.first.loss1, loss2: outcome.first.loss2 } : null,
-      final: last ? { step: last.step, loss1: last.loss1, loss2: last.loss2, total: last.total } : null,
-      min_loss1: outcome.minLoss1Step >= 0 ? { value: outcome.minLoss1, step: outcome.minLoss1Step } : null,
-      window: judgement.window,
-      loss1_behaviour: judgement.loss1,
-      loss2_behaviour: judgement.loss2,
-      divergence: outcome.divergence,
-      no_gradient: noGradient,
-      diagnostics: computeDiagnostics(outcome.diagnostics),
-      warnings,
-      error: null,
-      wall_time_s: (performance.now() - t0) / 1000,
-    };
     writeRunSummary(runDir, summary);
     return summary;
   } catch (err) {

@@ -9,7 +9,7 @@ import { checkDivergence, type Divergence, type MonitorSettings } from './monito
 import { DIAGNOSTIC_SAMPLES, type DiagnosticRows } from './train-loop.js';
 import { WindowAccumulator, type WindowStats } from './window-stats.js';
 
-/** One reported step; the optional measurements are null when the script did not give them. */
+/** One reported step (a protocol line, engine/command/protocol.ts); the optional measurements are null when the script did not give them. */
 export interface ReportedStep {
   /** The script's own step number, or null (then the row after the previous one). */
   readonly step: number | null;

@@ -9,22 +9,13 @@
  * or as JSON strings. Every other line is the script's own output, not a step. Pure.
  */
 import { parsePythonJson } from '../../results/json.js';
+import type { ReportedStep } from '../../train/watch-steps.js';
 
 /** Keys with a meaning of their own; any other numeric key is an extra column. */
 const KNOWN_KEYS = ['step', 'loss1', 'loss2', 'grad_norm1', 'grad_norm2', 'param_norm', 'cos12'] as const;
 
-export interface ProtocolStep {
-  /** The script's own step number, or null when it gives none (the reader then counts lines). */
-  readonly step: number | null;
-  readonly loss1: number;
-  readonly loss2: number;
-  readonly grad_norm1: number | null;
-  readonly grad_norm2: number | null;
-  readonly param_norm: number | null;
-  readonly cos12: number | null;
-  /** Other numeric keys, in the order the line gave them. */
-  readonly extra: Readonly<Record<string, number>>;
-}
+/** One step a line reports: the monitor's input (train/watch-steps.ts), `step` null when the line gives none. */
+export type ProtocolStep = ReportedStep;
 
 /**
  * A step, or null when the line is not one (log output, a malformed object, an object without
