@@ -9,19 +9,18 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commandDir, expectGone, NODE_ON_PATH, nodeCommand, quote, readStepLines, step, stepsHeader } from '../fixtures/command/command-helpers.js';
 import {
-  cli as runCli,
-  killStartedClis,
-  listFiles,
-  makeTempDir,
-  readJson,
-  removeTempDirs,
-  requireBuilt,
-  startCli,
-  waitFor,
-  type CliOptions,
-} from '../fixtures/e2e-harness.js';
+  cliWithNode,
+  commandDir,
+  expectGone,
+  NODE_ON_PATH,
+  nodeCommand,
+  quote,
+  readStepLines,
+  step,
+  stepsHeader,
+} from '../fixtures/command/command-helpers.js';
+import { killStartedClis, listFiles, makeTempDir, readJson, removeTempDirs, requireBuilt, startCli, waitFor } from '../fixtures/e2e-harness.js';
 
 let work: string;
 beforeAll(() => {
@@ -33,8 +32,7 @@ afterAll(() => {
   removeTempDirs();
 });
 
-/** The CLI with `node` on its PATH (the Node running the tests), for the commands to find. */
-const cli = (args: readonly string[], options: CliOptions) => runCli(args, { ...options, env: { ...NODE_ON_PATH, ...options.env } });
+const cli = cliWithNode;
 
 /** The directory of `mo-train run`'s one run (α 0, seed 0 unless given). */
 const runDirOf = (out: string, id = 'alpha=0,seed=0') => join(work, out, 'runs', id);

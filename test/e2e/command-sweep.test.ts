@@ -7,9 +7,19 @@
 import { appendFileSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commandDir, expectGone, NODE_ON_PATH, nodeCommand, quote, readPids, readStepLines, step, stepsHeader } from '../fixtures/command/command-helpers.js';
 import {
-  cli as runCli,
+  cliWithNode,
+  commandDir,
+  expectGone,
+  startCliWithNode,
+  nodeCommand,
+  quote,
+  readPids,
+  readStepLines,
+  step,
+  stepsHeader,
+} from '../fixtures/command/command-helpers.js';
+import {
   isAlive,
   killStartedClis,
   listFiles,
@@ -19,9 +29,7 @@ import {
   requireBuilt,
   runStates,
   snapshotTree,
-  startCli,
   waitFor,
-  type CliOptions,
 } from '../fixtures/e2e-harness.js';
 
 let work: string;
@@ -34,9 +42,8 @@ afterAll(() => {
   removeTempDirs();
 });
 
-/** The CLI with `node` on its PATH (the Node running the tests), for the commands to find. */
-const cli = (args: readonly string[], options: CliOptions) => runCli(args, { ...options, env: { ...NODE_ON_PATH, ...options.env } });
-const start = (args: readonly string[], options: CliOptions) => startCli(args, { ...options, env: { ...NODE_ON_PATH, ...options.env } });
+const cli = cliWithNode;
+const start = startCliWithNode;
 
 describe.concurrent('command sweeps', () => {
   it('--jobs 2 over 4 grid points (α × a swept --set key): two scripts at a time, each with its point’s values, every run finished with the losses it printed, summarize reads them', async () => {
