@@ -55,6 +55,16 @@ function addSpecOptions(cmd: Command, mode: 'run' | 'sweep'): Command {
     .option('--strict', 'exit 1 when a run diverged');
 }
 
+/** The start check of a command sweep (`sweep`, `plan`): how long it waits, and how to skip it. */
+function addPreflightOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--preflight-timeout <seconds>',
+      `with --command: before anything is written, the first grid point's command must print a step (or exit 0) within this time (default: ${DEFAULT_PREFLIGHT_TIMEOUT_S})`,
+    )
+    .option('--no-preflight', 'with --command: skip that check (e.g. a script that takes minutes to print its first step)');
+}
+
 export function buildProgram(argv: readonly string[]): Command {
   const program = new Command('mo-train')
     .description('Train networks that minimize loss1 while maximizing loss2 (loss1 − α·loss2); sweep α and see where training is stable.')
@@ -71,7 +81,7 @@ export function buildProgram(argv: readonly string[]): Command {
     process.exitCode = await runCommand(opts, argv);
   });
 
-  addSpecOptions(program.command('sweep').description('train one run per α × seed × --set value, in parallel, then summarize'), 'sweep')
+  addPreflightOptions(addSpecOptions(program.command('sweep').description('train one run per α × seed × --set value, in parallel, then summarize'), 'sweep'))
     .addOption(
       new Option(
         '--jobs <n>',
@@ -80,11 +90,6 @@ export function buildProgram(argv: readonly string[]): Command {
     )
     .option('--resume <dir>', 'continue the sweep in <dir>: finished runs are kept, the others done again (alone: with its own settings)')
     .option('--run-timeout <seconds>', 'a run still going after this long is killed and recorded as failed')
-    .option(
-      '--preflight-timeout <seconds>',
-      `with --command: before anything is written, the first grid point's command must print a step (or exit 0) within this time (default: ${DEFAULT_PREFLIGHT_TIMEOUT_S})`,
-    )
-    .option('--no-preflight', 'with --command: skip that check (e.g. a script that takes minutes to print its first step)')
     .option('--worker-memory <MB>', "each worker's JavaScript heap limit; a run that needs more fails alone")
     .option(
       '--queue <url>',
@@ -100,19 +105,15 @@ export function buildProgram(argv: readonly string[]): Command {
       process.exitCode = await sweepCommand(opts, argv);
     });
 
-  addSpecOptions(
-    program.command('plan').description('check a sweep and freeze its runs into a results directory, for mo-train work, a cluster or a queue; runs nothing'),
-    'sweep',
-  )
-    .option(
-      '--preflight-timeout <seconds>',
-      `with --command: before anything is written, the first grid point's command must print a step (or exit 0) within this time (default: ${DEFAULT_PREFLIGHT_TIMEOUT_S})`,
-    )
-    .option('--no-preflight', 'with --command: skip that check')
-    .action(async (opts: SweepOptions) => {
-      const { planCommand } = await import('./commands/plan.js');
-      process.exitCode = await planCommand(opts, argv);
-    });
+  addPreflightOptions(
+    addSpecOptions(
+      program.command('plan').description('check a sweep and freeze its runs into a results directory, for mo-train work, a cluster or a queue; runs nothing'),
+      'sweep',
+    ),
+  ).action(async (opts: SweepOptions) => {
+    const { planCommand } = await import('./commands/plan.js');
+    process.exitCode = await planCommand(opts, argv);
+  });
 
   program
     .command('work')

@@ -5,14 +5,10 @@
  * skipped, a run someone else is doing is left alone (as is every run while a local `mo-train
  * sweep` holds the directory), a stale or failed one is done again from the start. Results are the same files a local sweep writes.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { clearRunDir } from '../io/run-files.js';
+import { clearRunDir, readRunSummary } from '../io/run-files.js';
 import { claimRun, type RunClaim } from '../io/run-claim.js';
 import { findLiveSweepLock } from '../io/sweep-lock.js';
-import { parseJson } from '../results/json.js';
-import { runDirOf, runFiles } from '../results/layout.js';
-import { parseRunSummary } from '../results/summary-parse.js';
+import { runDirOf } from '../results/layout.js';
 import type { RunConfig } from '../spec/types.js';
 import { executeRun } from './execute-run.js';
 import type { RunResult } from './run-result.js';
@@ -41,14 +37,7 @@ export type WorkOutcome =
 
 /** Whether the run has a summary.json saying it finished: such a run is never done again. */
 export function isFinished(outDir: string, id: string): boolean {
-  const path = join(runDirOf(outDir, id), runFiles.summary);
-  if (!existsSync(path)) return false;
-  try {
-    const parsed = parseRunSummary(parseJson(readFileSync(path, 'utf8')));
-    return parsed.ok && parsed.value.status === 'finished';
-  } catch {
-    return false;
-  }
+  return readRunSummary(runDirOf(outDir, id))?.status === 'finished';
 }
 
 export async function workOnRun(outDir: string, config: RunConfig, options: WorkOptions): Promise<WorkOutcome> {

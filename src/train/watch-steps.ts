@@ -143,7 +143,7 @@ export class StepWatcher {
     return this.last === null ? -1 : this.last.step;
   }
 
-  /** The outcome, with the window cut from the last `windowFraction` of the steps the script took. */
+  /** The outcome, with the window starting at `windowFrom(steps the script took)` (verdict.ts's windowStart). */
   outcome(windowFrom: (stepsTaken: number) => number): WatchOutcome {
     const kept = Math.min(this.rows, WATCH_TAIL_ROWS);
     let window: WindowStats | null = null;

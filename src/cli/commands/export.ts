@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { renderK8sJob } from '../../cluster/k8s-job.js';
 import { renderSlurmScripts, renderSubmitScript, SLURM_LOG_DIR } from '../../cluster/slurm-script.js';
 import { UserError } from '../../errors.js';
+import { parseCount } from '../parse-count.js';
 import { splitCommand } from '../../spec/command-template.js';
 import { loadPlanRuns } from '../../runner/plan-runs.js';
 import { readSweepManifest } from '../../io/sweep-files.js';
@@ -33,7 +34,7 @@ export async function exportCommand(engine: string, dir: string, opts: ExportOpt
   // The plan must still make its runs here: exporting a plan that `work` would refuse helps nobody.
   const runs = loadPlanRuns(outDir, dir).length;
   const name = readSweepManifest(outDir, dir)!.name;
-  const parallel = opts.parallel === undefined ? null : parseCount('--parallel', opts.parallel, 1, 1_000_000);
+  const parallel = opts.parallel === undefined ? null : parseCount('--parallel', opts.parallel, 1, 1_000_000)!;
   const cwd = process.cwd();
   if (engine === 'slurm') {
     if (opts.image !== undefined || opts.claim !== undefined || opts.retries !== undefined) {
@@ -46,7 +47,7 @@ export async function exportCommand(engine: string, dir: string, opts: ExportOpt
       name,
       runs,
       parallel,
-      maxArraySize: opts.maxArraySize === undefined ? DEFAULT_MAX_ARRAY_SIZE : parseCount('--max-array-size', opts.maxArraySize, 1, 4_000_000),
+      maxArraySize: opts.maxArraySize === undefined ? DEFAULT_MAX_ARRAY_SIZE : parseCount('--max-array-size', opts.maxArraySize, 1, 4_000_000)!,
       sbatchArgs: (opts.sbatchArg ?? []).map(checkSbatchArg),
       moTrain: readMoTrain(opts.moTrain, [process.execPath, fileURLToPath(new URL('../../../bin/mo-train.js', import.meta.url))]),
     });
@@ -82,7 +83,7 @@ export async function exportCommand(engine: string, dir: string, opts: ExportOpt
     image: opts.image,
     claim: opts.claim,
     parallel,
-    retries: opts.retries === undefined ? 2 : parseCount('--retries', opts.retries, 0, 1000),
+    retries: opts.retries === undefined ? 2 : parseCount('--retries', opts.retries, 0, 1000)!,
     moTrain: readMoTrain(opts.moTrain, ['mo-train']),
   });
   const k8sDir = join(outDir, 'k8s');
@@ -113,10 +114,4 @@ function checkSbatchArg(arg: string): string {
     throw new UserError(`--sbatch-arg: "${arg}" is not an sbatch option; allowed: one option per --sbatch-arg, e.g. --sbatch-arg=--partition=gpu`);
   }
   return arg;
-}
-
-function parseCount(flag: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!/^\s*\d+\s*$/.test(text) || n < min || n > max) throw new UserError(`${flag}: "${text}" is not valid; allowed: a whole number from ${min} to ${max}`);
-  return n;
 }

@@ -13,6 +13,7 @@ import { availableParallelism } from 'node:os';
 import { relative, resolve } from 'node:path';
 import { resolveEngine } from '../../engine/create-oracle.js';
 import { UserError } from '../../errors.js';
+import { parseCount } from '../parse-count.js';
 import { buildManifest, readSweepManifest } from '../../io/sweep-files.js';
 import { preflight } from '../../runner/preflight.js';
 import { createResultsDir, lockSweepToResume, prepareResume, type OpenResultsDir } from '../../runner/results-dir.js';
@@ -222,16 +223,4 @@ function absolutePaths(flags: Record<string, unknown>, cwd: string): Record<stri
   const out = { ...flags };
   for (const k of ['spec', 'module', 'init']) if (typeof out[k] === 'string') out[k] = resolve(cwd, out[k] as string);
   return out;
-}
-
-/** An optional whole-number flag in [min, max]; a one-line error naming the flag otherwise (with where `max` comes from). */
-function parseCount(flag: string, text: string | undefined, min: number, max: number, unit: string, maxReason?: string): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UserError(
-      `${flag}: "${text}" is not valid; allowed: a whole number of ${unit} from ${min} to ${max}${maxReason !== undefined ? ` (${maxReason})` : ''}`,
-    );
-  }
-  return n;
 }

@@ -11,6 +11,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { UserError } from '../../errors.js';
+import { parseCount } from '../parse-count.js';
 import { QUEUE_NAME } from '../../cluster/queue/queue-names.js';
 import { startQueueWorker } from '../../cluster/queue/queue-worker.js';
 import { checkRedisReachable, parseRedisUrl } from '../../cluster/queue/redis-target.js';
@@ -59,13 +60,6 @@ export async function workerCommand(opts: WorkerOptions): Promise<number> {
 }
 
 function parseJobs(text: string | undefined): number {
-  if (text === undefined) return 1;
-  const max = MAX_JOBS_PER_CORE * availableParallelism();
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || n < 1 || n > max) {
-    throw new UserError(
-      `--jobs: "${text}" is not valid; allowed: a whole number of runs at a time from 1 to ${max} (${MAX_JOBS_PER_CORE} × this machine's ${availableParallelism()} cores)`,
-    );
-  }
-  return n;
+  const cores = availableParallelism();
+  return parseCount('--jobs', text, 1, MAX_JOBS_PER_CORE * cores, 'runs at a time', `${MAX_JOBS_PER_CORE} × this machine's ${cores} cores`) ?? 1;
 }
