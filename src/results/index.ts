@@ -17,11 +17,13 @@
  *   runs/<id>/final-params.json final-params-file.ts (PyTorch's state_dict shape)
  *   summary.csv, by-alpha.csv  tables-file.ts         (columns: summary/tables.ts)
  *   .lock                      lock-file.ts
+ *   boundary.json              boundary-file.ts       BOUNDARY_FORMAT_VERSION
  *
  * The schemas of two files a worker writes (config.json, summary.json) sit in *-parse.ts files: a
  * worker imports only the writing half, so it never loads zod (as before src/results/). JSON files
  * are spelled by json.ts (non-finite numbers as "NaN", "Infinity", "-Infinity").
  */
+export * from './boundary-file.js';
 export * from './final-params-file.js';
 export * from './interrupted-file.js';
 export * from './json.js';

@@ -11,6 +11,8 @@ export const LOCK_FILE = '.lock';
 /** Written by summarize (and at the end of run/sweep), next to sweep.json. */
 export const SUMMARY_CSV = 'summary.csv';
 export const BY_ALPHA_CSV = 'by-alpha.csv';
+/** Written by `mo-train boundary` next to sweep.json: the brackets it found (boundary-file.ts). */
+export const BOUNDARY_FILE = 'boundary.json';
 
 /** The files of `runs/<id>/`. */
 export const runFiles = {
