@@ -11,6 +11,7 @@ import { UserError } from '../errors.js';
 import { readPackageVersion } from '../io/package-version.js';
 import { SETTINGS, renderChoices, renderHelpDefault } from '../spec/settings.js';
 import { DEFAULT_PREFLIGHT_TIMEOUT_S, MAX_JOBS_PER_CORE, type SpecOptions, type SweepOptions } from './spec-options.js';
+import { DEFAULT_REL_TOL, DEFAULT_UNSTABLE, type BoundaryOptions } from './boundary-options.js';
 
 // A repeatable flag without a default: commander would print an empty one as "(default: [])".
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -103,6 +104,33 @@ export function buildProgram(argv: readonly string[]): Command {
       }
       const { sweepCommand } = await import('./commands/sweep.js');
       process.exitCode = await sweepCommand(opts, argv);
+    });
+
+  addPreflightOptions(
+    addSpecOptions(
+      program
+        .command('boundary')
+        .description('find, per seed, the value of a setting (α, a learning rate, …) where training turns unstable: bracket and narrow it with ordinary runs'),
+      'sweep',
+    ),
+  )
+    .option('--param <key>', 'the setting searched: alpha, or a numeric setting such as optimizer.lr')
+    .option('--range <lo,hi>', 'where to search, e.g. 1e-4,10 (a negative LO as --range=-1,1)')
+    .option('--scale <scale>', 'log | linear (default: log when LO > 0)')
+    .option('--unstable <verdicts>', `the verdicts that count as unstable (default: ${DEFAULT_UNSTABLE.join(',')})`)
+    .option('--rel-tol <x>', `narrow each bracket until HI/LO ≤ 1 + x (log) or HI − LO ≤ x × the range (linear) (default: ${DEFAULT_REL_TOL})`)
+    .option('--across <key=values>', 'one search per value of another setting, e.g. optimizer.lr=1e-4,1e-3,1e-2: the boundary as a curve')
+    .addOption(
+      new Option(
+        '--jobs <n>',
+        `worker processes, at most ${MAX_JOBS_PER_CORE} × the cores (default: ${availableParallelism()}); each round probes about this many points at once`,
+      ),
+    )
+    .option('--run-timeout <seconds>', 'a probe still going after this long is killed and recorded as failed')
+    .option('--worker-memory <MB>', "each worker's JavaScript heap limit; a run that needs more fails alone")
+    .action(async (opts: BoundaryOptions) => {
+      const { boundaryCommand } = await import('./commands/boundary.js');
+      process.exitCode = await boundaryCommand(opts, argv);
     });
 
   addPreflightOptions(

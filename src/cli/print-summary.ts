@@ -66,7 +66,12 @@ export async function printResultsDirSummary(dir: string, output: SummarizeOutpu
  * reading every run back from disk (`summarize DIR` does that, with its cross-checks).
  */
 export function summarizeFinishedSweep(dir: string, name: string, summaries: readonly RunSummary[]): number {
-  const results: ResultsSet = {
+  return printSummary(dir, resultsFromSummaries(dir, name, summaries), {}, processOutput());
+}
+
+/** Summaries a command just got back from its runs, as a results set read from disk would hold them. */
+export function resultsFromSummaries(dir: string, name: string, summaries: readonly RunSummary[]): ResultsSet {
+  return {
     dir,
     sweep: { format_version: SWEEP_FORMAT_VERSION, name },
     runs: summaries.map((summary) => ({
@@ -82,7 +87,6 @@ export function summarizeFinishedSweep(dir: string, name: string, summaries: rea
     sweepIssue: null,
     sweepDocument: null,
   };
-  return printSummary(dir, results, {}, processOutput());
 }
 
 /** Returns the exit code: 0, or 2 when the CSVs could not be written (the printed summary is complete either way). */

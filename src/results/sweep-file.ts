@@ -37,6 +37,18 @@ export interface SweepManifest {
   readonly module: { readonly path: string; readonly sha256: string } | null;
   /** A command sweep's script (the first file its command names) and its hash; absent before command sweeps existed. */
   readonly script?: { readonly path: string; readonly sha256: string } | null;
+  /** Set by `mo-train boundary`: what it searches; its runs are the probes so far. Absent for a sweep. */
+  readonly boundary?: BoundarySearchSettings;
+}
+
+/** What a boundary search searches: the same command again must ask for the same, to resume it. */
+export interface BoundarySearchSettings {
+  readonly param: string;
+  readonly range: readonly [number, number];
+  readonly scale: 'log' | 'linear';
+  readonly rel_tol: number;
+  readonly unstable_verdicts: readonly string[];
+  readonly across: { readonly key: string; readonly values: readonly AxisValue[] } | null;
 }
 
 /** Run ids name directories: two runs with one id would share one. */
@@ -68,6 +80,16 @@ const fields = {
   runs: z.array(runEntry).superRefine(requireUniqueIds),
   module: z.looseObject({ path: z.string(), sha256: z.string() }).nullable(),
   script: z.looseObject({ path: z.string(), sha256: z.string() }).nullable().optional(),
+  boundary: z
+    .looseObject({
+      param: z.string(),
+      range: z.tuple([anyNumber, anyNumber]),
+      scale: z.enum(['log', 'linear']),
+      rel_tol: anyNumber,
+      unstable_verdicts: z.array(z.string()),
+      across: z.looseObject({ key: z.string(), values: z.array(axisValue) }).nullable(),
+    })
+    .optional(),
 };
 
 // `satisfies` keeps the schema in step with the interface the writer fills: a field added to one
@@ -77,7 +99,7 @@ export const sweepFileSchema = z.looseObject(fields) satisfies z.ZodType<SweepMa
 /** What resume needs to tell whether a directory holds the same sweep, and to repeat its flags. */
 export type StoredManifest = Pick<
   SweepManifest,
-  'format_version' | 'name' | 'created' | 'mo_train_version' | 'cwd' | 'flags' | 'document' | 'runs' | 'module' | 'script'
+  'format_version' | 'name' | 'created' | 'mo_train_version' | 'cwd' | 'flags' | 'document' | 'runs' | 'module' | 'script' | 'boundary'
 >;
 
 const storedSchema = sweepFileSchema.pick({
@@ -91,6 +113,7 @@ const storedSchema = sweepFileSchema.pick({
   runs: true,
   module: true,
   script: true,
+  boundary: true,
 }) satisfies z.ZodType<StoredManifest>;
 
 export function parseStoredManifest(value: unknown): Parsed<StoredManifest> {

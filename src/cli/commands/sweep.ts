@@ -67,7 +67,7 @@ export async function sweepCommand(opts: SweepOptions, argv: readonly string[]):
   }
 }
 
-function parsePoolLimits(opts: SweepOptions, cwd: string): PoolLimits {
+export function parsePoolLimits(opts: SweepOptions, cwd: string): PoolLimits {
   const cores = availableParallelism();
   // A worker is a CPU-bound process of its own (~80 MB): beyond a few per core they only compete
   // for the cores and the memory. A larger --jobs is a typo or a misunderstanding, refused before
@@ -91,6 +91,11 @@ export async function openSweep(opts: SweepOptions, argv: readonly string[], cwd
   const target = opts.resume ?? opts.out;
   const targetAbs = target !== undefined ? resolve(cwd, target) : undefined;
   const stored = targetAbs !== undefined && existsSync(targetAbs) ? readSweepManifest(targetAbs, target!) : null;
+  if (stored?.boundary !== undefined) {
+    throw new UserError(
+      `${target}: holds a boundary search (mo-train boundary --param ${stored.boundary.param} …); resume it with that same command, or pass a new --out`,
+    );
+  }
   if (opts.resume !== undefined && stored === null) {
     throw new UserError(`--resume ${opts.resume}: ${existsSync(targetAbs!) ? 'has no sweep.json' : 'no such directory'}; nothing to resume`);
   }
