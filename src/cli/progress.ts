@@ -23,6 +23,8 @@ export function createProgress(opts: {
   stream: NodeJS.WriteStream;
   /** What a bar stands for, before its number: 'worker' (the sweep's pool) unless told. */
   slotLabel?: string;
+  /** Bars cleared when stopped (a boundary search's rounds, one after another), not left on the screen. */
+  transient?: boolean;
 }): ProgressDisplay {
   const { stepsOf, jobs, stream } = opts;
   const slotLabel = opts.slotLabel ?? 'worker';
@@ -51,7 +53,7 @@ export function createProgress(opts: {
   const multibar = new cliProgress.MultiBar(
     {
       stream,
-      clearOnComplete: false,
+      clearOnComplete: opts.transient === true,
       hideCursor: true,
       autopadding: true,
       etaBuffer: 50,

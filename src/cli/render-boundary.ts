@@ -66,7 +66,7 @@ function renderOutcome(s: BoundarySeed, b: BoundaryFile): string {
 function wrapProbes(s: BoundarySeed, indent: string, width: number | null): string[] {
   const items = s.probes.map((p) => `${v(p.value)} ${colorVerdict(p.verdict)}`);
   const plainLength = (t: string) => t.replace(/\u001b\[[0-9;]*m/g, '').length;
-  const max = width ?? 120;
+  const max = width !== null && width >= 40 ? width : 120;
   const out: string[] = [];
   let line = `${indent}probes:`;
   for (const [i, item] of items.entries()) {

@@ -54,7 +54,7 @@ export function lockSweepToResume(
   stored: StoredManifest,
   manifest: SweepManifest,
   now: Date,
-  options: { readonly claimsAllowed?: boolean } = {},
+  options: { readonly claimsAllowed?: boolean; readonly boundarySearch?: boolean } = {},
 ): OpenResultsDir {
   const lock = acquireSweepLock(path, now);
   return holding(lock, () => {
@@ -71,9 +71,10 @@ export function lockSweepToResume(
     }
     const diff = compareSweeps(stored, manifest);
     if (diff.length > 0) {
-      throw new UserError(
-        `${shownAs} holds a different sweep; resume it with its own settings (or --resume ${shownAs} alone), or pass a new --out for a new sweep. What differs:\n  ${diff.join('\n  ')}`,
-      );
+      const advice = options.boundarySearch
+        ? `holds a different boundary search; run it with its own settings to resume it, or pass a new --out for this one`
+        : `holds a different sweep; resume it with its own settings (or --resume ${shownAs} alone), or pass a new --out for a new sweep`;
+      throw new UserError(`${shownAs} ${advice}. What differs:\n  ${diff.join('\n  ')}`);
     }
     return { path, lock, warnings };
   });

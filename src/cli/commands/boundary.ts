@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildBoundaryFile, type BoundaryMeta, type ProbeRecord } from '../../boundary/boundary-result.js';
-import { createProbeSpecs, type AcrossAxis } from '../../boundary/probe-specs.js';
+import { createProbeSpecs, type AcrossAxis, type ProbeSpecs } from '../../boundary/probe-specs.js';
 import { searchBoundary, type ProbeOutcome, type ProbeRequest, type SearchRange } from '../../boundary/search.js';
 import { UserError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
@@ -92,11 +92,13 @@ export async function boundaryCommand(opts: BoundaryOptions, argv: readonly stri
     if (stored.boundary === undefined) throw new UserError(`--out ${opts.out}: holds a sweep, not a boundary search; pass a new directory`);
     const differs = diffSearch(stored.boundary, settings);
     if (differs.length > 0) {
-      throw new UserError(`--out ${opts.out} holds a different boundary search; pass a new --out for this one. What differs: ${differs.join('; ')}`);
+      throw new UserError(
+        `--out ${opts.out} holds a different boundary search; run it with its own settings to resume it, or pass a new --out for this one. What differs: ${differs.join('; ')}`,
+      );
     }
     // The runs it has, resolved again from their coordinates: a changed module or setting shows as a changed config.
-    known = stored.runs.map((r) => probeOfCoords(probes, asked, r.coords));
-    dir = lockSweepToResume(targetAbs!, opts.out!, stored, manifestOf(known), now);
+    known = stored.runs.map((r) => probeOfCoords(probes, asked, r.coords)).filter((r) => r !== null);
+    dir = lockSweepToResume(targetAbs!, opts.out!, stored, manifestOf(known), now, { boundarySearch: true });
   } else {
     dir = createResultsDir(opts.out, `${spec.name}-boundary`, manifestOf([]), now, cwd);
   }
@@ -145,7 +147,7 @@ export async function boundaryCommand(opts: BoundaryOptions, argv: readonly stri
         );
         // Workers are forked when a run is handed out: a round of fewer probes than --jobs starts fewer.
         pool ??= createWorkerPool(jobs, limits.workerMemoryMb !== undefined ? { workerMemoryMb: limits.workerMemoryMb } : {});
-        const progress = createProgress({ stepsOf: new Map(toRun.map((r) => [r.id, r.steps])), jobs, stream: err });
+        const progress = createProgress({ stepsOf: new Map(toRun.map((r) => [r.id, r.steps])), jobs, stream: err, transient: true });
         let ran;
         try {
           ran = await runSweepRuns(
@@ -278,15 +280,16 @@ function diffSearch(was: BoundarySearchSettings, now: BoundarySearchSettings): s
   return out;
 }
 
-/** The probe a stored run's coordinates name (its track and value). */
-function probeOfCoords(probes: ReturnType<typeof createProbeSpecs>, asked: SearchAsked, coords: Readonly<Record<string, AxisValue>>): RunConfig {
+/**
+ * The probe a stored run's coordinates name (its track and value), or null when they name none of
+ * this search's (another seed list, say): left out, so that the comparison with sweep.json says
+ * what differs.
+ */
+function probeOfCoords(probes: ProbeSpecs, asked: SearchAsked, coords: Readonly<Record<string, AxisValue>>): RunConfig | null {
   const value = coords[asked.param];
   const across = asked.across ? (coords[asked.across.key] ?? null) : null;
   const track = probes.tracks.find((t) => t.seed === coords.seed && t.across === across);
-  if (typeof value !== 'number' || track === undefined) {
-    throw new UserError(`sweep.json lists a run (${JSON.stringify(coords)}) that is no probe of this search; pass a new --out`);
-  }
-  return probes.probe(track, value);
+  return typeof value === 'number' && track !== undefined ? probes.probe(track, value) : null;
 }
 
 /** sweep.json's order: the across value, then the probed value, then the seed — as a sweep orders its grid. */
