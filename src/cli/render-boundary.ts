@@ -89,6 +89,10 @@ function renderQuantiles(head: string, q: BoundaryQuantiles, b: BoundaryFile): s
     q.failed > 0 ? `${q.failed} failed, not counted` : '',
   ].filter((n) => n !== '');
   if (q.counted === 0) return `${head}: no seed to count${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
+  const all = q.counted === 1 ? 'the seed' : `all ${q.counted} seeds`;
+  const failed = q.failed > 0 ? ` (${q.failed} failed, not counted)` : '';
+  if (q.stable_throughout === q.counted) return `${head}: ${all} stable up to ${v(b.range[1])}, no flip in the range${failed}`;
+  if (q.unstable_at_lo === q.counted) return `${head}: ${all} unstable already at ${v(b.range[0])}${failed}`;
   const spread = q.spread === null ? '' : b.scale === 'log' ? `; spread p90/p10 ×${fmt(q.spread)}` : `; spread p90 − p10 ${fmt(q.spread)}`;
   return (
     `${head} (${q.counted} seed${q.counted === 1 ? '' : 's'}) unstable: ${at('10%', q.p10)}, ${at('50%', q.p50)}, ${at('90%', q.p90)}${spread}` +
