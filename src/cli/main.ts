@@ -16,7 +16,9 @@ import { DEFAULT_REL_TOL, DEFAULT_UNSTABLE, type BoundaryOptions } from './bound
 // A repeatable flag without a default: commander would print an empty one as "(default: [])".
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-function addSpecOptions(cmd: Command, mode: 'run' | 'sweep'): Command {
+function addSpecOptions(cmd: Command, command: 'run' | 'sweep' | 'boundary'): Command {
+  // A boundary search reads a sweep's spec (seeds as a list), but α takes one value unless searched.
+  const mode = command === 'run' ? 'run' : 'sweep';
   // Defaults and names come from the settings registry: help that repeats them by hand goes stale.
   const dflt = (key: string) => renderHelpDefault(key, mode);
   cmd
@@ -29,11 +31,15 @@ function addSpecOptions(cmd: Command, mode: 'run' | 'sweep'): Command {
     )
     .option(
       '--alpha <values>',
-      mode === 'sweep' ? `weights α of loss2: 0,0.01,0.1,1 | 0-4 | logspace(-4,0,9) ${dflt('alpha')}` : `weight α of loss2 ${dflt('alpha')}`,
+      command === 'sweep'
+        ? `weights α of loss2: 0,0.01,0.1,1 | 0-4 | logspace(-4,0,9) ${dflt('alpha')}`
+        : command === 'boundary'
+          ? `weight α of loss2, when --param is not alpha ${renderHelpDefault('alpha', 'run')}`
+          : `weight α of loss2 ${dflt('alpha')}`,
     );
   if (mode === 'sweep') cmd.option('--seeds <values>', `seeds: 0-4 | 0,1,2 ${dflt('seeds')}`);
   else cmd.option('--seed <n>', `seed of the initial weights and random data ${dflt('seeds')}`);
-  return cmd
+  cmd
     .option('--steps <n>', `training steps per run ${dflt('steps')}`)
     .option('--optimizer <name>', `${renderChoices('optimizer.name')} ${dflt('optimizer')}, with PyTorch's defaults`)
     .option('--lr <x>', `learning rate ${dflt('optimizer.lr')}`)
@@ -49,11 +55,14 @@ function addSpecOptions(cmd: Command, mode: 'run' | 'sweep'): Command {
     .option('--name <name>', `name of the results directory ${dflt('name')}`)
     .option(
       '--out <dir>',
-      mode === 'sweep'
+      command === 'sweep'
         ? 'results directory (default: results/<name>-<time>): a new or empty one, or one that holds this same sweep, which is resumed'
-        : 'results directory (default: results/run-<name>-<time>); must be new or empty',
-    )
-    .option('--strict', 'exit 1 when a run diverged');
+        : command === 'boundary'
+          ? 'results directory (default: results/<name>-boundary-<time>): a new or empty one, or one that holds this same search, which is resumed'
+          : 'results directory (default: results/run-<name>-<time>); must be new or empty',
+    );
+  // A boundary search's unstable runs are what it looks for, not a failure.
+  return command === 'boundary' ? cmd : cmd.option('--strict', 'exit 1 when a run diverged');
 }
 
 /** The start check of a command sweep (`sweep`, `plan`): how long it waits, and how to skip it. */
@@ -111,7 +120,7 @@ export function buildProgram(argv: readonly string[]): Command {
       program
         .command('boundary')
         .description('find, per seed, the value of a setting (α, a learning rate, …) where training turns unstable: bracket and narrow it with ordinary runs'),
-      'sweep',
+      'boundary',
     ),
   )
     .option('--param <key>', 'the setting searched: alpha, or a numeric setting such as optimizer.lr')
