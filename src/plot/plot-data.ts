@@ -6,6 +6,7 @@
 import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { readResults, type ResultsSet } from '../io/read-results.js';
+import type { BoundaryFile } from '../results/boundary-file.js';
 import { runFiles, RUNS_DIR } from '../results/layout.js';
 import { streamStepsRows } from '../io/stream-steps.js';
 import { outcomeOf } from '../summary/aggregate.js';
@@ -43,6 +44,8 @@ export interface PlotData {
   readonly runs: readonly PlotRun[];
   /** The parsed sweep.json (readResults'), for showing settings; null when absent or not JSON. */
   readonly sweep: unknown;
+  /** boundary.json (readBoundary), when the directory is a boundary search's: the boundary chart draws it. */
+  readonly boundary?: BoundaryFile | null;
 }
 
 export interface PlotDataOptions {
@@ -52,6 +55,8 @@ export interface PlotDataOptions {
   readonly alpha?: readonly number[];
   /** Rows per run after downsampling (default DEFAULT_MAX_POINTS). */
   readonly maxPoints?: number;
+  /** boundary.json as read by readBoundary, kept whole whatever --runs and --alpha select (it is the search's record, not a run's). */
+  readonly boundary?: BoundaryFile | null;
 }
 
 /** About two points per horizontal pixel of a facet in an 800 px chart: finer detail cannot show. */
@@ -68,7 +73,7 @@ export async function loadPlotData(dir: string, options: PlotDataOptions = {}): 
 /** loadPlotData for a caller that has already read the directory (the report needs both). */
 export async function computePlotData(dir: string, results: ResultsSet, options: PlotDataOptions = {}): Promise<PlotData> {
   const runs = await loadPlotRuns(selectRuns(dir, results.runs, options), options.maxPoints ?? DEFAULT_MAX_POINTS);
-  return { dir, name: results.sweep?.name ?? basename(dir), runs, sweep: results.sweepDocument };
+  return { dir, name: results.sweep?.name ?? basename(dir), runs, sweep: results.sweepDocument, boundary: options.boundary ?? null };
 }
 
 /**

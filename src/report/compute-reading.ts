@@ -2,6 +2,7 @@
  * The report's opening paragraph: the sweep read as an answer to "which α minimizes loss1 while
  * maximizing loss2, stably?" — computed from the per-α aggregates, in plain sentences. Pure.
  */
+import type { BoundaryFile } from '../results/boundary-file.js';
 import type { AxisValue } from '../spec/types.js';
 import {
   compareCoords,
@@ -17,6 +18,8 @@ import { renderFailure, renderFailureAdvice } from '../summary/failure.js';
 import { computeShortTexts } from '../summary/short-values.js';
 import type { RunRecord, SummarizedRun } from '../summary/run-record.js';
 import { fmt } from '../summary/verdict.js';
+import { describeBoundary } from './compute-boundary-reading.js';
+import { joinAnd, MAX_LISTED } from './word-lists.js';
 
 /**
  * loss1 counts as kept low when its median final value is at most this fraction of its median at
@@ -61,9 +64,6 @@ export interface Reading {
   readonly groups: readonly GroupReading[];
 }
 
-/** More values than this in a sentence are abbreviated. */
-const MAX_LISTED = 6;
-
 // A failed run is not unstable: it errored (the experiment's code, a killed worker), and says
 // nothing about α; it gets its own sentence and advice.
 const UNSTABLE = ['oscillating', 'diverged'] as const satisfies readonly Outcome[];
@@ -72,8 +72,11 @@ const UNSTABLE_TEXT: Readonly<Record<(typeof UNSTABLE)[number], string>> = { osc
 const MAX_FAILURES_QUOTED = 3;
 const UNFINISHED: readonly Outcome[] = ['missing', 'unfinished', 'corrupt'];
 
-/** @param dir the results directory as the user gave it, for the command that resumes it */
-export function computeReading(runs: readonly RunRecord[], aggregates: Aggregates, dir: string): Reading {
+/**
+ * @param dir the results directory as the user gave it, for the command that resumes it
+ * @param boundary the directory's boundary.json, if any: its critical value follows the sweep's sentence
+ */
+export function computeReading(runs: readonly RunRecord[], aggregates: Aggregates, dir: string, boundary: BoundaryFile | null = null): Reading {
   const keys = ['alpha', ...aggregates.axis_keys];
   // Each key's values short (3.162e-4) and still distinct, as in the tables.
   const short: Formatters = Object.fromEntries(keys.map((k) => [k, computeShortTexts(aggregates.groups.map((g) => g.coords[k]))]));
@@ -92,7 +95,7 @@ export function computeReading(runs: readonly RunRecord[], aggregates: Aggregate
       best: null,
       groups,
     };
-  const sentences = [describeSweep(runs, aggregates, short.alpha!)];
+  const sentences = [describeSweep(runs, aggregates, short.alpha!), ...(boundary ? describeBoundary(boundary) : [])];
   const failed = runs.filter((r): r is SummarizedRun => r.state === 'failed');
   if (failed.length > 0) sentences.push(describeFailures(failed, runs.length));
   // The original question's bug (loss2 cut off the graph): every α then trains the same thing.
@@ -237,12 +240,6 @@ function listLabels(members: readonly GroupReading[]): string {
   const labels = members.map((m) => m.label);
   if (labels.every((l) => l.startsWith('α = ') && !l.includes(', '))) return `α = ${joinAnd(labels.map((l) => l.slice(4)))}`;
   return joinAnd(labels.map((l) => `(${l})`));
-}
-
-/** Long lists (a linspace of 25 α) as their first two, an ellipsis, the last and how many. */
-function joinAnd(items: readonly string[]): string {
-  if (items.length > MAX_LISTED) return `${items.slice(0, 2).join(', ')}, … ${items.at(-1)} (${items.length} values)`;
-  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
 /** `0.003` or `1e-4 to 0.003` across groups (each a median over seeds); `–` when none is known. */

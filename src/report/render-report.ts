@@ -3,6 +3,7 @@
  * that opens without network access (vega, vega-lite and vega-embed inlined, the charts' data in a
  * JSON block). Pure: everything it shows comes in through `ReportInput`.
  */
+import type { BoundaryRead } from '../io/read-boundary.js';
 import type { ResultsSet } from '../io/read-results.js';
 import type { VegaBundles } from '../io/read-vega-bundles.js';
 import type { Chart, ChartId } from '../plot/chart-specs.js';
@@ -12,7 +13,10 @@ import { computeReading } from './compute-reading.js';
 import { computeSettings, type SettingRow } from './compute-settings.js';
 import { html, inlineScript, joinHtml, jsonForScript, raw, type Html } from './html.js';
 import { PAGE_SCRIPT } from './page-script.js';
-import { renderGroupTable, renderRunTable } from './render-tables.js';
+import type { BoundaryFile } from '../results/boundary-file.js';
+import { formatShortNumber } from '../summary/short-values.js';
+import { joinOr } from './word-lists.js';
+import { renderBoundaryTables, renderGroupTable, renderRunTable } from './render-tables.js';
 import { STYLES } from './styles.js';
 
 export interface ReportInput {
@@ -27,6 +31,8 @@ export interface ReportInput {
   readonly bundles: VegaBundles;
   /** The results directory as a URL relative to the report: '' when the report is in it, else ending in '/'. */
   readonly resultsHref: string;
+  /** boundary.json and what is wrong with it (readBoundary): a section and the reading's critical value, or a note. */
+  readonly boundary: BoundaryRead;
 }
 
 const WIDE_CHARTS: ReadonlySet<ChartId> = new Set(['loss-curves']);
@@ -34,7 +40,8 @@ const WIDE_CHARTS: ReadonlySet<ChartId> = new Set(['loss-curves']);
 export function renderReport(input: ReportInput): string {
   const { results } = input;
   const aggregates = computeAggregates(results.runs);
-  const reading = computeReading(results.runs, aggregates, results.dir);
+  const { boundary } = input.boundary;
+  const reading = computeReading(results.runs, aggregates, results.dir, boundary);
   const settings = computeSettings(input.sweepDocument, input.runConfig);
   const { charts } = input;
   const stepsHref = (id: string) => `${input.resultsHref}runs/${encodeURIComponent(id)}/steps.csv`;
@@ -72,6 +79,7 @@ ${renderSettingRows(settings.main)}
 </div>
 </section>
 
+${boundary ? renderBoundarySection(boundary) : ''}
 <section id="by-alpha">
 <h2>Per α, over seeds</h2>
 ${renderGroupTable(reading.groups, aggregates.axis_keys, reading.best)}
@@ -83,7 +91,7 @@ ${renderGroupTable(reading.groups, aggregates.axis_keys, reading.best)}
 ${renderRunTable(results.runs, aggregates.axis_keys, stepsHref)}
 <p class="dir">A click on a header sorts (again: descending). Verdicts judge the last 10% of each run's steps (verdict.window).</p>
 </section>
-${renderNotes(results)}
+${renderNotes(results, input.boundary.issue)}
 <section id="settings">
 <h2>Other settings</h2>
 ${renderSettingRows(settings.more)}
@@ -107,9 +115,23 @@ function renderSettingRows(rows: readonly SettingRow[]): Html {
   return html`<dl class="settings">${rows.map((r) => html`<dt>${r.label}</dt><dd>${r.value}</dd>`)}</dl>`;
 }
 
-/** What a reader should know that no table shows: directory notes, runs without gradient, warnings. */
-function renderNotes(results: ResultsSet): Html {
-  const lines: string[] = [...results.notes];
+/** What the boundary search was asked and did, then its tables (render-tables.ts). */
+function renderBoundarySection(b: BoundaryFile): Html {
+  const name = b.param === 'alpha' ? 'α' : b.param;
+  const [lo, hi] = b.range.map((v) => formatShortNumber(v));
+  const across = b.across_key === null ? '' : `, for each value of ${b.across_key}`;
+  const state = b.complete ? '' : ' The search was interrupted: the brackets are as far as it got.';
+  return html`<section id="boundary">
+<h2>Stability boundary</h2>
+<p class="dir">Searched ${name} from ${lo} to ${hi} (${b.scale} scale) to a relative tolerance of ${formatShortNumber(b.rel_tol * 100)}%, per seed${across}; unstable means ${joinOr(b.unstable_verdicts)}. ${b.rounds} ${b.rounds === 1 ? 'round' : 'rounds'}, ${b.runs_used} ${b.runs_used === 1 ? 'run' : 'runs'}, ${b.jobs} ${b.jobs === 1 ? 'worker' : 'workers'}.${state}</p>
+${renderBoundaryTables(b)}
+<p class="dir">“x% unstable from”: the smallest ${name} at which at least x% of the counted seeds are unstable (failed and unfinished seeds are not counted). A seed's estimate is the ${b.scale === 'log' ? 'geometric' : 'arithmetic'} mean of its bracket.</p>
+</section>`;
+}
+
+/** What a reader should know that no table shows: directory notes, an unusable boundary.json, runs without gradient, warnings. */
+function renderNotes(results: ResultsSet, boundaryIssue: string | null): Html {
+  const lines: string[] = [...results.notes, ...(boundaryIssue === null ? [] : [boundaryIssue])];
   for (const run of results.runs) {
     if (!isSummarized(run)) continue;
     for (const loss of run.summary.no_gradient) lines.push(`${loss} has no gradient in run ${run.id}: it was never optimized`);

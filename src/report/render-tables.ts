@@ -1,15 +1,18 @@
 /**
- * The report's two tables as HTML: the stability table (one row per run, sortable) and the per-α
- * table (one row per group of seeds). Every cell that sorts by a number carries it in full
+ * The report's tables as HTML: the stability table (one row per run, sortable), the per-α table
+ * (one row per group of seeds) and, with a boundary.json, the boundary's (its quantiles, and one
+ * row per seed's search). Every cell that sorts by a number carries it in full
  * precision in `data-sort`; the text shows it rounded. Pure.
  */
 import { OUTCOMES, type Outcome, type Spread } from '../summary/aggregate.js';
 import { renderFailure } from '../summary/failure.js';
 import type { RunRecord } from '../summary/run-record.js';
-import { computeShortTexts } from '../summary/short-values.js';
 import { fmt } from '../summary/verdict.js';
 import type { AxisValue } from '../spec/types.js';
 import type { GroupClass, GroupReading } from './compute-reading.js';
+import type { BoundaryFile, BoundaryQuantiles, TrackStatus } from '../results/boundary-file.js';
+import { computeShortTexts, formatShortNumber } from '../summary/short-values.js';
+import { renderBracket } from './compute-boundary-reading.js';
 import { html, joinHtml, type Html } from './html.js';
 
 /** Sort rank of an outcome: good to bad, then the runs without a result. */
@@ -72,6 +75,56 @@ export function renderGroupTable(groups: readonly GroupReading[], axisKeys: read
 <thead><tr><th data-type="number">α</th>${axisKeys.map((k) => html`<th>${k}</th>`)}<th data-type="number">runs</th><th>verdicts</th><th data-type="number">final loss1: median [min – max]</th><th data-type="number">final loss2: median [min – max]</th><th>reading</th></tr></thead>
 <tbody>${rows}</tbody>
 </table>`;
+}
+
+const TRACK_TEXT: Readonly<Record<TrackStatus, string>> = {
+  bracketed: 'bracketed',
+  stable_throughout: 'stable up to the top',
+  unstable_at_lo: 'unstable at the bottom',
+  failed: 'failed',
+  open: 'open (interrupted)',
+};
+
+/** The quantiles (per across value, then pooled) and one row per seed's search: bracket, estimate, monotone, probes. */
+export function renderBoundaryTables(b: BoundaryFile): Html {
+  const across = b.across_key;
+  const acrossShort = computeShortTexts([...b.seeds.map((s) => s.across ?? undefined), ...b.curve.map((c) => c.across)]);
+  const acrossCell = (v: AxisValue | null) => (across === null ? '' : axisCell(v ?? undefined, acrossShort));
+  const quantileRow = (q: BoundaryQuantiles, at: Html | string) =>
+    html`<tr>${at}<td class="num">${q.counted}</td>${valueCell(q.p10)}${valueCell(q.p50)}${valueCell(q.p90)}${valueCell(q.spread)}<td class="num">${q.stable_throughout}</td><td class="num">${q.unstable_at_lo}</td><td class="num">${q.failed}</td></tr>`;
+  const quantileRows = [
+    ...b.curve.map((c) => quantileRow(c, acrossCell(c.across))),
+    quantileRow(b.quantiles, across === null ? '' : html`<td>all, pooled</td>`),
+  ];
+  const seedRows = b.seeds.map((s) => {
+    const bracket =
+      s.stable !== null && s.unstable !== null
+        ? renderBracket(s.stable, s.unstable).replace(' and ', ' – ')
+        : s.stable !== null
+          ? `stable at ${formatShortNumber(s.stable)}`
+          : s.unstable !== null
+            ? `unstable at ${formatShortNumber(s.unstable)}`
+            : '';
+    const monotone = s.monotone ? 'yes' : `no: stable again at ${s.stable_above.map((v) => formatShortNumber(v)).join(', ')}`;
+    return html`<tr><td class="num">${s.seed}</td>${acrossCell(s.across)}<td>${TRACK_TEXT[s.status]}${s.error ? html`<div class="why">${s.error}</div>` : ''}</td>
+<td class="num" data-sort="${String(s.stable ?? s.unstable ?? '')}">${bracket}</td>${valueCell(s.estimate)}<td>${monotone}</td><td class="num">${s.probes.length}</td></tr>`;
+  });
+  const acrossHead = across === null ? '' : html`<th>${across}</th>`;
+  return html`<table class="sortable boundary-quantiles" id="boundary-quantiles">
+<thead><tr>${acrossHead}<th data-type="number">seeds counted</th><th data-type="number">10% unstable from</th><th data-type="number">50% unstable from</th><th data-type="number">90% unstable from</th><th data-type="number">spread (${b.scale === 'log' ? '90% / 10%' : '90% − 10%'})</th><th data-type="number">stable up to the top</th><th data-type="number">unstable at the bottom</th><th data-type="number">failed</th></tr></thead>
+<tbody>${quantileRows}</tbody>
+</table>
+<table class="sortable boundary-seeds" id="boundary-seeds">
+<thead><tr><th data-type="number">seed</th>${acrossHead}<th>status</th><th data-type="number">bracket: stable – unstable</th><th data-type="number">estimate</th><th>monotone</th><th data-type="number">probes</th></tr></thead>
+<tbody>${seedRows}</tbody>
+</table>`;
+}
+
+/** A boundary value: short (four digits) on the page, exact in data-sort and on hover. */
+function valueCell(x: number | null): Html {
+  return x === null
+    ? html`<td class="num" data-sort="">–</td>`
+    : html`<td class="num" data-sort="${String(x)}" title="${String(x)}">${formatShortNumber(x)}</td>`;
 }
 
 type Formatters = Readonly<Record<string, (v: AxisValue | undefined) => string>>;

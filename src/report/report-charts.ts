@@ -13,10 +13,11 @@ import type { PlotData } from '../plot/plot-data.js';
 const LOG_CHARTS: ReadonlySet<ChartId> = new Set(['tradeoff', 'final-vs-alpha']);
 
 /**
- * The order the charts are shown in: first the two that answer the question (which α keeps loss1
+ * The order the charts are shown in: the boundary when there is one (a boundary search asked where
+ * training turns unstable), then the two that answer the sweep's question (which α keeps loss1
  * low while loss2 grows, and is it stable), then the per-α finals, then every curve.
  */
-const ORDER: readonly ChartId[] = ['tradeoff', 'verdicts-by-alpha', 'final-vs-alpha', 'loss-curves'];
+const ORDER: readonly ChartId[] = ['boundary', 'tradeoff', 'verdicts-by-alpha', 'final-vs-alpha', 'loss-curves'];
 
 export function buildReportCharts(data: PlotData): Chart[] {
   const log = new Map(buildCharts(data, { interactive: true, lossScale: 'log' }).map((c) => [c.id, c]));

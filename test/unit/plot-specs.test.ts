@@ -57,8 +57,9 @@ const json = (chart: Chart) => JSON.stringify(chart.spec);
 describe('buildCharts', () => {
   const charts = buildCharts(DATA);
 
-  it('builds the four charts in order, each titled and described, each compiling to Vega', () => {
-    expect(charts.map((c) => c.id)).toEqual([...CHART_IDS]);
+  it('builds the four charts of a sweep in order, each titled and described, each compiling to Vega', () => {
+    // Every chart but the boundary's, which needs a boundary.json (plot-boundary.test.ts).
+    expect(charts.map((c) => c.id)).toEqual(CHART_IDS.filter((id) => id !== 'boundary'));
     for (const chart of charts) {
       expect(chart.title.length).toBeGreaterThan(5);
       expect(chart.description.length).toBeGreaterThan(20);

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { UserError } from '../../errors.js';
+import { readBoundary } from '../../io/read-boundary.js';
 import { readResults } from '../../io/read-results.js';
 import { makeChartDir, writeChartFile } from '../../io/write-charts.js';
 import { buildCharts } from '../../plot/chart-specs.js';
@@ -54,8 +55,9 @@ export async function plotCommand(
       .map((id) => id.trim())
       .filter((id) => id !== '');
     const results = await readResults(dir);
-    const data = await computePlotData(dir, results, { maxPoints: PLOT_MAX_POINTS, ...(runs ? { runs } : {}), ...(alpha ? { alpha } : {}) });
-    output.err(renderResultsWarning(results));
+    const { boundary, issue: boundaryIssue } = await readBoundary(dir);
+    const data = await computePlotData(dir, results, { maxPoints: PLOT_MAX_POINTS, boundary, ...(runs ? { runs } : {}), ...(alpha ? { alpha } : {}) });
+    output.err(renderResultsWarning(results, boundaryIssue));
     for (const run of data.runs) if (run.stepsProblem) output.err(`mo-train: ${run.stepsProblem}; ${run.id} has no loss curve\n`);
     if (formats.includes('png') && chartFonts().source === 'none') {
       output.err(

@@ -5,6 +5,7 @@
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
+import { readBoundary } from '../../io/read-boundary.js';
 import { readResults, readRunConfigDocument } from '../../io/read-results.js';
 import { readVegaBundles } from '../../io/read-vega-bundles.js';
 import { MIN_MAX_POINTS } from '../../plot/downsample.js';
@@ -46,8 +47,9 @@ export async function reportCommand(
   let warning: string;
   try {
     const results = await readResults(dir);
-    warning = renderResultsWarning(results);
-    const plot = await computePlotData(dir, results, { maxPoints: computeMaxPoints(results.runs.length) });
+    const boundary = await readBoundary(dir);
+    warning = renderResultsWarning(results, boundary.issue);
+    const plot = await computePlotData(dir, results, { maxPoints: computeMaxPoints(results.runs.length), boundary: boundary.boundary });
     const firstRun = results.runs.find((r) => r.state !== 'missing');
     page = renderReport({
       results,
@@ -57,6 +59,7 @@ export async function reportCommand(
       charts: buildReportCharts(plot),
       bundles: readVegaBundles(),
       resultsHref: hrefFrom(dirname(resolve(outFile)), resolve(dir)),
+      boundary,
     });
   } catch (err) {
     if (err instanceof UserError) {

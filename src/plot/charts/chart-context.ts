@@ -11,9 +11,10 @@ import { computeAlphaAxis, type ComputedAxis, type LossScaleChoice } from '../sc
 import { computeOutcomePalette } from '../verdict-colors.js';
 import { computeShortTexts } from '../../summary/short-values.js';
 
-export type ChartId = 'loss-curves' | 'final-vs-alpha' | 'tradeoff' | 'verdicts-by-alpha';
+export type ChartId = 'loss-curves' | 'final-vs-alpha' | 'tradeoff' | 'verdicts-by-alpha' | 'boundary';
 
-export const CHART_IDS: readonly ChartId[] = ['loss-curves', 'final-vs-alpha', 'tradeoff', 'verdicts-by-alpha'];
+/** Every chart there can be; `boundary` is built only for a directory with a boundary.json. */
+export const CHART_IDS: readonly ChartId[] = ['loss-curves', 'final-vs-alpha', 'tradeoff', 'verdicts-by-alpha', 'boundary'];
 
 export interface ChartOptions {
   /**

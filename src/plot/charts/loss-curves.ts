@@ -7,6 +7,7 @@ import type { Scale } from 'vega-lite/types_unstable/scale.js';
 import type { Transform } from 'vega-lite/types_unstable/transform.js';
 import type { PlotRun } from '../plot-data.js';
 import { AUTO_LOG_DECADES, computeSymlogAxis, isLogChosen } from '../scales.js';
+import { computeOutcomePalette } from '../verdict-colors.js';
 import type { Chart, ChartContext, Layer, Panel, Row } from './chart-context.js';
 import {
   colorByVerdict,
@@ -26,7 +27,16 @@ export const MAX_SEED_LINES = 8;
 /** Steps of a panel are cut into this many bins for the band: ~2 px each at the panel's width. */
 const BAND_BINS = 160;
 
-export function buildLossCurves(ctx: ChartContext): Chart {
+/**
+ * A boundary search probes a new value per seed and round: 50–100 α, each a row of curves, a page
+ * many metres long. Past this many rows, only the runs at the ends of each seed's bracket are drawn
+ * (the curves either side of the flip); the boundary chart has every probe.
+ */
+export const MAX_BOUNDARY_CURVE_ROWS = 12;
+
+export function buildLossCurves(all: ChartContext): Chart {
+  const narrowed = narrowToBrackets(all);
+  const ctx = narrowed?.ctx ?? all;
   const band = ctx.panels.some((p) => p.runs.length > MAX_SEED_LINES);
   const rows: Row[] = [];
   for (const panel of ctx.panels) {
@@ -101,9 +111,11 @@ export function buildLossCurves(ctx: ChartContext): Chart {
       ...(ctx.interactive ? { tooltip: [...runTooltip(['step', 'loss1', 'loss2', 'reason'])] } : {}),
     },
   } as Layer);
-  const seedsNote = band
-    ? `the band spans the seeds' min–max (binned over ${BAND_BINS} step ranges), the line is their median, one per verdict`
-    : 'one line per run (seed), colored by its verdict';
+  const seedsNote = `${
+    band
+      ? `the band spans the seeds' min–max (binned over ${BAND_BINS} step ranges), the line is their median, one per verdict`
+      : 'one line per run (seed), colored by its verdict'
+  }${narrowed ? `; only the ${narrowed.shown} runs at the ends of the boundary's brackets (of ${narrowed.of})` : ''}`;
   return {
     id: 'loss-curves',
     title: 'Loss curves per α',
@@ -137,6 +149,21 @@ export function buildLossCurves(ctx: ChartContext): Chart {
       config: CONFIG,
     } as TopLevelSpec,
   };
+}
+
+/** The context with only the bracket ends' runs, when a boundary search's many α would make too many rows; null otherwise. */
+function narrowToBrackets(ctx: ChartContext): { ctx: ChartContext; shown: number; of: number } | null {
+  const boundary = ctx.data.boundary;
+  if (!boundary || ctx.panels.length <= MAX_BOUNDARY_CURVE_ROWS) return null;
+  const ends = new Set(boundary.seeds.flatMap((seed) => seed.probes.filter((p) => p.value === seed.stable || p.value === seed.unstable).map((p) => p.run_id)));
+  const panels = ctx.panels.flatMap((p) => {
+    const runs = p.runs.filter((r) => ends.has(r.id));
+    return runs.length > 0 ? [{ ...p, runs }] : [];
+  });
+  // None of the bracket ends among the runs drawn (--runs chose others): every run, as without a boundary.
+  if (panels.length === 0) return null;
+  const palette = computeOutcomePalette(panels.flatMap((p) => p.runs.map((r) => r.outcome)));
+  return { ctx: { ...ctx, panels, palette }, shown: panels.reduce((n, p) => n + p.runs.length, 0), of: ctx.panels.reduce((n, p) => n + p.runs.length, 0) };
 }
 
 /**

@@ -6,6 +6,9 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { Chart, ChartContext, Row } from './chart-context.js';
 import { colorByVerdict, CONFIG, SCHEMA, VERDICT_PICK } from './chart-parts.js';
 
+/** Past this many bars (a boundary search's 50–100 α) their slanted labels run into each other: every other one, or fewer, is left out. */
+const MAX_ALL_LABELS = 40;
+
 export function buildVerdictsByAlpha(ctx: ChartContext): Chart {
   const rank = new Map(ctx.palette.domain.map((o, i) => [o, i]));
   const rows: Row[] = ctx.panels.flatMap((panel) =>
@@ -25,7 +28,13 @@ export function buildVerdictsByAlpha(ctx: ChartContext): Chart {
       mark: { type: 'bar', ...(ctx.interactive ? { tooltip: true } : {}) },
       ...(ctx.interactive ? { params: [VERDICT_PICK] } : {}),
       encoding: {
-        x: { field: 'panel', type: 'nominal', sort: ctx.panels.map((p) => p.label), title: 'α', axis: { labelAngle: n > 12 ? -45 : 0 } },
+        x: {
+          field: 'panel',
+          type: 'nominal',
+          sort: ctx.panels.map((p) => p.label),
+          title: 'α',
+          axis: { labelAngle: n > 12 ? -45 : 0, ...(n > MAX_ALL_LABELS ? { labelOverlap: 'greedy' } : {}) },
+        },
         y: { aggregate: 'count', type: 'quantitative', title: 'runs', axis: { tickMinStep: 1, format: 'd' } },
         color: colorByVerdict(ctx),
         order: { field: 'rank', type: 'quantitative', sort: 'ascending' },
