@@ -1,6 +1,6 @@
 /**
- * End to end: a boundary directory made of real runs (test/fixtures/results/build-boundary.ts),
- * then `mo-train plot` and `mo-train report` on it with the built CLI: the boundary chart is drawn
+ * End to end: a boundary directory written by `mo-train boundary` (test/fixtures/results/build-boundary.ts),
+ * then `mo-train plot`, `report` and `summarize` on it with the built CLI: the boundary chart is drawn
  * with a dot per probe in its verdict's color and the quantile rules, the report has the boundary
  * section and its reading names each seed's bracket; a broken boundary.json is one warning, and
  * both commands still draw the runs.
@@ -53,7 +53,7 @@ describe('a boundary directory', () => {
       ]),
     );
     const probes = boundary.seeds.flatMap((s) => s.probes);
-    expect(probes).toHaveLength(12);
+    expect(probes).toHaveLength(readdirSync(join(dir, 'runs')).length);
     for (const p of probes) expect(dots.get(p.run_id), p.run_id).toBe(OUTCOME_COLORS[p.verdict]);
     const t = texts(svg);
     expect(t.some((s) => s.startsWith('Stability boundary in α'))).toBe(true);
@@ -88,6 +88,17 @@ describe('a boundary directory', () => {
   });
 });
 
+describe('summarize on a boundary directory', () => {
+  it("prints the per-α tables, then each seed's bracket and the quantiles as mo-train boundary did", async () => {
+    const r = await cli(['summarize', dir], { cwd: work });
+    expect(r.code, r.stderr).toBe(0);
+    const tail = r.stdout.slice(r.stdout.indexOf('alpha: where training turns'));
+    expect(r.stdout.indexOf('runs  verdicts')).toBeLessThan(r.stdout.indexOf('alpha: where training turns'));
+    for (const s of boundary.seeds) expect(tail).toContain(`seed ${s.seed}  flips between ${s.stable} (stable) and ${s.unstable} (unstable)`);
+    expect(tail).toContain('across seeds (2 seeds) unstable: 10% from');
+  });
+});
+
 describe('a broken boundary.json', () => {
   let broken: string;
   beforeAll(async () => {
@@ -107,7 +118,7 @@ describe('a broken boundary.json', () => {
       const page = readFileSync(join(broken, 'report.html'), 'utf8');
       expect(page).not.toContain('<section id="boundary">');
       expect(page).toMatch(/<section id="notes">[\s\S]*boundary\.json: not valid JSON/);
-      expect(readingOf(page)).toMatch(/^12 runs /);
+      expect(readingOf(page)).toMatch(new RegExp(`^${boundary.runs_used} runs `));
     }
   });
 });

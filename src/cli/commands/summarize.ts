@@ -1,13 +1,16 @@
 /**
  * `mo-train summarize DIR`: read the results directory, aggregate per α over seeds, print the
  * tables (or JSON), write summary.csv and by-alpha.csv next to sweep.json. The per-run table has a
- * sparkline of each run's loss1 and loss2; `--plot` adds text charts of the loss curves.
+ * sparkline of each run's loss1 and loss2; `--plot` adds text charts of the loss curves; a boundary
+ * search's directory gets its brackets after the tables (as `mo-train boundary` printed them).
  */
 import { UserError } from '../../errors.js';
+import { readBoundary } from '../../io/read-boundary.js';
 import { readResults } from '../../io/read-results.js';
 import { computePlotData, DEFAULT_MAX_POINTS, type PlotData } from '../../plot/plot-data.js';
 import { NUMBER_LIST_FORMS, parseNumberList } from '../../spec/parse-values.js';
 import { curvesById, printSummary, processOutput, readCurves, type SummarizeOutput } from '../print-summary.js';
+import { renderBoundary } from '../render-boundary.js';
 import { renderResultsWarning } from '../render-results-warning.js';
 
 export interface SummarizeOptions {
@@ -41,10 +44,13 @@ export async function summarizeCommand(dir: string, options: SummarizeOptions, o
       // Enough rows for two or more downsampling buckets per column of the chart.
       charts = await computePlotData(dir, results, { ...filters, maxPoints: Math.max(DEFAULT_MAX_POINTS, 14 * chartWidth) });
     }
-    output.err(renderResultsWarning(results));
+    // A boundary search's directory: its brackets after the tables (boundary.json itself is the JSON form).
+    const boundary = await readBoundary(dir);
+    output.err(renderResultsWarning(results, boundary.issue));
     const unfiltered = runs === undefined && alpha === undefined;
     const curves = options.json ? undefined : charts && unfiltered ? curvesById(charts.runs) : await readCurves(results.runs);
     const code = printSummary(dir, results, options, output, curves);
+    if (boundary.boundary && !options.json) output.out(`\n${renderBoundary(boundary.boundary, output.render.width)}`);
     if (charts) output.out(`\n${await renderCharts(charts, output.render.color, chartWidth)}`);
     return code;
   } catch (err) {
