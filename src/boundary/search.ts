@@ -6,7 +6,9 @@
  *
  * Rounds: every round asks for the next points of every open track at once — the range's two ends
  * first, then k points evenly spaced (on the scale) inside each open bracket, k shared out so that
- * a round has about `jobs` probes. Wall time follows the rounds; a larger --jobs means fewer
+ * a round has about `jobs` probes; once a bracket is narrow, one more round checks below it (the
+ * middles of the widest gaps between the stable probes under it), because verdicts need not be
+ * monotone: an unstable probe there is an earlier flip, and the search narrows that one instead. Wall time follows the rounds; a larger --jobs means fewer
  * rounds at the price of more runs. Each round depends only on the outcomes of the rounds before
  * it, so replaying the search over finished runs (a resume) asks for the very same probes.
  *
@@ -79,9 +81,34 @@ export function assessTrack(range: SearchRange, probes: readonly KnownProbe[]): 
   else if (!hasEnd(range.lo) || !hasEnd(range.hi)) status = 'open';
   else if (unstable === null) status = 'stable_throughout';
   else if (unstable === range.lo) status = 'unstable_at_lo';
-  else status = isNarrow(range, stableBelow!, unstable) ? 'bracketed' : 'open';
+  else status = isNarrow(range, stableBelow!, unstable) && belowChecked(range, probes, sorted, stableBelow!, unstable) ? 'bracketed' : 'open';
   const estimate = status === 'bracketed' ? midpoint(range, stableBelow!, unstable!) : null;
   return { ...base, status, estimate };
+}
+
+/**
+ * Whether a narrow bracket (s, u) has been checked from below: a round after the one that set it
+ * probed between the stable probes under s (checkBelow) — all stable then, or the bracket would
+ * have moved down to the lower flip — or there is no gap there wide enough to probe.
+ */
+function belowChecked(range: SearchRange, probes: readonly KnownProbe[], sorted: readonly KnownProbe[], s: number, u: number): boolean {
+  const roundOf = (x: number) => probes.find((p) => p.value === x)!.round;
+  const settled = Math.max(roundOf(s), roundOf(u));
+  return probes.some((p) => p.round > settled && p.value < s) || gapsBelow(range, sorted, s).length === 0;
+}
+
+/**
+ * The gaps between consecutive (stable) probes up to s wider than twice the tolerance, widest
+ * first, as [a, b] pairs: where a band of unstable values below the flip found by narrowing could
+ * still hide.
+ */
+function gapsBelow(range: SearchRange, sorted: readonly KnownProbe[], s: number): [number, number][] {
+  const below = sorted.filter((p) => p.value <= s).map((p) => p.value);
+  const width = (a: number, b: number) => position(range, b) - position(range, a);
+  const tol = range.scale === 'log' ? 2 * Math.log1p(range.relTol) : 2 * range.relTol * (range.hi - range.lo);
+  const gaps: [number, number][] = [];
+  for (let i = 1; i < below.length; i++) if (width(below[i - 1]!, below[i]!) > tol) gaps.push([below[i - 1]!, below[i]!]);
+  return gaps.sort((x, y) => width(y[0], y[1]) - width(x[0], x[1]));
 }
 
 /** How many points a round may put into (s, u) and still be useful: no more than one round needs to close it. */
@@ -107,7 +134,13 @@ export function nextProbes(range: SearchRange, probes: readonly KnownProbe[], k:
   }
   const s = at.stable!;
   const u = at.unstable!;
-  return spacedPoints(range, s, u, Math.min(k, pointsToClose(range, s, u)));
+  if (!isNarrow(range, s, u)) return spacedPoints(range, s, u, Math.min(k, pointsToClose(range, s, u)));
+  // Narrow, not yet checked from below: the middles of the k widest gaps under it.
+  const sorted = probes.filter((p) => p.outcome !== 'failed').sort((a, b) => a.value - b.value);
+  return gapsBelow(range, sorted, s)
+    .slice(0, k)
+    .flatMap(([a, b]) => spacedPoints(range, a, b, 1))
+    .sort((a, b) => a - b);
 }
 
 /** `n` points strictly inside (a, b), evenly spaced on the scale, each rounded to a short value. */

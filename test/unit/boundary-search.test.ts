@@ -47,13 +47,29 @@ describe('the boundary search on synthetic verdicts', () => {
     }
   });
 
-  it('bisects with one job: the two ends, then one probe a round (10 runs over 5 decades at 5%)', async () => {
+  it('bisects with one job: the two ends, one probe a round, then one check below (11 runs over 5 decades at 5%)', async () => {
     const r = await search(LOG, [flipAt(0.0437)], 1);
     expect(r.asked[0]!.map((q) => q.value)).toEqual([1e-4, 10]);
     expect(r.asked.slice(1).every((round) => round.length === 1)).toBe(true);
-    // ln(1e5)/ln(1.05) = 236 gaps of 5% → ⌈log2 236⌉ = 8 halvings.
-    expect(r.probes[0]!.length).toBe(10);
-    expect(r.rounds).toBe(9);
+    // ln(1e5)/ln(1.05) = 236 gaps of 5% → ⌈log2 236⌉ = 8 halvings, then the check below the bracket.
+    expect(r.probes[0]!.length).toBe(11);
+    expect(r.rounds).toBe(10);
+    const check = r.probes[0]!.at(-1)!;
+    expect(check.value).toBeLessThan(r.at[0]!.stable!);
+    expect(check.outcome).toBe('stable');
+  });
+
+  it('finds an unstable band below the flip bisection found, by the check below, and narrows that earlier flip', async () => {
+    // Unstable on [0.0015, 0.0025] and from 0.0437 on: bisection alone brackets 0.0437.
+    const band = (x: number): ProbeOutcome => ((x >= 0.0015 && x <= 0.0025) || x >= 0.0437 ? 'unstable' : 'stable');
+    const r = await search(LOG, [band], 1);
+    const at = r.at[0]!;
+    expect(at.status).toBe('bracketed');
+    expect(at.stable!).toBeLessThan(0.0015);
+    expect(at.unstable!).toBeGreaterThanOrEqual(0.0015);
+    expect(at.unstable! / at.stable!).toBeLessThanOrEqual(1.05);
+    expect(at.monotone).toBe(false);
+    expect(at.stableAbove.some((v) => v > 0.0025 && v < 0.0437)).toBe(true);
   });
 
   it('takes fewer rounds with more jobs (k-section), the wall time following rounds', async () => {
