@@ -6,7 +6,7 @@
  * failed probe); a linear search narrows to rel-tol × the range; and bad input is refused with
  * one line, writing nothing. Resuming is in boundary-resume.test.ts.
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBoundaryFile, type BoundaryFile, type BoundaryQuantiles, type BoundarySeed } from '../../src/results/boundary-file.js';
@@ -658,5 +658,58 @@ describe('bad input on a directory that holds a search: refused, the directory b
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('a-file');
+  });
+});
+
+/*
+ * Behaviour that src gets wrong (these fail until it is fixed; see the report of this branch).
+ */
+describe.concurrent('src bugs: bad input refused with one clear line', () => {
+  it.each([
+    // boundary.ts has a message for each (a UserError naming what to do instead), but the flags are
+    // not declared on the command: commander answers "unknown option '--resume'", saying nothing of what is allowed.
+    { name: '--resume', args: [...PARAM, ...RANGE, '--resume', 'somewhere'], says: ['--resume: ', 'the same command again'] },
+    { name: '--queue', args: [...PARAM, ...RANGE, '--queue', 'redis://localhost:6379'], says: ['--queue: ', '--jobs'] },
+  ])('$name: says how a boundary search does it instead', async ({ name, args, says }) => {
+    const cwd = makeTempDir('boundary-bad');
+    mkdirSync(join(cwd, 'tmp'));
+    const r = await cli(['boundary', ...args, ...FAST, '--out', 'out'], { cwd, env: { TMPDIR: join(cwd, 'tmp') } });
+    expectOneLineUsageError(r, name);
+    for (const s of says) expect(r.stderr, name).toContain(s);
+    expect(readdirSync(cwd)).toEqual(['tmp']);
+  });
+});
+
+describe('src bug: the same --out with another base setting or an edited module', () => {
+  const search = ['boundary', '--param', 'alpha', '--range', '0.5,1', '--rel-tol', '1', '--seeds', '0-1', ...FAST];
+  const withModule = ['boundary', '--module', 'model.mjs', ...search.slice(1)];
+  let cwd: string;
+  beforeAll(async () => {
+    cwd = makeTempDir('boundary-held-base');
+    writeFileSync(join(cwd, 'model.mjs'), readFileSync(join(modulesDir, 'plain.mjs'), 'utf8'));
+    for (const [args, out] of [
+      [search, 'held'],
+      [withModule, 'held-module'],
+    ] as const) {
+      const made = await cli([...args, '--out', out], { cwd });
+      expect(made.code, made.stderr).toBe(0);
+    }
+    // The module edited since: what a user does after "fix it, then run the same command again".
+    writeFileSync(join(cwd, 'model.mjs'), `${readFileSync(join(cwd, 'model.mjs'), 'utf8')}// edited\n`);
+  });
+
+  it.each([
+    { name: 'another --steps', args: [...search, '--out', 'held', '--steps', '400'], dir: 'held', differs: 'steps' },
+    { name: 'other --seeds', args: [...search, '--out', 'held', '--seeds', '0-2'], dir: 'held', differs: 'seeds' },
+    { name: 'an edited module', args: [...withModule, '--out', 'held-module'], dir: 'held-module', differs: 'model.mjs' },
+  ])('$name: "holds a different boundary search", one line, no --resume hint, the directory as it was', async ({ name, args, dir, differs }) => {
+    const before = snapshotTree(join(cwd, dir));
+    const r = await cli(args, { cwd });
+    expectOneLineUsageError(r, name);
+    expect(r.stderr).toContain(`${dir} holds a different boundary search`);
+    expect(r.stderr).toContain(differs);
+    // boundary takes no --resume: a hint to use it leads to another error.
+    expect(r.stderr).not.toContain('--resume');
+    expect(snapshotTree(join(cwd, dir))).toEqual(before);
   });
 });

@@ -180,3 +180,23 @@ describe.concurrent('the same command again', () => {
     expectSameAsUninterrupted(dir);
   });
 });
+
+/*
+ * Behaviour that src gets wrong (this fails until it is fixed; see the report of this branch).
+ */
+describe('src bug: boundary.json while the search goes', () => {
+  it('after every round it holds the brackets so far (complete: false), as results/boundary-file.ts says', async () => {
+    const { dir, search } = await startAndWaitForTwoRounds('watched');
+    // A probe of round 3 has started: the search has taken in rounds 1 and 2.
+    const round3 = expected.seeds.flatMap((s) => s.probes.filter((p) => p.round === 3).map((p) => p.run_id));
+    expect(round3.length).toBeGreaterThan(0);
+    await waitFor('a probe of round 3 to start', () => round3.some((id) => existsSync(join(dir, 'runs', id))), { while: search });
+    const written = existsSync(join(dir, 'boundary.json')) ? readBoundary(dir) : null;
+    process.kill(-search.pid, 'SIGKILL');
+    await search.done;
+    expect(written, 'boundary.json after round 2 of the search').not.toBeNull();
+    expect(written!.complete).toBe(false);
+    expect(written!.rounds).toBeGreaterThanOrEqual(2);
+    for (const [i, s] of written!.seeds.entries()) expect(s.probes).toEqual(expected.seeds[i]!.probes.filter((p) => p.round <= written!.rounds));
+  });
+});
