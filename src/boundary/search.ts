@@ -199,7 +199,15 @@ export interface SearchResult {
  * says the round was interrupted). `jobs` is how many probes a round should hold: each open track
  * gets ⌊jobs / open⌋ (at least 1) and the first ones one more, so the workers stay busy.
  */
-export async function searchBoundary(range: SearchRange, trackCount: number, jobs: number, evaluate: Evaluate, maxRounds = 200): Promise<SearchResult> {
+export async function searchBoundary(
+  range: SearchRange,
+  trackCount: number,
+  jobs: number,
+  evaluate: Evaluate,
+  /** After every round, with the probes so far (complete: false). */
+  onRound?: (sofar: SearchResult) => void,
+  maxRounds = 200,
+): Promise<SearchResult> {
   const probes: KnownProbe[][] = Array.from({ length: trackCount }, () => []);
   let rounds = 0;
   while (rounds < maxRounds) {
@@ -216,6 +224,7 @@ export async function searchBoundary(range: SearchRange, trackCount: number, job
     if (outcomes === null) return { probes, rounds, complete: false };
     rounds = round;
     requests.forEach((r, i) => probes[r.track]!.push({ value: r.value, outcome: outcomes[i]!, round }));
+    onRound?.({ probes, rounds, complete: false });
   }
   throw new Error(`searchBoundary: still open after ${maxRounds} rounds`);
 }

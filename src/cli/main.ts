@@ -136,6 +136,9 @@ export function buildProgram(argv: readonly string[]): Command {
       ),
     )
     .option('--run-timeout <seconds>', 'a probe still going after this long is killed and recorded as failed')
+    // Not a boundary's: declared (hidden) so that a user trying them is told what to do instead.
+    .addOption(new Option('--resume <dir>').hideHelp())
+    .addOption(new Option('--queue <url>').hideHelp())
     .option('--worker-memory <MB>', "each worker's JavaScript heap limit; a run that needs more fails alone")
     .action(async (opts: BoundaryOptions) => {
       const { boundaryCommand } = await import('./commands/boundary.js');

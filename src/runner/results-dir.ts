@@ -74,7 +74,8 @@ export function lockSweepToResume(
       const advice = options.boundarySearch
         ? `holds a different boundary search; run it with its own settings to resume it, or pass a new --out for this one`
         : `holds a different sweep; resume it with its own settings (or --resume ${shownAs} alone), or pass a new --out for a new sweep`;
-      throw new UserError(`${shownAs} ${advice}. What differs:\n  ${diff.join('\n  ')}`);
+      // A sweep lists its differences a line each (a grid can differ in many places); a boundary search says them in its one line.
+      throw new UserError(`${shownAs} ${advice}. What differs: ${options.boundarySearch ? diff.join('; ') : `\n  ${diff.join('\n  ')}`}`);
     }
     return { path, lock, warnings };
   });

@@ -161,7 +161,8 @@ export async function boundaryCommand(opts: BoundaryOptions, argv: readonly stri
           progress.stop();
         }
         for (const r of ran) if (r.status === 'finished' || r.status === 'failed') finished.set(r.id, r);
-        if (interrupts.first !== null || ran.some((r) => r.status === 'interrupted' || r.status === 'not-started')) return null;
+        // A round whose every probe finished counts even if a signal came meanwhile: the next round stops.
+        if (ran.some((r) => r.status === 'interrupted' || r.status === 'not-started')) return null;
       }
       return requests.map((q, i) => {
         const s = finished.get(runs[i]!.id)!;
@@ -179,7 +180,8 @@ export async function boundaryCommand(opts: BoundaryOptions, argv: readonly stri
       boundary = buildBoundaryFile({ ...meta, wallTimeS: (performance.now() - started) / 1000 }, tracks, result, (t, v) => records.get(recordKey(t, v))!);
       writeFileAtomic(join(dir.path, BOUNDARY_FILE), stringifyJson(boundary));
     };
-    const result = await searchBoundary(asked.range, tracks.length, jobs, evaluate);
+    // boundary.json after every round (complete: false), so a search stopped anyhow leaves its brackets so far.
+    const result = await searchBoundary(asked.range, tracks.length, jobs, evaluate, writeBoundary);
     writeBoundary(result);
     writeTables(
       dir.path,
@@ -198,7 +200,8 @@ export async function boundaryCommand(opts: BoundaryOptions, argv: readonly stri
     const failed = boundary!.seeds.filter((s) => s.status === 'failed');
     if (failed.length > 0) {
       err.write(
-        `mo-train: ${failed.length} of ${tracks.length} searches stopped at a failed probe (details in runs/<id>/summary.json); fix it, then ${rerun}\n`,
+        `mo-train: ${failed.length} of ${tracks.length} searches stopped at a failed probe (details in runs/<id>/summary.json); ` +
+          `once its cause is fixed, run the same command again (it redoes the failed probes; after an edit to the experiment's code, pass a new --out)\n`,
       );
       return 1;
     }
