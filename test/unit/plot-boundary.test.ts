@@ -12,24 +12,11 @@ import type { PlotData, PlotRun } from '../../src/plot/plot-data.js';
 import { OUTCOME_COLORS } from '../../src/plot/verdict-colors.js';
 import { buildReportCharts } from '../../src/report/report-charts.js';
 import type { BoundaryFile } from '../../src/results/boundary-file.js';
+import { curve, plotRun } from '../fixtures/plot-runs.js';
 import { boundarySeed, makeBoundary } from '../fixtures/results/build-boundary.js';
 
-function run(alpha: number, seed: number, outcome: string): PlotRun {
-  const points = [0, 10, 20].map((step) => ({ step, loss1: 1 / (1 + step), loss2: step * alpha }));
-  return {
-    id: `alpha=${alpha},seed=${seed}`,
-    alpha,
-    seed,
-    coords: { alpha, seed },
-    outcome,
-    explanation: null,
-    final: { loss1: points[2]!.loss1, loss2: points[2]!.loss2 },
-    divergence: null,
-    points,
-    stepsRows: points.length,
-    stepsProblem: null,
-  };
-}
+const run = (alpha: number, seed: number, outcome: string): PlotRun =>
+  plotRun(alpha, seed, outcome, { points: curve(3, (i) => [1 / (1 + 10 * i), 10 * i * alpha]) });
 
 const SEEDS = [
   boundarySeed(0, [

@@ -5,37 +5,13 @@
 import { compile } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
 import { buildCharts, CHART_IDS, MAX_SEED_LINES, type Chart, type ChartId } from '../../src/plot/chart-specs.js';
-import type { PlotPoint } from '../../src/plot/downsample.js';
-import type { PlotData, PlotRun } from '../../src/plot/plot-data.js';
+import type { PlotData } from '../../src/plot/plot-data.js';
 import { buildReportCharts } from '../../src/report/report-charts.js';
 import { computeAlphaAxis, computeDecadeSpan, computeLossAxis, computeSymlogAxis, decades } from '../../src/plot/scales.js';
 import { OUTCOME_COLORS } from '../../src/plot/verdict-colors.js';
+import { curve, plotRun } from '../fixtures/plot-runs.js';
 
-function curve(n: number, f: (i: number) => [number, number]): PlotPoint[] {
-  return Array.from({ length: n }, (_, i) => {
-    const [loss1, loss2] = f(i);
-    return { step: i * 10, loss1, loss2 };
-  });
-}
-
-function run(alpha: number, seed: number, outcome: string, extra: Partial<PlotRun> = {}): PlotRun {
-  const points = extra.points ?? curve(50, (i) => [Math.exp(-i / 5) * (1 + alpha), i * alpha]);
-  const last = points.at(-1)!;
-  return {
-    id: `alpha=${alpha},seed=${seed}`,
-    alpha,
-    seed,
-    coords: { alpha, seed },
-    outcome,
-    explanation: null,
-    final: { loss1: last.loss1, loss2: last.loss2 },
-    divergence: null,
-    points,
-    stepsRows: points.length,
-    stepsProblem: null,
-    ...extra,
-  };
-}
+const run = plotRun;
 
 const diverged = run(1, 1, 'diverged', {
   points: [...curve(20, (i) => [1 + i, i]), { step: 200, loss1: NaN, loss2: Infinity }],
