@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import workerpool from 'workerpool';
-import { writeRunSummary } from '../io/run-files.js';
+import { readRunSummary, writeRunSummary } from '../io/run-files.js';
+import { planRunGroups } from './run-groups.js';
 import { runDirOf, runFiles } from '../results/layout.js';
 import type { RunConfig } from '../spec/types.js';
 import type { RunSummary } from '../results/summary-file.js';
@@ -145,38 +146,46 @@ export async function runSweepRuns(
     slotOf.set(id, s);
     return s;
   };
-  const freeSlot = (id: string): number | null => {
-    const s = slotOf.get(id);
-    if (s === undefined) return null;
-    slots[s] = null;
-    slotOf.delete(id);
-    return s;
-  };
 
   const results: SweepRunResult[] = runs.map((r) => ({ status: 'not-started', id: r.id }));
-  let next = 0;
-  const runOne = async (index: number): Promise<void> => {
-    const config = runs[index]!;
-    const runDir = runDirOf(outDir, config.id);
+  // Groups of runs handed to a worker at once (planRunGroups: short runs in batches), front first;
+  // the runs of a group a dead worker never started come back to the front.
+  const queue: number[][] = planRunGroups(runs, jobs).map((g) => [...g]);
+  const runGroup = async (indices: readonly number[]): Promise<void> => {
+    const configs = indices.map((i) => runs[i]!);
+    const dirs = configs.map((c) => runDirOf(outDir, c.id));
     // The last lines the worker printed: what explains a crash (e.g. V8's "heap out of memory").
     const tail: string[] = [];
-    const t0 = performance.now();
-    let result: RunResult;
-    // --run-timeout counts from the moment the worker starts the run (not from the hand-over, which
+    // --run-timeout counts from the moment the worker starts a run (not from the hand-over, which
     // for a fresh worker includes its boot); past it the worker is killed and the run fails.
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
+    // A group's runs share their worker's bar; `current` is the run its output belongs to.
+    let groupSlot: number | null = null;
+    let current = configs[0]!.id;
+    const startedAt = new Map<string, number>();
+    const handedOver = performance.now();
+    // A command run times itself out — its script stopped, steps.csv and output.log kept — so the
+    // kill of its worker waits a little longer, as a backstop. (Command runs are never grouped.)
+    const selfTimed = configs.length === 1 && configs[0]!.experiment.kind === 'command' && options.runTimeoutMs !== undefined;
+    let returned: (RunResult | null)[] | null = null;
+    let death: unknown = null;
     try {
-      // A command run times itself out — its script stopped, steps.csv and output.log kept — so the
-      // kill of its worker waits a little longer, as a backstop.
-      const command = config.experiment.kind === 'command';
-      const selfTimed = command && options.runTimeoutMs !== undefined;
-      const task = pool.exec('runInWorker', selfTimed ? [config, runDir, options.runTimeoutMs] : [config, runDir], {
+      const [method, args]: [string, unknown[]] =
+        configs.length === 1
+          ? ['runInWorker', selfTimed ? [configs[0], dirs[0], options.runTimeoutMs] : [configs[0], dirs[0]]]
+          : ['runGroupInWorker', [configs, dirs]];
+      const task = pool.exec(method, args, {
         on: (event: WorkerEvent | { stdout?: string; stderr?: string }) => {
           if ('type' in event) {
             if (event.type === 'start') {
               state.running.set(event.id, event.pid);
-              events.onRunStart?.(event.id, takeSlot(event.id));
+              startedAt.set(event.id, performance.now());
+              current = event.id;
+              if (groupSlot === null) groupSlot = takeSlot(event.id);
+              else slotOf.set(event.id, groupSlot);
+              events.onRunStart?.(event.id, groupSlot);
+              clearTimeout(timer);
               if (options.runTimeoutMs !== undefined) {
                 timer = setTimeout(
                   () => {
@@ -195,23 +204,47 @@ export async function runSweepRuns(
             if (line.trim() === '') continue;
             tail.push(line);
             if (tail.length > 20) tail.shift();
-            events.onWorkerOutput?.(config.id, line);
+            events.onWorkerOutput?.(current, line);
           }
         },
       });
-      result = (await task) as RunResult;
+      const value = (await task) as RunResult | (RunResult | null)[];
+      returned = configs.length === 1 ? [value as RunResult] : (value as (RunResult | null)[]);
     } catch (err) {
-      result = recordWorkerDeath(config, runDir, err, tail, state.stopping, timedOut ? options.runTimeoutMs : undefined, (performance.now() - t0) / 1000);
+      death = err;
     } finally {
       clearTimeout(timer);
     }
-    state.running.delete(config.id);
-    results[index] = result;
-    events.onRunEnd?.(config.id, freeSlot(config.id), result);
+    const requeue: number[] = [];
+    configs.forEach((config, k) => {
+      let result: RunResult | null = returned?.[k] ?? null;
+      if (returned === null) {
+        // The worker died: the run it was doing failed (or was interrupted); one it had finished
+        // kept its summary; one it had not started goes back to the queue.
+        // (A worker that started none of them — it could not even boot — fails them all, as it
+        // would fail a run of its own: going round again would never end.)
+        const began = startedAt.get(config.id);
+        const onDisk = began !== undefined ? readRunSummary(dirs[k]!) : null;
+        if (onDisk !== null) result = onDisk;
+        else if (began === undefined && startedAt.size > 0) {
+          if (!state.stopping) requeue.push(indices[k]!);
+        } else {
+          const wall = (performance.now() - (began ?? handedOver)) / 1000;
+          result = recordWorkerDeath(config, dirs[k]!, death, tail, state.stopping, timedOut ? options.runTimeoutMs : undefined, wall);
+        }
+      }
+      state.running.delete(config.id);
+      if (result === null) return;
+      results[indices[k]!] = result;
+      slotOf.delete(config.id);
+      events.onRunEnd?.(config.id, startedAt.has(config.id) ? groupSlot : null, result);
+    });
+    if (groupSlot !== null) slots[groupSlot] = null;
+    if (requeue.length > 0) queue.unshift(requeue);
   };
-  // `jobs` lanes, each taking the next run when its worker is free.
+  // `jobs` lanes, each taking the next group when its worker is free.
   const lane = async (): Promise<void> => {
-    while (!state.stopping && next < runs.length) await runOne(next++);
+    while (!state.stopping && queue.length > 0) await runGroup(queue.shift()!);
   };
   await Promise.all(Array.from({ length: Math.min(jobs, runs.length) }, lane));
   return results;

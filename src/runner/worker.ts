@@ -52,6 +52,19 @@ async function runInWorker(config: RunConfig, runDir: string, timeoutMs?: number
   });
 }
 
-export const workerMethods = { runInWorker };
+/**
+ * A batch of runs (run-groups.ts), one after another, each written and reported as runInWorker
+ * would; null for the runs not started because the sweep is stopping.
+ */
+async function runGroupInWorker(configs: readonly RunConfig[], runDirs: readonly string[]): Promise<(RunResult | null)[]> {
+  const results: (RunResult | null)[] = configs.map(() => null);
+  for (const [k, config] of configs.entries()) {
+    if (await shouldStop()) break;
+    results[k] = await runInWorker(config, runDirs[k]!);
+  }
+  return results;
+}
+
+export const workerMethods = { runInWorker, runGroupInWorker };
 
 workerpool.worker(workerMethods);

@@ -1,0 +1,41 @@
+/**
+ * Which runs a sweep hands to a worker at once. A short run costs more in hand-over than in
+ * training (a run of the seed problem's 10 steps: ~4 ms of which the steps take 0.02), so short
+ * runs of the fused engine go in batches — consecutive runs, done one after another by one worker,
+ * each still its own run with its own files, summary and verdict. Everything else goes one run at a
+ * time: a long run's hand-over is noise, and a user module's or a command's run keeps a worker of
+ * its own (crash isolation per run: a worker that dies takes only the run it was doing; the runs
+ * of its batch it had not started go back to the queue).
+ */
+import { resolveEngine } from '../engine/create-oracle.js';
+import type { RunConfig } from '../spec/types.js';
+
+/** Runs at most this long (steps) count as short. */
+export const SHORT_RUN_STEPS = 2_000;
+/** The largest batch: a batch reports its runs as it finishes them, so progress stays live. */
+export const MAX_BATCH = 16;
+
+/**
+ * Groups of run indices, in order. Short fused runs in batches of up to MAX_BATCH, small enough
+ * that every worker gets several batches (the last ones finish together); the rest one by one.
+ */
+export function planRunGroups(runs: readonly RunConfig[], jobs: number): number[][] {
+  const short = (r: RunConfig) => r.experiment.kind === 'declarative' && r.steps <= SHORT_RUN_STEPS && resolveEngine(r) === 'fused';
+  const shortCount = runs.filter(short).length;
+  const size = Math.max(1, Math.min(MAX_BATCH, Math.floor(shortCount / (4 * jobs))));
+  const groups: number[][] = [];
+  let batch: number[] = [];
+  runs.forEach((r, i) => {
+    if (!short(r) || size === 1) {
+      groups.push([i]);
+      return;
+    }
+    batch.push(i);
+    if (batch.length === size) {
+      groups.push(batch);
+      batch = [];
+    }
+  });
+  if (batch.length > 0) groups.push(batch);
+  return groups;
+}
