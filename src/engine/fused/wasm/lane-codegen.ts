@@ -227,6 +227,8 @@ function runFunction(shape: LaneShape, layout: LaneLayout): FunctionBuilder {
   const loss1Value = vec();
   const loss2Value = vec();
   const normValue = vec();
+  /** 0 + p_0·p_0 + p_1·p_1 + … of the parameters the next step starts from (summed as the update stores them). */
+  const normSum = vec();
   const diverged = vec();
   const ga = vec();
   const gb = vec();
@@ -259,6 +261,16 @@ function runFunction(shape: LaneShape, layout: LaneLayout): FunctionBuilder {
   );
   f.i32Const(layout.table).localSet(ptr);
   f.localGet(COUNT).i32Const(ENTRY_BYTES).i32Mul().i32Const(layout.table).i32Add().localSet(end);
+  // The first step's squared norm; later ones come from the update (below).
+  zero(f);
+  for (let i = 0; i < size; i++)
+    f.i32Const(0)
+      .v128Load(layout.params + 16 * i)
+      .localTee(ga)
+      .localGet(ga)
+      .f64x2Mul()
+      .f64x2Add();
+  f.localSet(normSum);
 
   f.block().loop();
   f.localGet(ptr).localGet(end).i32GeU().brIf(1);
@@ -296,10 +308,11 @@ function runFunction(shape: LaneShape, layout: LaneLayout): FunctionBuilder {
   f.localGet(ptr).localGet(loss1Value).v128Store(E_LOSS1);
   f.localGet(ptr).localGet(loss2Value).v128Store(E_LOSS2);
 
-  // The parameter norm as train-loop's norm(): √(0 + p_0·p_0 + p_1·p_1 + …), √ correctly rounded like Math.sqrt.
-  zero(f);
-  for (const pi of p) f.localGet(pi).localGet(pi).f64x2Mul().f64x2Add();
-  f.f64x2Sqrt().localSet(normValue);
+  // The parameter norm as train-loop's norm(): √(0 + p_0·p_0 + p_1·p_1 + …), √ correctly rounded
+  // like Math.sqrt. The sum is taken in the previous step's update, value by value as it stores
+  // the parameters (the same products and sums in the same order): there its chain of dependent
+  // additions overlaps the update's √ and ÷ instead of adding its latency to the step.
+  f.localGet(normSum).f64x2Sqrt().localSet(normValue);
   f.localGet(ptr).localGet(normValue).v128Store(E_NORM);
 
   // checkDivergence(…) !== null, per lane: a value non-finite (|x| < ∞ is false for ±∞ and NaN), or a threshold exceeded.
@@ -317,26 +330,39 @@ function runFunction(shape: LaneShape, layout: LaneLayout): FunctionBuilder {
   // stop_on_diverge: the lane stops at its diverging step, before the update.
   f.localGet(c[S_STOPPED]!).localGet(diverged).localGet(stopOnDiverge).v128And().v128Or().localSet(c[S_STOPPED]!);
 
-  /** The three sums of computeGram over i = 0, 1, …: s11 += a·a, s22 += b·b, s12 += a·b, then stored. `pushA`/`pushB` push g1[i], g2[i]. */
+  /** The three sums of computeGram over i = 0, 1, …: s11 += a·a, s22 += b·b, s12 += a·b, with ga = g1[i], gb = g2[i]. */
+  const gramTerm = (): void => {
+    f.localGet(sums[0]).localGet(ga).localGet(ga).f64x2Mul().f64x2Add().localSet(sums[0]);
+    f.localGet(sums[1]).localGet(gb).localGet(gb).f64x2Mul().f64x2Add().localSet(sums[1]);
+    f.localGet(sums[2]).localGet(ga).localGet(gb).f64x2Mul().f64x2Add().localSet(sums[2]);
+  };
+  const storeSums = (): void => {
+    f.localGet(ptr).localGet(sums[0]).v128Store(E_S11);
+    f.localGet(ptr).localGet(sums[1]).v128Store(E_S22);
+    f.localGet(ptr).localGet(sums[2]).v128Store(E_S12);
+  };
   const gramSums = (pushA: (i: number) => void, pushB: (i: number) => void): void => {
-    for (const s of sums) zero(f).localSet(s);
+    for (const sum of sums) zero(f).localSet(sum);
     for (let i = 0; i < size; i++) {
       pushA(i);
       f.localSet(ga);
       pushB(i);
       f.localSet(gb);
-      f.localGet(sums[0]).localGet(ga).localGet(ga).f64x2Mul().f64x2Add().localSet(sums[0]);
-      f.localGet(sums[1]).localGet(gb).localGet(gb).f64x2Mul().f64x2Add().localSet(sums[1]);
-      f.localGet(sums[2]).localGet(ga).localGet(gb).f64x2Mul().f64x2Add().localSet(sums[2]);
+      gramTerm();
     }
-    f.localGet(ptr).localGet(sums[0]).v128Store(E_S11);
-    f.localGet(ptr).localGet(sums[1]).v128Store(E_S22);
-    f.localGet(ptr).localGet(sums[2]).v128Store(E_S12);
+    storeSums();
   };
 
   // The combined direction, branch by branch as FusedOracle.evaluateCombined; the per-objective
-  // gradients (its `per`) where it computes them, only on steps that want the sums.
+  // gradients (its `per`) where it computes them. When they cost a backward pass of their own (a
+  // loss2 of the output), only on steps that want the sums, in an `if`; otherwise they are at hand
+  // and their sums are taken every step, inside the update's loop (see `update` below: any branch
+  // in the step, and the dependent additions on their own, cost more).
   const last = delta[L]!;
+  /** Pushes the direction's entry i where it is not in dir[i] (the two cheap branches), and g1[i], g2[i] for the sums. */
+  let direction: ((i: number) => void) | null = null;
+  let gramA: ((i: number) => void) | null = null;
+  let gramB: ((i: number) => void) | null = null;
   if (out1 && out2) {
     // ∇loss1 and ∇loss2 by a backward pass each; then last[i] = outGrad1[i] − α·outGrad2[i] and one backward pass.
     f.localGet(gramWanted).if();
@@ -352,20 +378,16 @@ function runFunction(shape: LaneShape, layout: LaneLayout): FunctionBuilder {
     for (let i = 0; i < outputs; i++) f.localGet(outGrad1[i]!).localGet(c[C_ALPHA]!).localGet(outGrad2[i]!).f64x2Mul().f64x2Sub().localSet(last[i]!);
     backward(f, shape, p, a, delta, dir);
   } else if (out1) {
-    // backward of loss1 into dir (∇loss1), then dir[i] = dir[i] − α·paramGrad2[i].
+    // backward of loss1 into dir (∇loss1); the direction dir[i] − α·paramGrad2[i], in the update.
     for (let i = 0; i < outputs; i++) f.localGet(outGrad1[i]!).localSet(last[i]!);
     backward(f, shape, p, a, delta, dir);
-    f.localGet(gramWanted).if();
-    gramSums(
-      (i) => f.localGet(dir[i]!),
-      (i) => paramGrad(f, loss2, p[i]!),
-    );
-    f.end();
-    for (let i = 0; i < size; i++) {
+    direction = (i) => {
       f.localGet(dir[i]!);
       alphaTimesParamGrad(f, loss2, c[C_ALPHA]!, p[i]!);
-      f.f64x2Sub().localSet(dir[i]!);
-    }
+      f.f64x2Sub();
+    };
+    gramA = (i) => f.localGet(dir[i]!);
+    gramB = (i) => paramGrad(f, loss2, p[i]!);
   } else if (out2) {
     // ∇loss2 by a backward pass of its own (into dir, recomputed below) when the sums are wanted;
     // last[i] = −α·outGrad2[i] (−α first, as JS's `-alpha * g`); dir[i] = paramGrad1[i] + dir[i].
@@ -384,85 +406,75 @@ function runFunction(shape: LaneShape, layout: LaneLayout): FunctionBuilder {
       f.localGet(dir[i]!).f64x2Add().localSet(dir[i]!);
     }
   } else {
-    f.localGet(gramWanted).if();
-    gramSums(
-      (i) => paramGrad(f, loss1, p[i]!),
-      (i) => paramGrad(f, loss2, p[i]!),
-    );
-    f.end();
-    for (let i = 0; i < size; i++) {
+    // paramGrad1[i] − α·paramGrad2[i], in the update.
+    direction = (i) => {
       paramGrad(f, loss1, p[i]!);
       alphaTimesParamGrad(f, loss2, c[C_ALPHA]!, p[i]!);
-      f.f64x2Sub().localSet(dir[i]!);
-    }
+      f.f64x2Sub();
+    };
+    gramA = (i) => paramGrad(f, loss1, p[i]!);
+    gramB = (i) => paramGrad(f, loss2, p[i]!);
   }
 
   // Adam's fast path (optimizers.ts): m ← m·β1 + g·(1−β1); v ← v·β2 + g·g·(1−β2);
   // p ← p − stepSize·(m / (√v / √bc2 + eps)). While a lane is stopped, its m, v and p keep their
-  // values (each store selects the old value there); the select is generated apart, so that the
-  // usual case, no lane stopped, pays nothing for it.
-  // With the new value on the stack: [new, old, running] → bitselect keeps new where running, old where stopped.
+  // values: each store selects the old value there ([new, old, running] → bitselect). Always, not
+  // in a branch taken only while a lane is stopped: any control flow in the step cost more than
+  // the three selects per parameter (seed model, bench/lanes-vs-scalar.ts: the branch and an `if`
+  // around the sums made the step ~30% slower; the selects alone ~4%).
+  // The same loop sums the squares of the parameters it stores, the next step's norm.
   const running = vec();
-  const adam = (masked: boolean): void => {
-    if (masked) f.localGet(c[S_STOPPED]!).v128Not().localSet(running);
-    for (let i = 0; i < size; i++) {
-      const g = dir[i]!;
-      f.i32Const(0);
-      if (masked)
-        f.i32Const(0)
-          .v128Load(layout.m + 16 * i)
-          .localSet(ga);
-      f.i32Const(0)
-        .v128Load(layout.m + 16 * i)
-        .localGet(c[C_B1]!)
-        .f64x2Mul()
-        .localGet(g)
-        .localGet(c[C_C1]!)
-        .f64x2Mul()
-        .f64x2Add()
-        .localTee(mi);
-      if (masked) f.localGet(ga).localGet(running).v128Bitselect();
-      f.v128Store(layout.m + 16 * i);
-      f.i32Const(0);
-      if (masked)
-        f.i32Const(0)
-          .v128Load(layout.v + 16 * i)
-          .localSet(gb);
-      f.i32Const(0)
-        .v128Load(layout.v + 16 * i)
-        .localGet(c[C_B2]!)
-        .f64x2Mul()
-        .localGet(g)
-        .localGet(g)
-        .f64x2Mul()
-        .localGet(c[C_C2]!)
-        .f64x2Mul()
-        .f64x2Add()
-        .localTee(vi);
-      if (masked) f.localGet(gb).localGet(running).v128Bitselect();
-      f.v128Store(layout.v + 16 * i);
-      f.i32Const(0);
-      f.localGet(p[i]!)
-        .localGet(stepSize)
-        .localGet(mi)
-        .localGet(vi)
-        .f64x2Sqrt()
-        .localGet(bc2Sqrt)
-        .f64x2Div()
-        .localGet(c[C_EPS]!)
-        .f64x2Add()
-        .f64x2Div()
-        .f64x2Mul()
-        .f64x2Sub();
-      if (masked) f.localGet(p[i]!).localGet(running).v128Bitselect();
-      f.v128Store(layout.params + 16 * i);
+  const g = vec();
+  const mOld = vec();
+  const vOld = vec();
+  const pNew = vec();
+  f.localGet(c[S_STOPPED]!).v128Not().localSet(running);
+  zero(f).localSet(normSum);
+  if (gramA) for (const sum of sums) zero(f).localSet(sum);
+  for (let i = 0; i < size; i++) {
+    if (direction) {
+      direction(i);
+      f.localSet(g);
+    } else f.localGet(dir[i]!).localSet(g);
+    f.i32Const(0)
+      .v128Load(layout.m + 16 * i)
+      .localSet(mOld);
+    f.i32Const(0)
+      .v128Load(layout.v + 16 * i)
+      .localSet(vOld);
+    f.i32Const(0);
+    f.localGet(mOld).localGet(c[C_B1]!).f64x2Mul().localGet(g).localGet(c[C_C1]!).f64x2Mul().f64x2Add().localTee(mi);
+    f.localGet(mOld).localGet(running).v128Bitselect();
+    f.v128Store(layout.m + 16 * i);
+    f.i32Const(0);
+    f.localGet(vOld).localGet(c[C_B2]!).f64x2Mul().localGet(g).localGet(g).f64x2Mul().localGet(c[C_C2]!).f64x2Mul().f64x2Add().localTee(vi);
+    f.localGet(vOld).localGet(running).v128Bitselect();
+    f.v128Store(layout.v + 16 * i);
+    f.i32Const(0);
+    f.localGet(p[i]!)
+      .localGet(stepSize)
+      .localGet(mi)
+      .localGet(vi)
+      .f64x2Sqrt()
+      .localGet(bc2Sqrt)
+      .f64x2Div()
+      .localGet(c[C_EPS]!)
+      .f64x2Add()
+      .f64x2Div()
+      .f64x2Mul()
+      .f64x2Sub();
+    f.localGet(p[i]!).localGet(running).v128Bitselect().localTee(pNew);
+    f.v128Store(layout.params + 16 * i);
+    f.localGet(normSum).localGet(pNew).localGet(pNew).f64x2Mul().f64x2Add().localSet(normSum);
+    if (gramA && gramB) {
+      gramA(i);
+      f.localSet(ga);
+      gramB(i);
+      f.localSet(gb);
+      gramTerm();
     }
-  };
-  f.localGet(c[S_STOPPED]!).v128AnyTrue().if();
-  adam(true);
-  f.else();
-  adam(false);
-  f.end();
+  }
+  if (gramA) storeSums();
 
   f.localGet(ptr).i32Const(ENTRY_BYTES).i32Add().localSet(ptr);
   f.br(0).end().end();
