@@ -53,6 +53,14 @@ export async function executeRunPair(
   }
   const runs = [a, b] as const;
   let outcomes: [TrainOutcome, TrainOutcome];
+  // A run that stops before the other (it diverged) is written at once, as executeRun would write it then.
+  const early: (Promise<RunResult> | null)[] = [null, null];
+  const finish = (i: 0 | 1, outcome: TrainOutcome): Promise<RunResult> => {
+    const r = runs[i];
+    return finishRun(r.config, r.runDir, r.engine, r.params, outcome, r.writer, hooks, t0).catch((err: unknown) =>
+      recordFailure(r.config, r.runDir, err, t0, 'fused'),
+    );
+  };
   try {
     const exp = a.exp;
     const lanes = runs.map((r): LaneInput => ({
@@ -63,25 +71,23 @@ export async function executeRunPair(
       windowFrom: windowStart(r.config.steps, r.config.verdict),
       sink: r.writer,
     })) as [LaneInput, LaneInput];
-    outcomes = await trainLanes(exp, lanes, trainHooks(a.config, hooks));
+    outcomes = await trainLanes(exp, lanes, trainHooks(a.config, hooks), async (i, outcome) => {
+      early[i] = finish(i, outcome);
+      await early[i];
+    });
   } catch (err) {
     const failures = err instanceof LanesFailure ? err.failures : [err, err];
     return Promise.all(
       runs.map(async (r, i) => {
+        // A run already written (it stopped before the failure) stays as it is.
+        if (early[i]) return early[i];
         await r.writer.close().catch(() => {});
         return recordFailure(r.config, r.runDir, failures[i], t0, 'fused');
       }),
     ) as Promise<[RunResult, RunResult]>;
   }
-  const results: RunResult[] = [];
-  for (const [i, r] of runs.entries()) {
-    try {
-      results.push(await finishRun(r.config, r.runDir, r.engine, r.params, outcomes[i]!, r.writer, hooks, t0));
-    } catch (err) {
-      results.push(recordFailure(r.config, r.runDir, err, t0, 'fused'));
-    }
-  }
-  return results as [RunResult, RunResult];
+  // Both at once: the fsyncs of the two steps.csv and final-params.json overlap on the thread pool.
+  return Promise.all([early[0] ?? finish(0, outcomes[0]), early[1] ?? finish(1, outcomes[1])]);
 }
 
 function prepare(config: RunConfig, runDir: string, t0: number): PreparedRun | RunResult {

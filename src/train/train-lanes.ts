@@ -115,12 +115,15 @@ export class LanesFailure extends Error {
 /**
  * Trains two runs at once; each lane's outcome (and its sink's rows) is train()'s for that run.
  * `exp` is both runs' experiment (lanesRefusal). Hooks as train()'s: progress gets the steps done
- * by the lane furthest on.
+ * by the lane furthest on. `onLaneDone` is told (and awaited) as soon as a lane stops before the
+ * other (it diverged, stop_on_diverge), with its outcome and final parameters already in its
+ * `params`: its files can be written then, as they would be when that run ends alone.
  */
 export async function trainLanes(
   exp: DeclarativeExperiment,
   lanes: readonly [LaneInput, LaneInput],
   hooks: TrainHooks = {},
+  onLaneDone?: (lane: 0 | 1, outcome: TrainOutcome) => Promise<void>,
 ): Promise<[TrainOutcome, TrainOutcome]> {
   const steps = lanes[0].settings.steps;
   if (lanes[1].settings.steps !== steps) throw new Error('trainLanes: both runs must take the same number of steps');
@@ -133,6 +136,12 @@ export async function trainLanes(
   const gramWanted = new Float64Array(MAX_STEPS_PER_CALL);
   let kernel: AdamLanes | null = null;
   let step = 0;
+  const outcomes: (TrainOutcome | null)[] = [null, null];
+  /** The lane's outcome, its final parameters read from the kernel into its `params` (a stopped lane's stay as they are). */
+  const finish = (lane: 0 | 1): TrainOutcome => {
+    if (kernel) kernel.params(lane, lanes[lane].params);
+    return (outcomes[lane] ??= books[lane].finish(lanes[lane].params));
+  };
   try {
     kernel = new AdamLanes(compiled, [laneRun(lanes[0]), laneRun(lanes[1])]);
     while (step < steps && !(books[0].done && books[1].done)) {
@@ -157,6 +166,7 @@ export async function trainLanes(
           if (book.take(kernel, lane, k, step + k)) break;
         }
         if (book.drainPending) await book.drain();
+        if (book.done && onLaneDone && !(books[0].done && books[1].done)) await onLaneDone(lane, finish(lane));
       }
       step += count;
       const after = Math.max(books[0].stepsRun, books[1].stepsRun);
@@ -165,12 +175,9 @@ export async function trainLanes(
   } catch (err) {
     throw new LanesFailure([new TrainingFailure(err, books[0].stepsRun, books[0].rows), new TrainingFailure(err, books[1].stepsRun, books[1].rows)]);
   }
-  const outcomes = [0, 1].map((lane) => {
-    if (kernel) kernel.params(lane as 0 | 1, lanes[lane]!.params);
-    return books[lane]!.finish(lanes[lane]!.params);
-  }) as [TrainOutcome, TrainOutcome];
-  hooks.progress?.report(Math.max(outcomes[0].stepsRun, outcomes[1].stepsRun));
-  return outcomes;
+  const both: [TrainOutcome, TrainOutcome] = [outcomes[0] ?? finish(0), outcomes[1] ?? finish(1)];
+  hooks.progress?.report(Math.max(both[0].stepsRun, both[1].stepsRun));
+  return both;
 }
 
 function laneRun(lane: LaneInput): ConstructorParameters<typeof AdamLanes>[1][0] {

@@ -216,6 +216,25 @@ describe('executeRunPair writes what executeRun writes, run by run', () => {
     expect(rowCount(files[1])).toBe(192);
   });
 
+  it('one run diverges (stop_on_diverge) and is written then; the other is interrupted later, at the same step as alone', async () => {
+    // shouldStop turns true once 256 steps are reported done (progress every 256 steps, unthrottled).
+    const stopAt256 = (): ExecuteHooks => {
+      let done = 0;
+      return { progressIntervalMs: 0, onProgress: (s) => (done = s), shouldStop: () => done >= 256 };
+    };
+    const diverging = runConfig({
+      alpha: 1,
+      seed: 0,
+      steps: 3000,
+      log_every: 10,
+      optimizer: { ...adam, lr: 0.05 },
+      monitor: { ...DEFAULT_MONITOR, max_loss: 40 },
+    });
+    const { scalar } = await compare([diverging, runConfig({ alpha: 0.01, seed: 7, steps: 3000, log_every: 10 })], stopAt256);
+    expect(summaryOf(scalar[0]).steps_run).toBeLessThan(256);
+    expect(scalar[1]).toEqual({ status: 'interrupted', id: 'alpha=0.01,seed=7', steps_run: 256 });
+  });
+
   it('interrupted only by the last check, after training: both written as interrupted', async () => {
     const { scalar } = await compare([runConfig({ alpha: 0.01, seed: 0, steps: 100 }), runConfig({ alpha: 0.2, seed: 1, steps: 100 })], () => stopAfter(2));
     expect(scalar[0]).toEqual({ status: 'interrupted', id: 'alpha=0.01,seed=0', steps_run: 100 });
