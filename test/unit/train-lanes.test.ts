@@ -5,7 +5,9 @@
  * that differ in α, seed, lr, β and log_every, short and long runs (past the 20,000 steps where
  * the diagnostics start to be measured on a sample), each of the kernel's four loss branches, a
  * run that diverges early (stop_on_diverge) while the other goes on, one that diverges and goes
- * on, and both interrupted at the same step. And the pairs canTrainInLanes refuses.
+ * on (first at a step neither logged nor measured), a run blown up to non-finite values, both
+ * interrupted at the same step, a diverged run written before the other is interrupted, a run
+ * whose --init does not fit. And the pairs canTrainInLanes refuses.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -138,10 +140,10 @@ describe('executeRunPair writes what executeRun writes, run by run', () => {
     expect(rowCount(files[1])).toBe(2000);
   });
 
-  it('25,000 steps (diagnostics measured every 2nd step), log_every 10 and 7', async () => {
+  it('25,000 steps (diagnostics measured every 2nd step), log_every 10 and 1', async () => {
     const { scalar } = await compare([
       runConfig({ alpha: 0.01, seed: 3, steps: 25_000, log_every: 10 }),
-      runConfig({ alpha: 0.1, seed: 4, steps: 25_000, log_every: 7, optimizer: { ...adam, lr: 3e-3 } }),
+      runConfig({ alpha: 0.1, seed: 4, steps: 25_000, log_every: 1, optimizer: { ...adam, lr: 3e-3 } }),
     ]);
     expect(summaryOf(scalar[0]).diagnostics!.measured_every).toBe(2);
   });
@@ -195,6 +197,20 @@ describe('executeRunPair writes what executeRun writes, run by run', () => {
     expect(summaryOf(scalar[0]).steps_run).toBe(1000);
     expect(summaryOf(scalar[1]).divergence?.reason).toBe('param-norm-threshold');
     expect(summaryOf(scalar[1]).steps_run).toBeLessThan(1000);
+  });
+
+  it('25,000 steps, l2 − α·mse (∇loss2 by a backward pass of its own, only when wanted): a first divergence on a step neither logged nor measured', async () => {
+    const exp = smallExperiment({ loss1: 'l2', loss2: 'mse' });
+    // Lane 0's parameter norm passes 2000 at step 20,897 (odd: not measured, not logged).
+    const monitor = { ...DEFAULT_MONITOR, max_param_norm: 2000, stop_on_diverge: false };
+    const { scalar } = await compare([
+      runConfig({ alpha: 2, seed: 5, steps: 25_000, log_every: 10, optimizer: { ...adam, lr: 1e-2 }, monitor }, exp),
+      runConfig({ alpha: 0.02, seed: 6, steps: 25_000, log_every: 10, optimizer: { ...adam, lr: 1e-2 }, monitor: { ...monitor, max_param_norm: 1e6 } }, exp),
+    ]);
+    const at = summaryOf(scalar[0]).divergence?.step;
+    expect(at).toBeDefined();
+    expect(at! % 2).toBe(1);
+    expect(at! % 10).not.toBe(0);
   });
 
   it('a huge lr: a run that blows up to non-finite values, beside an ordinary one', async () => {
