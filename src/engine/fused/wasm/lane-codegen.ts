@@ -19,19 +19,34 @@
  * optimizers.ts computes them and handed in through a small table.
  *
  * Memory, all float64, lanes interleaved ([x lane 0, x lane 1] per value, one v128 each):
- * per-lane constants, parameters, Adam's m and v, features and targets, then a table of
- * `maxSteps` entries (stepSize and √bc2 in; loss1 and loss2 out). Activations, deltas, the
+ * per-lane constants (and the monitor's state), parameters, Adam's m and v, features and targets,
+ * then a table of `maxSteps` entries (stepSize, √bc2 and "gradient sums wanted" in; loss1, loss2,
+ * the parameter norm, computeGram's three sums and the divergence mask out). Activations, deltas, the
  * direction and the parameters of the step in progress live in wasm locals (registers and stack
  * slots for the compiler): they do not outlive a step, and locals leave TurboFan free to keep them
  * in registers where memory would need loads and stores it cannot remove.
+ *
+ * For the training loop (train/train-lanes.ts) each step also gives what train-loop.ts computes
+ * around the engine: the parameter norm (every step, for the divergence check), the per-objective
+ * gradient sums of computeGram (on the steps that ask, i.e. logged or measured ones; ∇loss1 and
+ * ∇loss2 taken where FusedOracle.evaluateCombined takes them for `per`), and the divergence check
+ * itself, so that a lane with stop_on_diverge stops at its diverging step inside the call: a
+ * sticky per-lane mask, its m, v and parameters then kept by v128.bitselect (generated as a second
+ * copy of the update, taken only while a lane is stopped).
  *
  * One call runs `count` steps (a loop inside wasm over the table): the JS → wasm transition and the
  * table fill are paid once per call, not per step. Measured on the seed model (bench/lanes-vs-scalar.ts,
  * 2-core dev VM, load 2.3): 0.33 µs per run-step at 256 steps per call, 0.42 at one step per call,
  * against 1.31 for the scalar path. About half of the kernel's time is Adam's √ and two ÷ per
  * parameter (the divider's throughput; the scalar step pays them too, for one run instead of two).
+ * With the norm, the gradient sums and the divergence check (the second increment): 0.41 µs per
+ * run-step over 100k steps at 256 per call (load 3.7; the scalar path 1.43 in the same minute),
+ * ~0.45 over the first 10k steps (before the bias corrections saturate). Control flow inside the
+ * step costs more than it saves here: an `if` around the sums and a branch for the masked update
+ * made the step ~30% slower, so the seed model's step has none (see `update` below).
  */
 import type { LossName } from '../../../experiment/declarative.js';
+import type { MonitorSettings } from '../../../train/monitor.js';
 import type { OptimizerSettings } from '../../../train/optimizers.js';
 import type { MlpShape } from '../mlp-codegen.js';
 import { FunctionBuilder, I32, ModuleBuilder, V128, wasmApi, type WasmMemory } from './wasm-emitter.js';
@@ -53,16 +68,39 @@ const C_C1 = 3;
 const C_C2 = 4;
 const C_EPS = 5;
 const C_TARGET = 6;
-const CONST_SLOTS = 7;
+/** The divergence monitor's thresholds (monitor.ts), and stop_on_diverge as 1 or 0. */
+const C_MAX_LOSS = 7;
+const C_MAX_NORM = 8;
+const C_STOP_ON_DIVERGE = 9;
+/**
+ * State kept from one call to the next, as masks (all ones: true): the lane has diverged at some
+ * step (so a later divergence is not a first one), and the lane is stopped (it diverged with
+ * stop_on_diverge: nothing of it is stored any more).
+ */
+const S_DIVERGED = 10;
+const S_STOPPED = 11;
+const CONST_SLOTS = 12;
 
-/** One table entry per step: stepSize and √(bias correction 2) in, loss1 and loss2 out (v128 each). */
+/**
+ * One table entry per step (v128 each). In: stepSize and √(bias correction 2) per lane; whether to
+ * compute the per-objective gradient sums (a double in lane 0, non-zero: yes). Out: loss1, loss2
+ * and the parameter norm (at the parameters before the step's update, as train-loop.ts checks
+ * them), the sums g1·g1, g2·g2, g1·g2 that computeGram gives (when asked, or when a lane diverged
+ * for the first time at the step), and the step's divergence mask.
+ */
 const E_STEP_SIZE = 0;
 const E_BC2_SQRT = 16;
-const E_LOSS1 = 32;
-const E_LOSS2 = 48;
-const ENTRY_BYTES = 64;
+const E_GRAM_WANTED = 32;
+const E_LOSS1 = 48;
+const E_LOSS2 = 64;
+const E_NORM = 80;
+const E_S11 = 96;
+const E_S22 = 112;
+const E_S12 = 128;
+const E_DIVERGED = 144;
+const ENTRY_BYTES = 160;
 
-/** Steps one call may run (the table's length): 16 KiB of table, a few µs of JS filling it. */
+/** Steps one call may run (the table's length): 40 KiB of table, a few µs of JS filling it. */
 export const MAX_STEPS_PER_CALL = 256;
 
 /**
@@ -107,7 +145,9 @@ export function laneUnsupported(shape: LaneShape): string | null {
     weights += widths[l - 1]! * widths[l]!;
   }
   const size = weights + units;
-  if (2 * samples * units + size + samples * widths[0]! > MAX_LANE_LOCALS || samples * weights > MAX_LANE_WORK) return 'too large to unroll';
+  // When both losses depend on the output, the gradient sums need ∇loss1 kept beside ∇loss2: `size` more.
+  const extra = OUTPUT_LOSSES.includes(shape.loss1) && OUTPUT_LOSSES.includes(shape.loss2) ? size : 0;
+  if (2 * samples * units + size + extra + samples * widths[0]! > MAX_LANE_LOCALS || samples * weights > MAX_LANE_WORK) return 'too large to unroll';
   return null;
 }
 
@@ -173,11 +213,13 @@ function runFunction(shape: LaneShape, layout: LaneLayout): FunctionBuilder {
   const COUNT = 0;
   const ptr = f.local(I32);
   const end = f.local(I32);
+  const gramWanted = f.local(I32);
   const vec = (): number => f.local(V128);
   const c = Array.from({ length: CONST_SLOTS }, vec);
   const negAlpha = vec();
   const stepSize = vec();
   const bc2Sqrt = vec();
+  const stopOnDiverge = vec();
   // a[l][s*width + j]: a[0] the features, a[L] the output.
   const a = widths.map((w) => Array.from({ length: n * w }, vec));
   const delta = widths.map((w, l) => (l === 0 ? [] : Array.from({ length: n * w }, vec)));
@@ -189,15 +231,27 @@ function runFunction(shape: LaneShape, layout: LaneLayout): FunctionBuilder {
   const vi = vec();
   const loss1Value = vec();
   const loss2Value = vec();
+  const normValue = vec();
+  /** 0 + p_0·p_0 + p_1·p_1 + … of the parameters the next step starts from (summed as the update stores them). */
+  const normSum = vec();
+  const diverged = vec();
+  const ga = vec();
+  const gb = vec();
+  const sums = [vec(), vec(), vec()] as const;
   const outGrad1 = OUTPUT_LOSSES.includes(loss1) ? Array.from({ length: outputs }, vec) : [];
   const outGrad2 = OUTPUT_LOSSES.includes(loss2) ? Array.from({ length: outputs }, vec) : [];
+  const out1 = OUTPUT_LOSSES.includes(loss1);
+  const out2 = OUTPUT_LOSSES.includes(loss2);
+  // ∇loss1 of the gradient sums when both losses need a backward pass of their own (∇loss2 goes into `dir`, recomputed after).
+  const grad1 = out1 && out2 ? Array.from({ length: size }, vec) : [];
 
-  // Once per call: the per-lane constants, the data (the same every step), the table's bounds.
+  // Once per call: the per-lane constants and state, the data (the same every step), the table's bounds.
   for (let i = 0; i < CONST_SLOTS; i++)
     f.i32Const(0)
       .v128Load(layout.consts + 16 * i)
       .localSet(c[i]!);
   f.localGet(c[C_ALPHA]!).f64x2Neg().localSet(negAlpha);
+  f.localGet(c[C_STOP_ON_DIVERGE]!).f64x2Const(1).f64x2Eq().localSet(stopOnDiverge);
   a[0]!.forEach((x, i) =>
     f
       .i32Const(0)
@@ -212,6 +266,16 @@ function runFunction(shape: LaneShape, layout: LaneLayout): FunctionBuilder {
   );
   f.i32Const(layout.table).localSet(ptr);
   f.localGet(COUNT).i32Const(ENTRY_BYTES).i32Mul().i32Const(layout.table).i32Add().localSet(end);
+  // The first step's squared norm; later ones come from the update (below).
+  zero(f);
+  for (let i = 0; i < size; i++)
+    f.i32Const(0)
+      .v128Load(layout.params + 16 * i)
+      .localTee(ga)
+      .localGet(ga)
+      .f64x2Mul()
+      .f64x2Add();
+  f.localSet(normSum);
 
   f.block().loop();
   f.localGet(ptr).localGet(end).i32GeU().brIf(1);
@@ -242,8 +306,6 @@ function runFunction(shape: LaneShape, layout: LaneLayout): FunctionBuilder {
   }
 
   // The losses and dLoss/d(output), as FusedOracle.outputLoss and evaluateParamLoss.
-  const out1 = OUTPUT_LOSSES.includes(loss1);
-  const out2 = OUTPUT_LOSSES.includes(loss2);
   if (out1) outputLoss(f, loss1, a[L]!, targets, outGrad1, c[C_TARGET]!, loss1Value, n, widths[L]!);
   else paramLossValue(f, loss1, p, loss1Value);
   if (out2) outputLoss(f, loss2, a[L]!, targets, outGrad2, c[C_TARGET]!, loss2Value, n, widths[L]!);
@@ -251,23 +313,97 @@ function runFunction(shape: LaneShape, layout: LaneLayout): FunctionBuilder {
   f.localGet(ptr).localGet(loss1Value).v128Store(E_LOSS1);
   f.localGet(ptr).localGet(loss2Value).v128Store(E_LOSS2);
 
-  // The combined direction, branch by branch as FusedOracle.evaluateCombined.
+  // The parameter norm as train-loop's norm(): √(0 + p_0·p_0 + p_1·p_1 + …), √ correctly rounded
+  // like Math.sqrt. The sum is taken in the previous step's update, value by value as it stores
+  // the parameters (the same products and sums in the same order): there its chain of dependent
+  // additions overlaps the update's √ and ÷ instead of adding its latency to the step.
+  f.localGet(normSum).f64x2Sqrt().localSet(normValue);
+  f.localGet(ptr).localGet(normValue).v128Store(E_NORM);
+
+  // checkDivergence(…) !== null, per lane: a value non-finite (|x| < ∞ is false for ±∞ and NaN), or a threshold exceeded.
+  f.localGet(loss1Value).f64x2Abs().f64x2Const(Infinity).f64x2Lt();
+  f.localGet(loss2Value).f64x2Abs().f64x2Const(Infinity).f64x2Lt().v128And();
+  f.localGet(normValue).f64x2Abs().f64x2Const(Infinity).f64x2Lt().v128And().v128Not();
+  f.localGet(loss1Value).f64x2Abs().localGet(c[C_MAX_LOSS]!).f64x2Gt().v128Or();
+  f.localGet(loss2Value).f64x2Abs().localGet(c[C_MAX_LOSS]!).f64x2Gt().v128Or();
+  f.localGet(normValue).localGet(c[C_MAX_NORM]!).f64x2Gt().v128Or().localSet(diverged);
+  f.localGet(ptr).localGet(diverged).v128Store(E_DIVERGED);
+  // The gradient sums are wanted (a logged or measured step), or a lane diverges for the first time (that row is always written).
+  f.localGet(ptr).f64Load(E_GRAM_WANTED).f64Const(0).f64Ne();
+  f.localGet(diverged).localGet(c[S_DIVERGED]!).v128Andnot().v128AnyTrue().i32Or().localSet(gramWanted);
+  f.localGet(c[S_DIVERGED]!).localGet(diverged).v128Or().localSet(c[S_DIVERGED]!);
+  // stop_on_diverge: the lane stops at its diverging step, before the update.
+  f.localGet(c[S_STOPPED]!).localGet(diverged).localGet(stopOnDiverge).v128And().v128Or().localSet(c[S_STOPPED]!);
+
+  /** The three sums of computeGram over i = 0, 1, …: s11 += a·a, s22 += b·b, s12 += a·b, with ga = g1[i], gb = g2[i]. */
+  const gramTerm = (): void => {
+    f.localGet(sums[0]).localGet(ga).localGet(ga).f64x2Mul().f64x2Add().localSet(sums[0]);
+    f.localGet(sums[1]).localGet(gb).localGet(gb).f64x2Mul().f64x2Add().localSet(sums[1]);
+    f.localGet(sums[2]).localGet(ga).localGet(gb).f64x2Mul().f64x2Add().localSet(sums[2]);
+  };
+  const storeSums = (): void => {
+    f.localGet(ptr).localGet(sums[0]).v128Store(E_S11);
+    f.localGet(ptr).localGet(sums[1]).v128Store(E_S22);
+    f.localGet(ptr).localGet(sums[2]).v128Store(E_S12);
+  };
+  const gramSums = (pushA: (i: number) => void, pushB: (i: number) => void): void => {
+    for (const sum of sums) zero(f).localSet(sum);
+    for (let i = 0; i < size; i++) {
+      pushA(i);
+      f.localSet(ga);
+      pushB(i);
+      f.localSet(gb);
+      gramTerm();
+    }
+    storeSums();
+  };
+
+  // The combined direction, branch by branch as FusedOracle.evaluateCombined; the per-objective
+  // gradients (its `per`) where it computes them. When they cost a backward pass of their own (a
+  // loss2 of the output), only on steps that want the sums, in an `if`; otherwise they are at hand
+  // and their sums are taken every step, inside the update's loop (see `update` below: any branch
+  // in the step, and the dependent additions on their own, cost more).
   const last = delta[L]!;
+  /** Pushes the direction's entry i where it is not in dir[i] (the two cheap branches), and g1[i], g2[i] for the sums. */
+  let direction: ((i: number) => void) | null = null;
+  let gramA: ((i: number) => void) | null = null;
+  let gramB: ((i: number) => void) | null = null;
   if (out1 && out2) {
-    // last[i] = outGrad1[i] − α·outGrad2[i]; one backward pass.
+    // ∇loss1 and ∇loss2 by a backward pass each; then last[i] = outGrad1[i] − α·outGrad2[i] and one backward pass.
+    f.localGet(gramWanted).if();
+    for (let i = 0; i < outputs; i++) f.localGet(outGrad1[i]!).localSet(last[i]!);
+    backward(f, shape, p, a, delta, grad1);
+    for (let i = 0; i < outputs; i++) f.localGet(outGrad2[i]!).localSet(last[i]!);
+    backward(f, shape, p, a, delta, dir);
+    gramSums(
+      (i) => f.localGet(grad1[i]!),
+      (i) => f.localGet(dir[i]!),
+    );
+    f.end();
     for (let i = 0; i < outputs; i++) f.localGet(outGrad1[i]!).localGet(c[C_ALPHA]!).localGet(outGrad2[i]!).f64x2Mul().f64x2Sub().localSet(last[i]!);
     backward(f, shape, p, a, delta, dir);
   } else if (out1) {
-    // backward of loss1 into dir, then dir[i] = dir[i] − α·paramGrad2[i].
+    // backward of loss1 into dir (∇loss1); the direction dir[i] − α·paramGrad2[i], in the update.
     for (let i = 0; i < outputs; i++) f.localGet(outGrad1[i]!).localSet(last[i]!);
     backward(f, shape, p, a, delta, dir);
-    for (let i = 0; i < size; i++) {
+    direction = (i) => {
       f.localGet(dir[i]!);
       alphaTimesParamGrad(f, loss2, c[C_ALPHA]!, p[i]!);
-      f.f64x2Sub().localSet(dir[i]!);
-    }
+      f.f64x2Sub();
+    };
+    gramA = (i) => f.localGet(dir[i]!);
+    gramB = (i) => paramGrad(f, loss2, p[i]!);
   } else if (out2) {
+    // ∇loss2 by a backward pass of its own (into dir, recomputed below) when the sums are wanted;
     // last[i] = −α·outGrad2[i] (−α first, as JS's `-alpha * g`); dir[i] = paramGrad1[i] + dir[i].
+    f.localGet(gramWanted).if();
+    for (let i = 0; i < outputs; i++) f.localGet(outGrad2[i]!).localSet(last[i]!);
+    backward(f, shape, p, a, delta, dir);
+    gramSums(
+      (i) => paramGrad(f, loss1, p[i]!),
+      (i) => f.localGet(dir[i]!),
+    );
+    f.end();
     for (let i = 0; i < outputs; i++) f.localGet(negAlpha).localGet(outGrad2[i]!).f64x2Mul().localSet(last[i]!);
     backward(f, shape, p, a, delta, dir);
     for (let i = 0; i < size; i++) {
@@ -275,40 +411,49 @@ function runFunction(shape: LaneShape, layout: LaneLayout): FunctionBuilder {
       f.localGet(dir[i]!).f64x2Add().localSet(dir[i]!);
     }
   } else {
-    for (let i = 0; i < size; i++) {
+    // paramGrad1[i] − α·paramGrad2[i], in the update.
+    direction = (i) => {
       paramGrad(f, loss1, p[i]!);
       alphaTimesParamGrad(f, loss2, c[C_ALPHA]!, p[i]!);
-      f.f64x2Sub().localSet(dir[i]!);
-    }
+      f.f64x2Sub();
+    };
+    gramA = (i) => paramGrad(f, loss1, p[i]!);
+    gramB = (i) => paramGrad(f, loss2, p[i]!);
   }
 
   // Adam's fast path (optimizers.ts): m ← m·β1 + g·(1−β1); v ← v·β2 + g·g·(1−β2);
-  // p ← p − stepSize·(m / (√v / √bc2 + eps)).
+  // p ← p − stepSize·(m / (√v / √bc2 + eps)). While a lane is stopped, its m, v and p keep their
+  // values: each store selects the old value there ([new, old, running] → bitselect). Always, not
+  // in a branch taken only while a lane is stopped: any control flow in the step cost more than
+  // the three selects per parameter (seed model, bench/lanes-vs-scalar.ts: the branch and an `if`
+  // around the sums made the step ~30% slower; the selects alone ~4%).
+  // The same loop sums the squares of the parameters it stores, the next step's norm.
+  const running = vec();
+  const g = vec();
+  const mOld = vec();
+  const vOld = vec();
+  const pNew = vec();
+  f.localGet(c[S_STOPPED]!).v128Not().localSet(running);
+  zero(f).localSet(normSum);
+  if (gramA) for (const sum of sums) zero(f).localSet(sum);
   for (let i = 0; i < size; i++) {
-    const g = dir[i]!;
-    f.i32Const(0);
+    if (direction) {
+      direction(i);
+      f.localSet(g);
+    } else f.localGet(dir[i]!).localSet(g);
     f.i32Const(0)
       .v128Load(layout.m + 16 * i)
-      .localGet(c[C_B1]!)
-      .f64x2Mul()
-      .localGet(g)
-      .localGet(c[C_C1]!)
-      .f64x2Mul()
-      .f64x2Add()
-      .localTee(mi);
-    f.v128Store(layout.m + 16 * i);
-    f.i32Const(0);
+      .localSet(mOld);
     f.i32Const(0)
       .v128Load(layout.v + 16 * i)
-      .localGet(c[C_B2]!)
-      .f64x2Mul()
-      .localGet(g)
-      .localGet(g)
-      .f64x2Mul()
-      .localGet(c[C_C2]!)
-      .f64x2Mul()
-      .f64x2Add()
-      .localTee(vi);
+      .localSet(vOld);
+    f.i32Const(0);
+    f.localGet(mOld).localGet(c[C_B1]!).f64x2Mul().localGet(g).localGet(c[C_C1]!).f64x2Mul().f64x2Add().localTee(mi);
+    f.localGet(mOld).localGet(running).v128Bitselect();
+    f.v128Store(layout.m + 16 * i);
+    f.i32Const(0);
+    f.localGet(vOld).localGet(c[C_B2]!).f64x2Mul().localGet(g).localGet(g).f64x2Mul().localGet(c[C_C2]!).f64x2Mul().f64x2Add().localTee(vi);
+    f.localGet(vOld).localGet(running).v128Bitselect();
     f.v128Store(layout.v + 16 * i);
     f.i32Const(0);
     f.localGet(p[i]!)
@@ -323,11 +468,28 @@ function runFunction(shape: LaneShape, layout: LaneLayout): FunctionBuilder {
       .f64x2Div()
       .f64x2Mul()
       .f64x2Sub();
+    f.localGet(p[i]!).localGet(running).v128Bitselect().localTee(pNew);
     f.v128Store(layout.params + 16 * i);
+    f.localGet(normSum).localGet(pNew).localGet(pNew).f64x2Mul().f64x2Add().localSet(normSum);
+    if (gramA && gramB) {
+      gramA(i);
+      f.localSet(ga);
+      gramB(i);
+      f.localSet(gb);
+      gramTerm();
+    }
   }
+  if (gramA) storeSums();
 
   f.localGet(ptr).i32Const(ENTRY_BYTES).i32Add().localSet(ptr);
   f.br(0).end().end();
+  // The state for the next call.
+  f.i32Const(0)
+    .localGet(c[S_DIVERGED]!)
+    .v128Store(layout.consts + 16 * S_DIVERGED);
+  f.i32Const(0)
+    .localGet(c[S_STOPPED]!)
+    .v128Store(layout.consts + 16 * S_STOPPED);
   return f;
 }
 
@@ -509,7 +671,12 @@ export interface LaneRun {
   readonly target: number;
   readonly alpha: number;
   readonly optimizer: OptimizerSettings;
+  /** The divergence monitor: a lane with stop_on_diverge stops at its first diverging step. Default: never stops. */
+  readonly monitor?: MonitorSettings;
 }
+
+/** A monitor that never stops a lane (divergence is still reported per step). */
+const NO_STOP: MonitorSettings = { max_loss: Infinity, max_param_norm: Infinity, stop_on_diverge: false };
 
 /**
  * Below this, β^t no longer changes a bias correction: 1 − x rounds to exactly 1 for 0 ≤ |x| < 2⁻⁵⁴,
@@ -523,13 +690,17 @@ const SATURATED = 2 ** -60;
 
 /**
  * Two runs in the two lanes of one kernel instance (its own memory). `run(count)` advances both
- * by `count` steps; the losses of those steps (at the parameters before each update, as steps.csv
- * logs them) are then read with `loss1(lane, k)` / `loss2(lane, k)`.
+ * by `count` steps; what those steps saw (at the parameters before each update, as steps.csv
+ * logs them) is then read with `loss1(lane, k)`, `loss2`, `paramNorm`, `diverged` and, on steps
+ * that asked for them, `gram`. A lane whose monitor has stop_on_diverge stops at its first
+ * diverging step (that step's update is not applied) and stays stopped: its later table entries
+ * are meaningless, and its parameters, m and v stay as they were.
  */
 export class AdamLanes {
   readonly layout: LaneLayout;
   private readonly memory: WasmMemory;
   private readonly f64: Float64Array;
+  private readonly u32: Uint32Array;
   private readonly runFn: (count: number) => void;
   /** Adam's step count per lane, and what its bias corrections need. */
   private readonly t = [0, 0];
@@ -545,6 +716,7 @@ export class AdamLanes {
     this.memory = instance.exports['memory'] as WasmMemory;
     this.runFn = instance.exports['run'] as (count: number) => void;
     this.f64 = new Float64Array(this.memory.buffer);
+    this.u32 = new Uint32Array(this.memory.buffer);
     const { layout } = this;
     const { samples, widths } = compiled.shape;
     const outputs = samples * widths[widths.length - 1]!;
@@ -554,7 +726,8 @@ export class AdamLanes {
       if (lane.params.length !== layout.size) throw new Error(`lane kernel: ${lane.params.length} parameters, the shape has ${layout.size}`);
       const [b1, b2] = o.betas;
       // The constants Adam's step derives from its settings, computed by the same expressions.
-      const consts = [lane.alpha, b1, b2, 1 - b1, 1 - b2, o.eps, lane.target];
+      const mon = lane.monitor ?? NO_STOP;
+      const consts = [lane.alpha, b1, b2, 1 - b1, 1 - b2, o.eps, lane.target, mon.max_loss, mon.max_param_norm, mon.stop_on_diverge ? 1 : 0, 0, 0];
       consts.forEach((x, i) => this.set(layout.consts, i, k, x));
       this.setVector(layout.params, k, lane.params);
       this.setVector(layout.features, k, lane.features);
@@ -565,8 +738,12 @@ export class AdamLanes {
     this.b2 = lanes.map((l) => l.optimizer.betas[1]);
   }
 
-  /** Advances both lanes by `count` ≤ MAX_STEPS_PER_CALL steps. */
-  run(count: number): void {
+  /**
+   * Advances both lanes by `count` ≤ MAX_STEPS_PER_CALL steps. `gramWanted[k]` non-zero: step k
+   * computes the per-objective gradient sums (they are computed anyway at a step where a lane
+   * diverges for the first time).
+   */
+  run(count: number, gramWanted?: ArrayLike<number>): void {
     if (!(count >= 0 && count <= MAX_STEPS_PER_CALL)) throw new Error(`lane kernel: ${count} steps in one call (at most ${MAX_STEPS_PER_CALL})`);
     const { f64, t, lr, b1, b2, saturated } = this;
     const base = this.layout.table / 8;
@@ -595,6 +772,7 @@ export class AdamLanes {
       }
       t[lane] = tl;
     }
+    for (let k = 0; k < count; k++) f64[base + (k * ENTRY_BYTES + E_GRAM_WANTED) / 8] = gramWanted ? gramWanted[k]! : 0;
     this.runFn(count);
   }
 
@@ -605,6 +783,33 @@ export class AdamLanes {
 
   loss2(lane: 0 | 1, k: number): number {
     return this.f64[(this.layout.table + k * ENTRY_BYTES + E_LOSS2) / 8 + lane]!;
+  }
+
+  /** The parameter norm at step k of the last `run` (before that step's update), as train-loop's norm(). */
+  paramNorm(lane: 0 | 1, k: number): number {
+    return this.f64[(this.layout.table + k * ENTRY_BYTES + E_NORM) / 8 + lane]!;
+  }
+
+  /** Whether checkDivergence would report step k of the last `run` (its thresholds being the lane's monitor's). */
+  diverged(lane: 0 | 1, k: number): boolean {
+    return this.u32[(this.layout.table + k * ENTRY_BYTES + E_DIVERGED) / 4 + 2 * lane] !== 0;
+  }
+
+  /**
+   * computeGram's sums at step k of the last `run` into out[0..2] (g1·g1, g2·g2, g1·g2); valid only
+   * for a step that asked for them or where the lane first diverged.
+   */
+  gram(lane: 0 | 1, k: number, out: Float64Array): Float64Array {
+    const e = (this.layout.table + k * ENTRY_BYTES) / 8 + lane;
+    out[0] = this.f64[e + E_S11 / 8]!;
+    out[1] = this.f64[e + E_S22 / 8]!;
+    out[2] = this.f64[e + E_S12 / 8]!;
+    return out;
+  }
+
+  /** Whether the lane is stopped (it diverged under stop_on_diverge). */
+  stopped(lane: 0 | 1): boolean {
+    return this.u32[(this.layout.consts + 16 * S_STOPPED) / 4 + 2 * lane] !== 0;
   }
 
   /** Copies lane `lane`'s parameters into `out`. */

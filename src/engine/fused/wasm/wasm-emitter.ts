@@ -1,8 +1,8 @@
 /**
  * A minimal WebAssembly binary emitter: just enough of the format (LEB128, the type, import,
  * function, memory, export and code sections) and of the instruction set (locals, f64 and v128
- * loads/stores, f64x2 arithmetic and comparisons, v128.bitselect, constants, i32 addressing,
- * block/loop/br_if) for the lane kernels of lane-codegen.ts.
+ * loads/stores, f64x2 arithmetic and comparisons, v128 masks (bitselect, and/or/not, any_true), constants, i32 addressing,
+ * block/loop/if/br_if) for the lane kernels of lane-codegen.ts.
  *
  * Why by hand: the generated kernels use ~40 opcodes, and every worker process compiles its own.
  * binaryen was measured here at 104 MB installed and ~1.2 s to load under load, wabt at 5.5 MB and
@@ -82,7 +82,12 @@ const SIMD = {
   f64x2_gt: 0x4a,
   f64x2_le: 0x4b,
   f64x2_ge: 0x4c,
+  v128_not: 0x4d,
+  v128_and: 0x4e,
+  v128_andnot: 0x4f,
+  v128_or: 0x50,
   v128_bitselect: 0x52,
+  v128_any_true: 0x53,
   f64x2_abs: 0xec,
   f64x2_neg: 0xed,
   f64x2_sqrt: 0xef,
@@ -142,6 +147,13 @@ export class FunctionBuilder {
   loop(): this {
     return this.op(0x03, 0x40);
   }
+  /** `if` without a result: pops an i32, runs what follows up to `end` (or `else`) when it is non-zero. */
+  if(): this {
+    return this.op(0x04, 0x40);
+  }
+  else(): this {
+    return this.op(0x05);
+  }
   end(): this {
     return this.op(0x0b);
   }
@@ -191,6 +203,9 @@ export class FunctionBuilder {
   i32GeU(): this {
     return this.op(0x4f);
   }
+  i32Or(): this {
+    return this.op(0x72);
+  }
 
   // f64 scalar.
   f64Load(offset: number): this {
@@ -218,6 +233,10 @@ export class FunctionBuilder {
   }
   f64Sqrt(): this {
     return this.op(0x9f);
+  }
+  /** Pushes i32 1 when the two doubles differ (NaN differs from everything), else 0. */
+  f64Ne(): this {
+    return this.op(0x62);
   }
 
   // v128 / f64x2.
@@ -285,6 +304,23 @@ export class FunctionBuilder {
   }
   f64x2Ge(): this {
     return this.simd(SIMD.f64x2_ge);
+  }
+  /** Bitwise, on masks: ~a, a & b, a & ~b, a | b. */
+  v128Not(): this {
+    return this.simd(SIMD.v128_not);
+  }
+  v128And(): this {
+    return this.simd(SIMD.v128_and);
+  }
+  v128Andnot(): this {
+    return this.simd(SIMD.v128_andnot);
+  }
+  v128Or(): this {
+    return this.simd(SIMD.v128_or);
+  }
+  /** Pushes i32 1 when any bit of the vector is set (a mask with some lane true), else 0. */
+  v128AnyTrue(): this {
+    return this.simd(SIMD.v128_any_true);
   }
   /** Stack [a, b, mask] → bits of a where mask is 1, of b where it is 0: per lane `mask ? a : b`. */
   v128Bitselect(): this {
