@@ -13,6 +13,9 @@
 import workerpool from 'workerpool';
 import type { RunConfig } from '../spec/types.js';
 import { executeRun, type RunResult } from './execute-run.js';
+import { executeRunPair } from './execute-run-pair.js';
+import { lanesEnabled } from './run-groups.js';
+import { canTrainInLanes } from '../train/train-lanes.js';
 import { createYieldingStop } from './yielding-stop.js';
 
 export type WorkerEvent =
@@ -53,14 +56,31 @@ async function runInWorker(config: RunConfig, runDir: string, timeoutMs?: number
 }
 
 /**
- * A batch of runs (run-groups.ts), one after another, each written and reported as runInWorker
- * would; null for the runs not started because the sweep is stopping.
+ * A group of runs (run-groups.ts), each written and reported as runInWorker would: two
+ * consecutive runs that can share the SIMD lanes (train/train-lanes.ts) are trained together, the
+ * others one after another. Null for the runs not started because the sweep is stopping.
  */
 async function runGroupInWorker(configs: readonly RunConfig[], runDirs: readonly string[]): Promise<(RunResult | null)[]> {
   const results: (RunResult | null)[] = configs.map(() => null);
-  for (const [k, config] of configs.entries()) {
+  for (let k = 0; k < configs.length;) {
     if (await shouldStop()) break;
-    results[k] = await runInWorker(config, runDirs[k]!);
+    const [a, b] = [configs[k]!, configs[k + 1]];
+    if (b !== undefined && lanesEnabled() && canTrainInLanes(a, b)) {
+      const emit = (event: WorkerEvent) => workerpool.workerEmit(event);
+      for (const c of [a, b]) emit({ type: 'start', id: c.id, pid: process.pid });
+      const pair = await executeRunPair([a, b], [runDirs[k]!, runDirs[k + 1]!], {
+        // The lanes advance together: one count for both runs.
+        onProgress: (done) => {
+          for (const c of [a, b]) emit({ type: 'progress', id: c.id, pid: process.pid, done });
+        },
+        shouldStop,
+      });
+      [results[k], results[k + 1]] = pair;
+      k += 2;
+    } else {
+      results[k] = await runInWorker(a, runDirs[k]!);
+      k += 1;
+    }
   }
   return results;
 }

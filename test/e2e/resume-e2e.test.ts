@@ -68,9 +68,10 @@ function mulberry32(seed: number): () => number {
 async function sweepKilledAt(
   out: string,
   moment: { what: string; ready: (dir: string) => boolean; thenWaitMs?: number },
+  env: Readonly<Record<string, string>> = {},
 ): Promise<{ dir: string; pid: number }> {
   const dir = join(work, out);
-  const sweep = startCli(['sweep', ...SMALL_SWEEP, '--jobs', '1', '--out', out], { cwd: work });
+  const sweep = startCli(['sweep', ...SMALL_SWEEP, '--jobs', '1', '--out', out], { cwd: work, env });
   await waitFor(moment.what, () => moment.ready(dir), { while: sweep });
   if (moment.thenWaitMs !== undefined) await sleep(moment.thenWaitMs);
   const workers = childPids(sweep.pid);
@@ -87,41 +88,57 @@ describe.concurrent('kill -9 of the coordinator, then resume', () => {
       out: 'killed-first',
       what: 'the first run to start',
       ready: (dir: string) => has(dir, SMALL_SWEEP_IDS[0], 'steps.csv'),
-      killedMidRun: SMALL_SWEEP_IDS[0],
+      killedMidRun: [SMALL_SWEEP_IDS[0]] as string[],
+      // One run at a time (the scalar path): the SIMD lanes would train the first two together.
+      env: { MO_TRAIN_LANES: 'off' } as Record<string, string>,
     },
     {
       name: 'after the first run finished, in the middle of the second',
       out: 'killed-second',
       what: 'the first run to finish and the second to start',
       ready: (dir: string) => has(dir, SMALL_SWEEP_IDS[0], 'summary.json') && has(dir, SMALL_SWEEP_IDS[1], 'steps.csv'),
-      killedMidRun: SMALL_SWEEP_IDS[1],
+      killedMidRun: [SMALL_SWEEP_IDS[1]] as string[],
+      env: { MO_TRAIN_LANES: 'off' } as Record<string, string>,
     },
-  ])('$name, then the same command again: byte-identical to the uninterrupted sweep, finished runs untouched', async ({ out, what, ready, killedMidRun }) => {
-    const { dir, pid } = await sweepKilledAt(out, { what, ready });
+    {
+      name: 'in the middle of the first pair of runs in the SIMD lanes',
+      out: 'killed-pair',
+      what: 'the first pair to start',
+      ready: (dir: string) => has(dir, SMALL_SWEEP_IDS[0], 'steps.csv') && has(dir, SMALL_SWEEP_IDS[1], 'steps.csv'),
+      killedMidRun: [SMALL_SWEEP_IDS[0], SMALL_SWEEP_IDS[1]] as string[],
+      env: {} as Record<string, string>,
+    },
+  ])(
+    '$name, then the same command again: byte-identical to the uninterrupted sweep, finished runs untouched',
+    async ({ out, what, ready, killedMidRun, env }) => {
+      const { dir, pid } = await sweepKilledAt(out, { what, ready }, env);
 
-    // Completion is explicit: the run killed mid-way has what it wrote so far but no summary.json;
-    // its orphaned worker wrote nothing more (no interrupted.json, which a resume could race).
-    const runFiles = listFiles(join(dir, 'runs', killedMidRun));
-    expect(runFiles).toContain('steps.csv');
-    expect(runFiles).not.toContain('summary.json');
-    expect(runFiles).not.toContain('interrupted.json');
-    const done = finishedIds(dir);
-    const states = await runStates(dir, work);
-    for (const id of SMALL_SWEEP_IDS) {
-      expect(states[id], id).toBe(done.includes(id) ? 'finished' : id === killedMidRun ? 'unfinished' : 'missing');
-    }
-    const before = new Map(done.map((id) => [id, snapshotTree(join(dir, 'runs', id))]));
+      // Completion is explicit: the run killed mid-way has what it wrote so far but no summary.json;
+      // its orphaned worker wrote nothing more (no interrupted.json, which a resume could race).
+      for (const id of killedMidRun) {
+        const runFiles = listFiles(join(dir, 'runs', id));
+        expect(runFiles).toContain('steps.csv');
+        expect(runFiles).not.toContain('summary.json');
+        expect(runFiles).not.toContain('interrupted.json');
+      }
+      const done = finishedIds(dir);
+      const states = await runStates(dir, work);
+      for (const id of SMALL_SWEEP_IDS) {
+        expect(states[id], id).toBe(done.includes(id) ? 'finished' : killedMidRun.includes(id) ? 'unfinished' : 'missing');
+      }
+      const before = new Map(done.map((id) => [id, snapshotTree(join(dir, 'runs', id))]));
 
-    const r = await cli(['sweep', ...SMALL_SWEEP, '--jobs', '1', '--out', out], { cwd: work });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`resuming: ${done.length} finished, ${4 - done.length} to do (1 again from the start)`);
-    expect(r.stderr).toContain(`warning: took over ${out}/.lock from pid ${pid}`);
-    expectSameResults(dir, base);
-    // Finished runs are not redone: same files, same inodes, same mtimes.
-    for (const [id, snapshot] of before) expect(snapshotTree(join(dir, 'runs', id)), id).toEqual(snapshot);
-    expect(existsSync(join(dir, '.lock'))).toBe(false);
-    expectNoTempFiles(dir);
-  });
+      const r = await cli(['sweep', ...SMALL_SWEEP, '--jobs', '1', '--out', out], { cwd: work });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`resuming: ${done.length} finished, ${4 - done.length} to do (${killedMidRun.length} again from the start)`);
+      expect(r.stderr).toContain(`warning: took over ${out}/.lock from pid ${pid}`);
+      expectSameResults(dir, base);
+      // Finished runs are not redone: same files, same inodes, same mtimes.
+      for (const [id, snapshot] of before) expect(snapshotTree(join(dir, 'runs', id)), id).toEqual(snapshot);
+      expect(existsSync(join(dir, '.lock'))).toBe(false);
+      expectNoTempFiles(dir);
+    },
+  );
 
   it('at a seeded random moment, then `--resume DIR` alone from another directory: byte-identical all the same', async () => {
     const random = mulberry32(20_261_126);
