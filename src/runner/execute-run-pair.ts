@@ -14,14 +14,14 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FusedOracle } from '../engine/fused/fused-oracle.js';
 import { materializeDeclarative, type DeclarativeExperiment, type MaterializedData } from '../experiment/declarative.js';
-import { createRunDir, writeRunConfig } from '../io/run-files.js';
+import { clearRunDir, createRunDir, writeRunConfig } from '../io/run-files.js';
 import { openStepsWriter, type StepsWriter } from '../io/steps-writer.js';
 import { runFiles } from '../results/layout.js';
 import type { RunConfig } from '../spec/types.js';
 import { windowStart } from '../summary/verdict.js';
 import { lanesRefusal, LanesFailure, trainLanes, type LaneInput } from '../train/train-lanes.js';
 import type { TrainOutcome } from '../train/train-loop.js';
-import { finishRun, recordFailure, startingParams, trainAndFinish, trainHooks, type RunEngine } from './execute-run.js';
+import { executeRun, finishRun, recordFailure, startingParams, trainAndFinish, trainHooks, type RunEngine } from './execute-run.js';
 import type { ExecuteHooks, RunResult } from './run-result.js';
 
 /** A run ready to train: its directory and config.json written, its start, its steps.csv open. */
@@ -77,6 +77,25 @@ export async function executeRunPair(
     });
   } catch (err) {
     const failures = err instanceof LanesFailure ? err.failures : [err, err];
+    if (err instanceof LanesFailure && err.lane !== null) {
+      // One run's own failure (its steps.csv on a full disk, say) is that run's alone: it fails,
+      // and the other, whose rows so far went in step with it, is done again alone from the start.
+      const bad = err.lane;
+      const results: RunResult[] = [];
+      for (const i of [0, 1] as const) {
+        const r = runs[i];
+        if (early[i]) results[i] = await early[i]!;
+        else if (i === bad) {
+          await r.writer.close().catch(() => {});
+          results[i] = recordFailure(r.config, r.runDir, failures[i], t0, 'fused');
+        } else {
+          await r.writer.close().catch(() => {});
+          clearRunDir(r.runDir);
+          results[i] = await executeRun(r.config, r.runDir, hooks);
+        }
+      }
+      return results as [RunResult, RunResult];
+    }
     return Promise.all(
       runs.map(async (r, i) => {
         // A run already written (it stopped before the failure) stays as it is.

@@ -106,7 +106,11 @@ export interface LaneInput {
 
 /** trainLanes threw: each lane's TrainingFailure (the step it was at, the rows it had written). */
 export class LanesFailure extends Error {
-  constructor(readonly failures: readonly [TrainingFailure, TrainingFailure]) {
+  constructor(
+    readonly failures: readonly [TrainingFailure, TrainingFailure],
+    /** The lane whose own work threw (its steps.csv, say: a full disk), or null when it was the kernel's, both lanes'. */
+    readonly lane: 0 | 1 | null = null,
+  ) {
     super(failures[0].message);
     this.name = 'LanesFailure';
   }
@@ -142,6 +146,8 @@ export async function trainLanes(
     if (kernel) kernel.params(lane, lanes[lane].params);
     return (outcomes[lane] ??= books[lane].finish(lanes[lane].params));
   };
+  // While a lane's own rows are taken and written, the lane a throw belongs to.
+  let failingLane: 0 | 1 | null = null;
   try {
     kernel = new AdamLanes(compiled, [laneRun(lanes[0]), laneRun(lanes[1])]);
     while (step < steps && !(books[0].done && books[1].done)) {
@@ -162,18 +168,23 @@ export async function trainLanes(
       for (const lane of [0, 1] as const) {
         const book = books[lane];
         if (book.done) continue;
+        failingLane = lane;
         for (let k = 0; k < count; k++) {
           if (book.take(kernel, lane, k, step + k)) break;
         }
         if (book.drainPending) await book.drain();
         if (book.done && onLaneDone && !(books[0].done && books[1].done)) await onLaneDone(lane, finish(lane));
+        failingLane = null;
       }
       step += count;
       const after = Math.max(books[0].stepsRun, books[1].stepsRun);
       if (hooks.progress && Math.floor(after / progressEvery) > Math.floor(before / progressEvery)) hooks.progress.report(after - (after % progressEvery));
     }
   } catch (err) {
-    throw new LanesFailure([new TrainingFailure(err, books[0].stepsRun, books[0].rows), new TrainingFailure(err, books[1].stepsRun, books[1].rows)]);
+    throw new LanesFailure(
+      [new TrainingFailure(err, books[0].stepsRun, books[0].rows), new TrainingFailure(err, books[1].stepsRun, books[1].rows)],
+      failingLane,
+    );
   }
   const both: [TrainOutcome, TrainOutcome] = [outcomes[0] ?? finish(0), outcomes[1] ?? finish(1)];
   hooks.progress?.report(Math.max(both[0].stepsRun, both[1].stepsRun));

@@ -62,10 +62,11 @@ describe.concurrent('kill -9 of one worker', () => {
     const base = await cli(['sweep', ...SMALL_SWEEP, '--jobs', '2', '--out', 'base'], { cwd: work });
     expect(base.code, base.stderr).toBe(0);
 
-    // One worker, so the runs go in order and the worker holding the second run is the only child.
+    // One worker, so the runs go in order and the worker holding the second run is the only child;
+    // one run at a time (the scalar path: the SIMD lanes would train two at once, tested below).
     const args = ['sweep', ...SMALL_SWEEP, '--jobs', '1', '--out', 'killed-worker'];
     const dir = join(work, 'killed-worker');
-    const sweep = startCli(args, { cwd: work });
+    const sweep = startCli(args, { cwd: work, env: { MO_TRAIN_LANES: 'off' } });
     const victim = SMALL_SWEEP_IDS[1];
     await waitFor('the second run to start', () => existsSync(join(dir, 'runs', victim, 'steps.csv')), { while: sweep });
     const workers = childPids(sweep.pid);
@@ -84,6 +85,28 @@ describe.concurrent('kill -9 of one worker', () => {
     expect(again.stderr).toContain('resuming: 3 finished, 1 to do (1 again from the start)');
     for (const [id, snapshot] of kept) expect(snapshotTree(join(dir, 'runs', id)), id).toEqual(snapshot);
     expectSameResults(dir, join(work, 'base'));
+    expectNoTempFiles(dir);
+  });
+
+  it('in the SIMD lanes: fails the pair it held; a fresh worker runs the rest; a resume redoes the pair', async () => {
+    const base = join(work, 'base-lanes');
+    expect((await cli(['sweep', ...SMALL_SWEEP, '--jobs', '2', '--out', 'base-lanes'], { cwd: work })).code).toBe(0);
+    const args = ['sweep', ...SMALL_SWEEP, '--jobs', '1', '--out', 'killed-pair'];
+    const dir = join(work, 'killed-pair');
+    const sweep = startCli(args, { cwd: work });
+    const pair: string[] = [SMALL_SWEEP_IDS[0], SMALL_SWEEP_IDS[1]];
+    await waitFor('the first pair to start', () => pair.every((id) => existsSync(join(dir, 'runs', id, 'steps.csv'))), { while: sweep });
+    const workers = childPids(sweep.pid);
+    expect(workers).toHaveLength(1);
+    process.kill(workers[0]!, 'SIGKILL');
+    const r = await sweep.done;
+    expect(r.code, r.stderr).toBe(1);
+    for (const id of SMALL_SWEEP_IDS) expect(summaryOf(dir, id).status, id).toBe(pair.includes(id) ? 'failed' : 'finished');
+    for (const id of pair) expect(summaryOf(dir, id).error).toEqual({ message: 'the worker process running this run died (killed by SIGKILL)' });
+    const again = await cli(args, { cwd: work });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('resuming: 2 finished, 2 to do (2 again from the start)');
+    expectSameResults(dir, base);
     expectNoTempFiles(dir);
   });
 });
