@@ -5,9 +5,10 @@
  *
  *   npm run bench              the full bench (a few minutes)
  *   npm run bench -- --quick   smaller sizes, for working on the bench; numbers not comparable
+ *   npm run bench -- --only big-sweep-jobs1,torch-batched    only these measures (names: MEASURE_NAMES)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { buildRows, TARGETS, type Measurements, type Outcome } from './lib/build-rows.js';
 import { REPO_DIR } from './lib/dist-import.js';
@@ -15,7 +16,7 @@ import { readMachineFacts } from './lib/machine.js';
 import { measureBigSweep, measureCliRun, measureSweep } from './lib/measure-cli.js';
 import { measureProtocolHotPath, measureProtocolThroughput, measureSeedTorchOverhead } from './lib/measure-command.js';
 import { BENCH_ALPHA, measureFusedKernel, measureTfjsKernel } from './lib/measure-oracle.js';
-import { measureTorchSteps, measureTorchSweep, probeTorch, type TorchProbe } from './lib/measure-torch.js';
+import { measureTorchBatched, measureTorchSteps, measureTorchSweep, probeTorch, type TorchProbe } from './lib/measure-torch.js';
 import { FULL_PLAN, QUICK_PLAN } from './lib/plan.js';
 import { renderTable } from './lib/render-table.js';
 
@@ -50,13 +51,62 @@ function fileStamp(d: Date): string {
     .replace(/:/g, '-');
 }
 
+/** `--only` names, each a group of the table's rows. */
+const MEASURE_NAMES = {
+  fused: '1',
+  'cli-fused': '2a, 2b',
+  tfjs: '3a; 3b with torch',
+  'cli-tfjs': '3c, 3d',
+  torch: '4a, 4b; 3b, 6a with the others',
+  sweep: '5; 6a, 6b with torch',
+  'torch-sweep': '6b',
+  'big-sweep': '7a–7e',
+  'big-sweep-jobs1': '7f',
+  'torch-batched': '10a–c; their ratios need big-sweep-jobs1 and big-sweep',
+  command: '8a–8d',
+  'seed-torch': '9a, 9b',
+} as const;
+type MeasureName = keyof typeof MEASURE_NAMES;
+
+interface Options {
+  readonly quick: boolean;
+  /** null: every measure. */
+  readonly only: ReadonlySet<MeasureName> | null;
+}
+
+function parseArgs(argv: readonly string[]): Options | string {
+  let quick = false;
+  let only: Set<MeasureName> | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') quick = true;
+    else if (a === '--only' || a.startsWith('--only=')) {
+      const value = a === '--only' ? argv[++i] : a.slice('--only='.length);
+      if (!value) return '--only needs a comma-separated list of measure names';
+      only ??= new Set();
+      for (const name of value.split(',')) {
+        if (!(name in MEASURE_NAMES))
+          return `unknown measure "${name}" for --only; names (rows): ${Object.entries(MEASURE_NAMES)
+            .map(([n, rows]) => `${n} (${rows})`)
+            .join(', ')}`;
+        only.add(name as MeasureName);
+      }
+    } else return `unknown argument "${a}"; allowed: --quick, --only <names>`;
+  }
+  return { quick, only };
+}
+
 async function main(argv: readonly string[]): Promise<number> {
-  const unknown = argv.filter((a) => a !== '--quick');
-  if (unknown.length > 0) {
-    process.stderr.write(`bench: unknown argument "${unknown[0]}"; allowed: --quick\n`);
+  const options = parseArgs(argv);
+  if (typeof options === 'string') {
+    process.stderr.write(`bench: ${options}\n`);
     return 2;
   }
-  const plan = argv.includes('--quick') ? QUICK_PLAN : FULL_PLAN;
+  const plan = options.quick ? QUICK_PLAN : FULL_PLAN;
+  const notSelected = { ok: false as const, skipped: `skipped: not in --only ${[...(options.only ?? [])].join(',')}` };
+  /** The measure when --only selects it (or there is no --only), else a skipped row. */
+  const when = async <T>(name: MeasureName, f: () => Promise<Outcome<T>>): Promise<Outcome<T>> =>
+    options.only === null || options.only.has(name) ? f() : notSelected;
   const startedAt = new Date();
   const t0 = performance.now();
   const machine = readMachineFacts();
@@ -73,50 +123,72 @@ async function main(argv: readonly string[]): Promise<number> {
   let m: Measurements;
   try {
     const alpha = String(BENCH_ALPHA);
-    const fused = await attempt('1. fused kernel in-process', () => measureFusedKernel(plan.fused));
-    const tfjs = await attempt('3. tfjs oracle in-process', () => measureTfjsKernel(plan.tfjs, SEED_MODULE));
-    const cliFused = await attempt('2. mo-train run, fused', () =>
-      measureCliRun(tmp, 'run-fused', ['--alpha', alpha], plan.cliFused.steps, plan.cliFused.repeats, true),
+    const fused = await when('fused', () => attempt('1. fused kernel in-process', () => measureFusedKernel(plan.fused)));
+    const tfjs = await when('tfjs', () => attempt('3. tfjs oracle in-process', () => measureTfjsKernel(plan.tfjs, SEED_MODULE)));
+    const cliFused = await when('cli-fused', () =>
+      attempt('2. mo-train run, fused', () => measureCliRun(tmp, 'run-fused', ['--alpha', alpha], plan.cliFused.steps, plan.cliFused.repeats, true)),
     );
-    const cliTfjs = await attempt('3. mo-train run --module', () =>
-      measureCliRun(
-        tmp,
-        'run-tfjs',
-        ['--module', SEED_MODULE, '--alpha', alpha, '--backend', 'cpu', '--log-every', String(plan.cliTfjs.logEvery)],
-        plan.cliTfjs.steps,
-        plan.cliTfjs.repeats,
+    const cliTfjs = await when('cli-tfjs', () =>
+      attempt('3. mo-train run --module', () =>
+        measureCliRun(
+          tmp,
+          'run-tfjs',
+          ['--module', SEED_MODULE, '--alpha', alpha, '--backend', 'cpu', '--log-every', String(plan.cliTfjs.logEvery)],
+          plan.cliTfjs.steps,
+          plan.cliTfjs.repeats,
+        ),
       ),
     );
     const s = plan.sweep;
-    const sweep = await attempt('5. 12-run sweep', () =>
-      measureSweep(tmp, ['--alpha', s.alphas.join(','), '--seeds', s.seeds.join(','), '--steps', String(s.steps)], s.repeats),
+    const sweep = await when('sweep', () =>
+      attempt('5. 12-run sweep', () => measureSweep(tmp, ['--alpha', s.alphas.join(','), '--seeds', s.seeds.join(','), '--steps', String(s.steps)], s.repeats)),
     );
     const b = plan.bigSweep;
-    const bigSweep = await attempt('7. large sweep with memory sampling', () =>
-      measureBigSweep(tmp, ['--alpha', b.alpha, '--seeds', b.seeds, '--steps', String(b.steps), '--log-every', String(b.logEvery)], b.sampleMs),
+    const bigSweep = await when('big-sweep', () =>
+      attempt('7. large sweep with memory sampling', () =>
+        measureBigSweep(tmp, ['--alpha', b.alpha, '--seeds', b.seeds, '--steps', String(b.steps), '--log-every', String(b.logEvery)], b.sampleMs),
+      ),
+    );
+    const bigSweepOneWorker = await when('big-sweep-jobs1', () =>
+      attempt('7f. large sweep, --jobs 1', () =>
+        measureSweep(tmp, ['--alpha', b.alpha, '--seeds', b.seeds, '--steps', String(b.steps), '--log-every', String(b.logEvery), '--jobs', '1'], 1),
+      ),
     );
 
     const available = probeTorch();
     const skipped = `skipped: PyTorch not importable by ${available.ok ? '' : available.tried.join(' or ')} (apt-get install python3-torch)`;
     const torchProbe: Outcome<TorchProbe> = available.ok ? { ok: true, value: available.probe } : { ok: false, skipped };
-    const whenTorch = async <T>(label: string, f: (python: string) => Promise<T>): Promise<Outcome<T>> =>
-      available.ok ? attempt(label, () => f(available.probe.python)) : { ok: false, skipped };
+    const whenTorch = async <T>(name: MeasureName, label: string, f: (python: string) => Promise<T>): Promise<Outcome<T>> =>
+      when(name, async () => (available.ok ? attempt(label, () => f(available.probe.python)) : { ok: false, skipped }));
     const t = plan.torch;
-    const torch1 = await whenTorch('4. PyTorch, 1 thread', (py) => measureTorchSteps(py, '1', t.steps, t.repeats, t.warmupSteps, BENCH_ALPHA));
-    const torchDefault = await whenTorch('4. PyTorch, default threads', (py) =>
+    const torch1 = await whenTorch('torch', '4. PyTorch, 1 thread', (py) => measureTorchSteps(py, '1', t.steps, t.repeats, t.warmupSteps, BENCH_ALPHA));
+    const torchDefault = await whenTorch('torch', '4. PyTorch, default threads', (py) =>
       measureTorchSteps(py, 'default', t.steps, t.repeats, t.warmupSteps, BENCH_ALPHA),
     );
     const torchSweep: Outcome<Awaited<ReturnType<typeof measureTorchSweep>>> = plan.quick
       ? { ok: false, skipped: 'skipped in --quick (12 PyTorch runs take about a minute)' }
-      : await whenTorch('6. PyTorch, 12 runs back to back', (py) => measureTorchSweep(py, s.alphas, s.seeds, s.steps));
+      : await whenTorch('torch-sweep', '6. PyTorch, 12 runs back to back', (py) => measureTorchSweep(py, s.alphas, s.seeds, s.steps));
+    const tb = plan.torchBatched;
+    const torchBatched = [];
+    for (const size of tb.sizes) {
+      torchBatched.push(
+        await whenTorch('torch-batched', `10. batched PyTorch peer, R=${size.runs} × ${size.steps} steps × ${size.repeats}`, (py) =>
+          measureTorchBatched(py, size.runs, size.steps, size.repeats, tb.logEvery, tb.alphas),
+        ),
+      );
+    }
     const c = plan.command;
-    const commandThroughput = await attempt('8. mo-train run --command, protocol lines', () => measureProtocolThroughput(tmp, c.lines, c.repeats));
-    const commandHotPath = await attempt('8d. protocol hot path in-process', () => measureProtocolHotPath(tmp, c.lines, c.hotPathRepeats));
+    const commandThroughput = await when('command', () =>
+      attempt('8. mo-train run --command, protocol lines', () => measureProtocolThroughput(tmp, c.lines, c.repeats)),
+    );
+    const commandHotPath = await when('command', () =>
+      attempt('8d. protocol hot path in-process', () => measureProtocolHotPath(tmp, c.lines, c.hotPathRepeats)),
+    );
     const st = plan.seedTorch;
-    const commandTorch = await whenTorch('9a. seed_torch.py alone vs under mo-train run --command', (py) =>
+    const commandTorch = await whenTorch('seed-torch', '9a. seed_torch.py alone vs under mo-train run --command', (py) =>
       measureSeedTorchOverhead(tmp, py, st.steps, st.repeats, 'default'),
     );
-    const commandTorchBuffered = await whenTorch('9b. the same, PYTHONUNBUFFERED= for both', (py) =>
+    const commandTorchBuffered = await whenTorch('seed-torch', '9b. the same, PYTHONUNBUFFERED= for both', (py) =>
       measureSeedTorchOverhead(tmp, py, st.steps, st.bufferedRepeats, 'buffered'),
     );
     m = {
@@ -131,6 +203,8 @@ async function main(argv: readonly string[]): Promise<number> {
       sweep,
       torchSweep,
       bigSweep,
+      bigSweepOneWorker,
+      torchBatched,
       commandThroughput,
       commandHotPath,
       commandTorch,
@@ -147,12 +221,15 @@ async function main(argv: readonly string[]): Promise<number> {
   const torchLine = m.torchProbe.ok
     ? `PyTorch ${m.torchProbe.value.torchVersion} (${m.torchProbe.value.python}, Python ${m.torchProbe.value.pythonVersion}): float32, Adam lr 1e-3, loss1/loss2 .item() logged every step; torch's default here is ${m.torchProbe.value.defaultThreads} thread(s).`
     : 'PyTorch: not importable, its rows are skipped.';
+  const loadEnd = loadavg().map((x) => x.toFixed(2));
+  const only = options.only === null ? null : [...options.only];
   const footer = [
-    `${plan.quick ? 'QUICK MODE (--quick): smaller sizes, numbers NOT comparable with a full run. ' : ''}Values are medians, (min …) the least disturbed repeat; n = repeats.`,
+    `${plan.quick ? 'QUICK MODE (--quick): smaller sizes, numbers NOT comparable with a full run. ' : ''}${only ? `ONLY ${only.join(', ')} (--only): the other rows were not measured. ` : ''}Values are medians, (min …) the least disturbed repeat; n = repeats.`,
     'This VM has noisy neighbours: timings move between runs, so every ratio is taken from medians measured in this same run.',
     `α = ${BENCH_ALPHA} for single runs. Worker RSS "flat" = each worker's VmRSS at the end ≤ ${TARGETS.flatRatio}× its VmRSS once 10% of the runs had finished.`,
     torchLine,
-    `Machine: node ${machine.node} (${process.execArgv.filter((a) => a.startsWith('--max')).join(' ') || 'default heap flags'}, as bin/mo-train.js and its workers), ${machine.cpus} × ${machine.cpu_model}, ${machine.os}, load average at start ${machine.loadavg_start.join(' ')}; git ${machine.git.commit ?? '?'}${machine.git.dirty ? ' (dirty tree)' : ''}.`,
+    'Batched PyTorch peer (10): bench/torch_batched.py, all R runs stacked into [R, out, in] tensors (baddbmm), one Adam, float32, 1 thread; losses kept every 10 steps in memory, then a CSV per run; µs per run-step = loop s ÷ (R × steps), compared per core with 7f (the 1,000-run sweep with --jobs 1: one mo-train worker, one thread) and 7e (2 workers).',
+    `Machine: node ${machine.node} (${process.execArgv.filter((a) => a.startsWith('--max')).join(' ') || 'default heap flags'}, as bin/mo-train.js and its workers), ${machine.cpus} × ${machine.cpu_model}, ${machine.os}, load average at start ${machine.loadavg_start.join(' ')}, at end ${loadEnd.join(' ')}; git ${machine.git.commit ?? '?'}${machine.git.dirty ? ' (dirty tree)' : ''}.`,
     `Bench took ${durationS.toFixed(0)} s. Results: ${relative(REPO_DIR, join(RESULTS_DIR, 'latest.json'))} and ${relative(REPO_DIR, stampFile)}.`,
   ];
   const table = renderTable(rows, footer);
@@ -163,6 +240,8 @@ async function main(argv: readonly string[]): Promise<number> {
     finished_at: finishedAt.toISOString(),
     duration_s: durationS,
     quick: plan.quick,
+    only,
+    loadavg_end: loadavg(),
     machine: { ...machine, torch: m.torchProbe.ok ? m.torchProbe.value : null },
     plan,
     rows,

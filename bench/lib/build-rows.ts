@@ -5,7 +5,7 @@
 import type { BigSweepResult, RunTiming, SweepTiming } from './measure-cli.js';
 import type { HotPathTiming, ProtocolThroughput, SeedTorchOverhead } from './measure-command.js';
 import type { OracleTiming } from './measure-oracle.js';
-import type { TorchProbe, TorchStepTiming, TorchSweepTiming } from './measure-torch.js';
+import type { TorchBatchedTiming, TorchProbe, TorchStepTiming, TorchSweepTiming } from './measure-torch.js';
 import type { BenchPlan } from './plan.js';
 import { fmtNum, passFail, type TableRow } from './render-table.js';
 import type { SampleStats } from './stats.js';
@@ -42,6 +42,10 @@ export interface Measurements {
   readonly sweep: Outcome<SweepTiming>;
   readonly torchSweep: Outcome<TorchSweepTiming>;
   readonly bigSweep: Outcome<BigSweepResult>;
+  /** 7a's sweep again with --jobs 1: one worker, so a run's in-run time is one core's. */
+  readonly bigSweepOneWorker: Outcome<SweepTiming>;
+  /** One per plan.torchBatched.sizes entry, in that order. */
+  readonly torchBatched: readonly Outcome<TorchBatchedTiming>[];
   readonly commandThroughput: Outcome<ProtocolThroughput>;
   readonly commandHotPath: Outcome<HotPathTiming>;
   readonly commandTorch: Outcome<SeedTorchOverhead>;
@@ -63,6 +67,15 @@ function secs(s: SampleStats): string {
 function steps(n: number): string {
   if (n >= 1_000_000 && n % 1_000_000 === 0) return `${n / 1_000_000}M`;
   return n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n);
+}
+
+/** Seconds, or milliseconds under a second. */
+function dur(s: number): string {
+  return s < 1 ? `${fmtNum(s * 1000)} ms` : `${fmtNum(s)} s`;
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
 }
 
 function usLine(x: number): string {
@@ -283,6 +296,72 @@ export function buildRows(m: Measurements): Row[] {
       ratio: `${s.samples} samples every ${s.sampleIntervalMs} ms`,
     });
   } else rows.push(missing('7', m7, m.bigSweep));
+
+  // 7e. mo-train's in-run µs per run-step at --log-every 10, per worker (= per core), from 7a's runs.
+  const m7e = `  same sweep, in-run: a run's wall_time_s ÷ steps (per worker = per core)`;
+  const moInRun = m.bigSweep.ok ? m.bigSweep.value.inRunUsPerRunStep.median : null;
+  if (m.bigSweep.ok) {
+    const s = m.bigSweep.value;
+    const w = s.workers.length;
+    rows.push({
+      id: '7e',
+      measure: m7e,
+      value: `${fmtNum(s.inRunUsPerRunStep.median)} µs/run-step (min ${fmtNum(s.inRunUsPerRunStep.min)}; ${count(s.inRunUsPerRunStep.n)} runs)`,
+      target: '',
+      result: 'info',
+      ratio:
+        w > 0
+          ? `whole sweep per core: wall × ${w} workers ÷ (runs × steps) = ${fmtNum((s.wallS * w * 1e6) / (s.runs * b.steps))} µs/run-step (startup, coordinator and tables included)`
+          : '',
+    });
+  } else rows.push(missing('7e', m7e, m.bigSweep));
+
+  // 7f. The same sweep with --jobs 1: one worker on one core, whatever else the machine runs. With
+  // 2 workers on a machine whose other work leaves about one core free, each worker gets half a
+  // core and 7e doubles; this is the like-for-like peer of a one-thread PyTorch process.
+  const m7f = `  same sweep with --jobs 1, in-run: a run's wall_time_s ÷ steps (one worker, one core)`;
+  const moOneWorker = m.bigSweepOneWorker.ok ? (m.bigSweepOneWorker.value.runWallS.median * 1e6) / b.steps : null;
+  if (m.bigSweepOneWorker.ok && moOneWorker !== null) {
+    const s = m.bigSweepOneWorker.value;
+    const perStep = (x: number) => (x * 1e6) / b.steps;
+    rows.push({
+      id: '7f',
+      measure: m7f,
+      value: `${fmtNum(moOneWorker)} µs/run-step (min ${fmtNum(perStep(s.runWallS.min))}; ${count(s.runWallS.n)} runs)`,
+      target: '',
+      result: 'info',
+      ratio: `sweep wall ${fmtNum(s.wallS.median)} s: ${fmtNum((s.wallS.median * 1e6) / (s.runs * b.steps))} µs/run-step with startup and tables`,
+    });
+  } else rows.push(missing('7f', m7f, m.bigSweepOneWorker));
+
+  // 10. The batched PyTorch peer, next to mo-train's in-run numbers (7f: one worker; 7e: two).
+  const peers = (x: number) => {
+    const parts = [];
+    if (moOneWorker !== null) parts.push(`${fmtNum(x / moOneWorker)}× 7f`);
+    if (moInRun !== null) parts.push(`${fmtNum(x / moInRun)}× 7e`);
+    return parts.length > 0 ? parts.join(', ') : 'mo-train not measured (7e, 7f)';
+  };
+  plan.torchBatched.sizes.forEach((size, i) => {
+    const id = `10${'abcdefgh'[i] ?? String(i)}`;
+    const o = m.torchBatched[i] ?? { ok: false, error: 'not measured' };
+    const measure = `batched PyTorch peer, R=${count(size.runs)} × ${steps(size.steps)} steps, log every ${plan.torchBatched.logEvery}: µs per run-step (1 thread)`;
+    if (!o.ok) {
+      rows.push(missing(id, measure, o));
+      return;
+    }
+    const t = o.value;
+    rows.push({
+      id,
+      measure,
+      value: `${fmtNum(t.usPerRunStep.median)} µs/run-step (min ${fmtNum(t.usPerRunStep.min)}; n=${t.usPerRunStep.n})`,
+      target: '',
+      result: 'info',
+      ratio:
+        `PyTorch ÷ mo-train in-run: ${peers(t.usPerRunStep.median)}; ` +
+        `with writing the ${count(t.runs)} CSVs (${dur(t.csvS.median)}, ${count(t.rowsPerRun)} rows each): ${fmtNum(t.usPerRunStepWithCsv.median)} µs, ${peers(t.usPerRunStepWithCsv.median)}; ` +
+        `building the models ${dur(t.buildS)}, process ${dur(t.processWallS)}`,
+    });
+  });
 
   // 8. The command engine's cost per protocol line.
   const c = plan.command;

@@ -114,6 +114,11 @@ export interface BigSweepResult {
   readonly args: readonly string[];
   readonly runs: number;
   readonly wallS: number;
+  /**
+   * Every run's own `wall_time_s` (summary.json) ÷ its steps, µs: the in-run cost of one run-step
+   * in a worker, i.e. per core (one worker is one thread).
+   */
+  readonly inRunUsPerRunStep: SampleStats;
   /** Finished runs when `earlyRss` and `halfRss` were taken. */
   readonly earlyAtRuns: number | null;
   readonly halfAtRuns: number | null;
@@ -197,12 +202,13 @@ export async function measureBigSweep(tmpDir: string, sweepArgs: readonly string
     clearInterval(timer);
   }
   checkCliSucceeded(args, result);
-  const runs = readRunSummaries(out).length;
+  const summaries = readRunSummaries(out);
   rmSync(out, { recursive: true, force: true });
   return {
     args: args.map((a) => (a.startsWith(tmpDir) ? '<tmp>' : a)),
-    runs,
+    runs: summaries.length,
     wallS: result.wallS,
+    inRunUsPerRunStep: computeStats(summaries.map((s) => (s.wall_time_s * 1e6) / s.steps_run)),
     earlyAtRuns: markRuns[0] ?? null,
     halfAtRuns: markRuns[1] ?? null,
     sampleIntervalMs: intervalMs,

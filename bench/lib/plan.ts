@@ -18,6 +18,15 @@ export interface BenchPlan {
   readonly sweep: { readonly alphas: readonly number[]; readonly seeds: readonly number[]; readonly steps: number; readonly repeats: number };
   /** 7. The large sweep. */
   readonly bigSweep: { readonly alpha: string; readonly seeds: string; readonly steps: number; readonly logEvery: number; readonly sampleMs: number };
+  /**
+   * 10. The batched PyTorch peer (bench/torch_batched.py): per size, R runs stacked, `steps` steps,
+   * `repeats` fresh loops in one process; losses kept every `logEvery` steps, CSVs written after.
+   */
+  readonly torchBatched: {
+    readonly sizes: readonly { readonly runs: number; readonly steps: number; readonly repeats: number }[];
+    readonly logEvery: number;
+    readonly alphas: readonly number[];
+  };
   /** 8. `mo-train run --command` on a child printing protocol lines as fast as it can, vs the child alone; the in-process hot path. */
   readonly command: { readonly lines: number; readonly repeats: number; readonly hotPathRepeats: number };
   /** 9. experiments/seed_torch.py alone vs under `mo-train run --command`, as a user runs it (9a, the target) and buffered under mo-train too (9b). */
@@ -41,6 +50,19 @@ export const FULL_PLAN: BenchPlan = {
   // target, 3 for the informative 9b.
   command: { lines: 1_000_000, repeats: 5, hotPathRepeats: 5 },
   seedTorch: { steps: 10_000, repeats: 5, bufferedRepeats: 3 },
+  // ~28, ~1.2 and ~1.4 µs per run-step (the issue's numbers): R=12 × 10k steps ≈ 3.4 s a loop,
+  // R=1,000 × 10k steps ≈ 12 s (1,001 CSV rows a run, as measure 7's runs), R=10,000 × 1k steps
+  // ≈ 14 s (+ ~3 s to build 10,000 models, + ~2–3 s of CSVs a repeat); each size under a minute
+  // at the usual load of 2–4 (R=10,000 took 67 s at a load of 5).
+  torchBatched: {
+    sizes: [
+      { runs: 12, steps: 10_000, repeats: 3 },
+      { runs: 1_000, steps: 10_000, repeats: 3 },
+      { runs: 10_000, steps: 1_000, repeats: 3 },
+    ],
+    logEvery: 10,
+    alphas: [0, 0.01, 0.1, 1],
+  },
 };
 
 export const QUICK_PLAN: BenchPlan = {
@@ -54,4 +76,13 @@ export const QUICK_PLAN: BenchPlan = {
   bigSweep: { alpha: 'linspace(0,1,10)', seeds: '0-9', steps: 10_000, logEvery: 10, sampleMs: 100 },
   command: { lines: 100_000, repeats: 2, hotPathRepeats: 3 },
   seedTorch: { steps: 1_000, repeats: 1, bufferedRepeats: 1 },
+  torchBatched: {
+    sizes: [
+      { runs: 12, steps: 1_000, repeats: 1 },
+      { runs: 100, steps: 1_000, repeats: 1 },
+      { runs: 1_000, steps: 100, repeats: 1 },
+    ],
+    logEvery: 10,
+    alphas: [0, 0.01, 0.1, 1],
+  },
 };
