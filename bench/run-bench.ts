@@ -13,7 +13,7 @@ import { join, relative } from 'node:path';
 import { buildRows, TARGETS, type Measurements, type Outcome } from './lib/build-rows.js';
 import { REPO_DIR } from './lib/dist-import.js';
 import { readMachineFacts } from './lib/machine.js';
-import { measureBigSweep, measureCliRun, measureSweep } from './lib/measure-cli.js';
+import { measureBigSweep, measureCliRun, measureFixedCost, measureSweep } from './lib/measure-cli.js';
 import { measureProtocolHotPath, measureProtocolThroughput, measureSeedTorchOverhead } from './lib/measure-command.js';
 import { BENCH_ALPHA, measureFusedKernel, measureTfjsKernel } from './lib/measure-oracle.js';
 import { measureTorchBatched, measureTorchSteps, measureTorchSweep, probeTorch, type TorchProbe } from './lib/measure-torch.js';
@@ -62,6 +62,7 @@ const MEASURE_NAMES = {
   'torch-sweep': '6b',
   'big-sweep': '7a–7e',
   'big-sweep-jobs1': '7f',
+  'fixed-cost': '11',
   'torch-batched': '10a–c; their ratios need big-sweep-jobs1 and big-sweep',
   command: '8a–8d',
   'seed-torch': '9a, 9b',
@@ -155,6 +156,10 @@ async function main(argv: readonly string[]): Promise<number> {
       ),
     );
 
+    const fixedCost = await when('fixed-cost', () =>
+      attempt('11. the fixed cost of a run', () => measureFixedCost(tmp, plan.fixedCost.runs, plan.fixedCost.repeats)),
+    );
+
     const available = probeTorch();
     const skipped = `skipped: PyTorch not importable by ${available.ok ? '' : available.tried.join(' or ')} (apt-get install python3-torch)`;
     const torchProbe: Outcome<TorchProbe> = available.ok ? { ok: true, value: available.probe } : { ok: false, skipped };
@@ -204,6 +209,7 @@ async function main(argv: readonly string[]): Promise<number> {
       torchSweep,
       bigSweep,
       bigSweepOneWorker,
+      fixedCost,
       torchBatched,
       commandThroughput,
       commandHotPath,

@@ -3,7 +3,7 @@
  * Each measure's results directories live in the bench's temp dir and are deleted as soon as
  * they have been read (a 500k-step steps.csv is ~50 MB).
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { listChildPids, readProcMemory } from './proc-memory.js';
 import { checkCliSucceeded, readRunSummaries, runCli } from './run-cli.js';
@@ -224,4 +224,51 @@ export async function measureBigSweep(tmpDir: string, sweepArgs: readonly string
     })),
     coordinator: { peakHwm: coord.hwm, maxSampledRss: coord.max, endRss: coord.end },
   };
+}
+
+export interface FixedCost {
+  readonly args: readonly string[];
+  /** Runs in the large sweep (the small one has 2). */
+  readonly runs: number;
+  /** (CPU of the large sweep − CPU of the small one) ÷ the runs between them, ms: coordinator and workers, all their threads. */
+  readonly cpuMsPerRun: SampleStats;
+  /** The same for spawn → exit wall time, ms. */
+  readonly wallMsPerRun: SampleStats;
+}
+
+const CPU_AT_EXIT_URL = new URL('./cpu-at-exit.mjs', import.meta.url).href;
+
+/**
+ * The fixed cost of a run (issue 15): sweeps of `runs` and of 2 runs of 10 steps each, one worker,
+ * alternating, each process's CPU time at exit (bench/lib/cpu-at-exit.mjs, loaded through
+ * NODE_OPTIONS, so the workers write theirs too); the difference per run is what a run costs
+ * besides its steps — hand-over, its files and fsyncs, the coordinator's bookkeeping.
+ */
+export async function measureFixedCost(tmpDir: string, runs: number, repeats: number, env: Readonly<Record<string, string>> = {}): Promise<FixedCost> {
+  const cpu: number[] = [];
+  const wall: number[] = [];
+  let args: string[] = [];
+  const sweep = async (n: number, r: number): Promise<{ cpuMs: number; wallMs: number }> => {
+    const out = join(tmpDir, `fixed-${n}-${r}`);
+    const cpuFile = join(tmpDir, `fixed-${n}-${r}.jsonl`);
+    args = ['sweep', '--alpha', '0', '--seeds', `0-${n - 1}`, '--steps', '10', '--jobs', '1', '--out', out];
+    const result = await runCli(args, {
+      env: { ...env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${CPU_AT_EXIT_URL}`.trim(), BENCH_CPU_FILE: cpuFile },
+    });
+    checkCliSucceeded(args, result);
+    const records = readFileSync(cpuFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { user_us: number; system_us: number });
+    rmSync(out, { recursive: true, force: true });
+    rmSync(cpuFile, { force: true });
+    return { cpuMs: records.reduce((t, r) => t + r.user_us + r.system_us, 0) / 1000, wallMs: result.wallS * 1000 };
+  };
+  for (let r = 0; r < repeats; r++) {
+    const small = await sweep(2, r);
+    const large = await sweep(runs, r);
+    cpu.push((large.cpuMs - small.cpuMs) / (runs - 2));
+    wall.push((large.wallMs - small.wallMs) / (runs - 2));
+  }
+  return { args: args.map((a) => (a.startsWith(tmpDir) ? '<tmp>' : a)), runs, cpuMsPerRun: computeStats(cpu), wallMsPerRun: computeStats(wall) };
 }

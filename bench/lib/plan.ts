@@ -18,6 +18,8 @@ export interface BenchPlan {
   readonly sweep: { readonly alphas: readonly number[]; readonly seeds: readonly number[]; readonly steps: number; readonly repeats: number };
   /** 7. The large sweep. */
   readonly bigSweep: { readonly alpha: string; readonly seeds: string; readonly steps: number; readonly logEvery: number; readonly sampleMs: number };
+  /** Measure 11: sweeps of `runs` and of 2 runs of 10 steps, `repeats` pairs. */
+  readonly fixedCost: { readonly runs: number; readonly repeats: number };
   /**
    * 10. The batched PyTorch peer (bench/torch_batched.py): per size, R runs stacked, `steps` steps,
    * `repeats` fresh loops in one process; losses kept every `logEvery` steps, CSVs written after.
@@ -44,6 +46,7 @@ export const FULL_PLAN: BenchPlan = {
   torch: { steps: 10_000, repeats: 3, warmupSteps: 500 },
   sweep: { alphas: [0, 0.01, 0.1, 1], seeds: [0, 1, 2], steps: 10_000, repeats: 5 },
   bigSweep: { alpha: 'linspace(0,1,100)', seeds: '0-9', steps: 10_000, logEvery: 10, sampleMs: 100 },
+  fixedCost: { runs: 200, repeats: 3 },
   // The issue's sizes: 1,000,000 lines (~0.35 s for the child alone), a 10,000-step seed_torch.py
   // (~4.5 s with Python's start and `import torch`); alone and under mo-train alternate. 5% of a
   // seed_torch.py run is ~0.2 s, less than this VM's noise between two runs: 5 pairs for the
@@ -74,6 +77,7 @@ export const QUICK_PLAN: BenchPlan = {
   torch: { steps: 1_000, repeats: 2, warmupSteps: 100 },
   sweep: { alphas: [0, 0.01, 0.1, 1], seeds: [0, 1, 2], steps: 10_000, repeats: 3 },
   bigSweep: { alpha: 'linspace(0,1,10)', seeds: '0-9', steps: 10_000, logEvery: 10, sampleMs: 100 },
+  fixedCost: { runs: 50, repeats: 1 },
   command: { lines: 100_000, repeats: 2, hotPathRepeats: 3 },
   seedTorch: { steps: 1_000, repeats: 1, bufferedRepeats: 1 },
   torchBatched: {
