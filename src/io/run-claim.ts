@@ -64,10 +64,19 @@ export function claimRun(outDir: string, id: string, staleMs: number, now: () =>
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    const existing = readClaim(path);
+    let existing = readClaim(path);
     if (existing === null) continue; // gone meanwhile: try again
     const ageMs = now() - existing.mtimeMs;
-    if (ageMs < staleMs) return { kind: 'busy', holder: existing.holder, ageMs };
+    if (ageMs < staleMs) {
+      // A claim created (O_EXCL) and not written yet reads as unreadable: give its claimant a
+      // moment to write it, so that the busy answer names the holder (seen under load in the
+      // 8-process race of test/unit/run-claim.test.ts).
+      for (let w = 0; existing?.holder === null && w < MAX_TURN_WAITS; w++) {
+        Atomics.wait(PAUSE, 0, 0, TURN_WAIT_MS);
+        existing = readClaim(path) ?? existing;
+      }
+      return { kind: 'busy', holder: existing.holder, ageMs };
+    }
     // Stale: takers take turns through an O_EXCL takeover file; the one holding it checks that the
     // claim is still the stale one it saw, removes it and claims afresh (with O_EXCL again: a
     // claimant that found the run free meanwhile may still win, and then this one is busy).
