@@ -18,6 +18,7 @@ import type { CombinedEvaluation } from '../src/engine/types.js';
 import { materializeDeclarative, SEED_EXPERIMENT } from '../src/experiment/declarative.js';
 import { defaultOptimizerSettings } from '../src/spec/settings.js';
 import { createOptimizer } from '../src/train/optimizers.js';
+import { laneShapeOf } from '../src/train/train-lanes.js';
 import { computeStats } from './lib/stats.js';
 
 const steps = Number(process.argv[2] ?? 100_000);
@@ -44,19 +45,8 @@ function scalar(n: number): number {
   return ms;
 }
 
-const wOff: number[] = [];
-const bOff: number[] = [];
-for (const e of oracle.layout.entries) (e.name.endsWith('.weight') ? wOff : bOff).push(e.offset);
-const compiled = compileLaneKernel({
-  widths: exp.layers,
-  samples: 3,
-  activation: exp.activation,
-  leakySlope: exp.leaky_slope,
-  weightOffsets: wOff,
-  biasOffsets: bOff,
-  loss1: exp.loss1,
-  loss2: exp.loss2,
-});
+// The seed experiment has 3 samples (features {uniform: [3, 1]}).
+const compiled = compileLaneKernel(laneShapeOf(exp, 3));
 if (!compiled) throw new Error('no lane kernel for the seed model');
 const laneRuns = [0, 1].map((seed): LaneRun => {
   const start = materializeDeclarative(exp, seed);

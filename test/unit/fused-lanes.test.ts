@@ -17,6 +17,8 @@ import { defaultOptimizerSettings } from '../../src/spec/settings.js';
 import { computeGram } from '../../src/train/combiner.js';
 import { checkDivergence, type MonitorSettings } from '../../src/train/monitor.js';
 import { createOptimizer, type OptimizerSettings } from '../../src/train/optimizers.js';
+import { laneShapeOf } from '../../src/train/train-lanes.js';
+import { smallExperiment } from '../fixtures/lane-experiments.js';
 
 const STEPS = 2000;
 const CHECK_EVERY = 100;
@@ -24,21 +26,9 @@ const CHECK_EVERY = 100;
 const GRAM_EVERY = 7;
 const GRAM_FLAGS = Array.from({ length: CHECK_EVERY }, () => 0);
 
+/** The kernel's shape for `exp` (its samples do not depend on the seed). */
 function laneShape(exp: DeclarativeExperiment): LaneShape {
-  const start = materializeDeclarative(exp, 0);
-  const wOff: number[] = [];
-  const bOff: number[] = [];
-  for (const e of start.layout.entries) (e.name.endsWith('.weight') ? wOff : bOff).push(e.offset);
-  return {
-    widths: exp.layers,
-    samples: start.data.samples,
-    activation: exp.activation,
-    leakySlope: exp.leaky_slope,
-    weightOffsets: wOff,
-    biasOffsets: bOff,
-    loss1: exp.loss1,
-    loss2: exp.loss2,
-  };
+  return laneShapeOf(exp, materializeDeclarative(exp, 0).data.samples);
 }
 
 interface Trajectory {
@@ -198,28 +188,6 @@ function checkBitIdentical(exp: DeclarativeExperiment, cases: readonly [LaneCase
       );
     });
   });
-}
-
-/** Two samples' features per lane drawn from the seed; targets inline (mse). */
-function smallExperiment(over: Partial<DeclarativeExperiment>): DeclarativeExperiment {
-  return {
-    name: 'lanes',
-    layers: [2, 8, 3],
-    activation: 'leaky_relu',
-    leaky_slope: 0.07,
-    features: { uniform: [5, 2] },
-    target: 1.5,
-    targets: [
-      [0.5, -1, 2],
-      [1, 0.25, -0.5],
-      [-2, 1, 0],
-      [0.75, 0.5, 1],
-      [0, -0.25, 1.25],
-    ],
-    loss1: 'mse',
-    loss2: 'l2',
-    ...over,
-  };
 }
 
 describe('the f64x2 lane kernel equals the scalar fused path bit for bit', () => {

@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { smallExperiment } from '../fixtures/lane-experiments.js';
 import { SEED_EXPERIMENT, type DeclarativeExperiment } from '../../src/experiment/declarative.js';
 import { runFiles } from '../../src/results/layout.js';
 import type { RunSummary } from '../../src/results/summary-file.js';
@@ -98,28 +99,6 @@ function summaryOf(r: RunResult): RunSummary {
 
 function rowCount(files: Record<string, string>): number {
   return files[runFiles.steps]!.trimEnd().split('\n').length - 1;
-}
-
-/** [2, 8, 3] with targets for mse (as test/unit/fused-lanes.test.ts's). */
-function smallExperiment(over: Partial<DeclarativeExperiment>): DeclarativeExperiment {
-  return {
-    name: 'lanes',
-    layers: [2, 8, 3],
-    activation: 'leaky_relu',
-    leaky_slope: 0.07,
-    features: { uniform: [5, 2] },
-    target: 1.5,
-    targets: [
-      [0.5, -1, 2],
-      [1, 0.25, -0.5],
-      [-2, 1, 0],
-      [0.75, 0.5, 1],
-      [0, -0.25, 1.25],
-    ],
-    loss1: 'mse',
-    loss2: 'l2',
-    ...over,
-  };
 }
 
 describe('executeRunPair writes what executeRun writes, run by run', () => {
