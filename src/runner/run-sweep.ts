@@ -151,6 +151,7 @@ export async function runSweepRuns(
   // Groups of runs handed to a worker at once (planRunGroups: short runs in batches), front first;
   // the runs of a group a dead worker never started come back to the front.
   const queue: number[][] = planRunGroups(runs, jobs).map((g) => [...g]);
+  const requeuedOnce = new Set<string>();
   const runGroup = async (indices: readonly number[]): Promise<void> => {
     const configs = indices.map((i) => runs[i]!);
     const dirs = configs.map((c) => runDirOf(outDir, c.id));
@@ -223,10 +224,15 @@ export async function runSweepRuns(
         // kept its summary; one it had not started goes back to the queue.
         // (A worker that started none of them — it could not even boot — fails them all, as it
         // would fail a run of its own: going round again would never end.)
+        // A run told started whose directory the worker had not made yet (the two runs of a pair
+        // are prepared one after the other) did nothing either: back to the queue — once, so
+        // that a run whose start itself kills its worker cannot go round for ever.
         const began = startedAt.get(config.id);
         const onDisk = began !== undefined ? readRunSummary(dirs[k]!) : null;
+        const untouched = began !== undefined && !existsSync(dirs[k]!) && !requeuedOnce.has(config.id);
         if (onDisk !== null) result = onDisk;
-        else if (began === undefined && startedAt.size > 0) {
+        else if ((began === undefined || untouched) && startedAt.size > 0) {
+          if (untouched) requeuedOnce.add(config.id);
           if (!state.stopping) requeue.push(indices[k]!);
         } else {
           const wall = (performance.now() - (began ?? handedOver)) / 1000;
