@@ -75,13 +75,24 @@ export function lanesRefusal(a: RunConfig, b: RunConfig): string | null {
   }
   if (a.experiment.kind !== 'declarative' || b.experiment.kind !== 'declarative') return 'not declarative';
   const exp = a.experiment.definition;
-  if (JSON.stringify(exp) !== JSON.stringify(b.experiment.definition)) return 'the two runs have different experiments';
+  // The runs of one sweep's grid point share their experiment object: no need to compare its text.
+  if (exp !== b.experiment.definition && JSON.stringify(exp) !== JSON.stringify(b.experiment.definition)) return 'the two runs have different experiments';
   if (a.steps !== b.steps) return `the two runs take different numbers of steps (${a.steps}, ${b.steps})`;
+  return experimentRefusal(exp);
+}
+
+/** What about an experiment keeps it off the lanes (null: nothing), once per experiment object: a sweep asks for every pair of consecutive runs. */
+const experimentRefusals = new WeakMap<DeclarativeExperiment, string | null>();
+
+function experimentRefusal(exp: DeclarativeExperiment): string | null {
+  if (experimentRefusals.has(exp)) return experimentRefusals.get(exp)!;
   const { layers } = exp;
-  for (let l = 1; l < layers.length; l++) if (layers[l - 1]! * layers[l]! > MAX_LAYER_WEIGHTS) return 'a layer too large for the compiled scalar kernels';
+  let refusal: string | null = null;
+  for (let l = 1; l < layers.length; l++) if (layers[l - 1]! * layers[l]! > MAX_LAYER_WEIGHTS) refusal = 'a layer too large for the compiled scalar kernels';
   // The samples a declarative experiment has do not depend on the seed.
-  const samples = sampleCount(exp);
-  return laneUnsupported(laneShapeOf(exp, samples));
+  refusal ??= laneUnsupported(laneShapeOf(exp, sampleCount(exp)));
+  experimentRefusals.set(exp, refusal);
+  return refusal;
 }
 
 export function canTrainInLanes(a: RunConfig, b: RunConfig): boolean {
