@@ -22,7 +22,7 @@ import { followRuns, type RunEnd } from '../../cluster/queue/follow-runs.js';
 import { computePlanHash } from '../../cluster/queue/queue-names.js';
 import { checkRedisReachable, parseRedisUrl } from '../../cluster/queue/redis-target.js';
 import type { RunSummary } from '../../results/summary-file.js';
-import { exitCodeOf, listenForInterrupts } from '../interrupts.js';
+import { exitCodeOf, listenForInterrupts, type Interrupts } from '../interrupts.js';
 import { printResultsDirSummary } from '../print-summary.js';
 import { createProgress } from '../progress.js';
 import type { SweepOptions } from '../spec-options.js';
@@ -56,6 +56,9 @@ export async function queueSweepCommand(opts: SweepOptions, argv: readonly strin
     const plan = computePlanHash(dir, manifest);
     const todo = new Set(sweep.toRun.map((r) => r.id));
     const runs: PlanRun[] = sweep.spec.runs.map((r, index) => ({ index, id: r.id })).filter((r) => todo.has(r.id));
+    // Ctrl-C while the runs are being queued (before following installs its own handler) stops the
+    // following before it starts, as it would a moment later — not Node's default exit by signal.
+    const early = listenForInterrupts();
     if (runs.length > 0) {
       const counts = await enqueueRuns(queue, dir, plan, runs);
       const parts = [`${counts.added} queued`];
@@ -63,7 +66,7 @@ export async function queueSweepCommand(opts: SweepOptions, argv: readonly strin
       if (counts.alreadyQueued > 0) parts.push(`${counts.alreadyQueued} already on the queue`);
       err.write(`${parts.join(', ')}; workers take them: mo-train worker --queue ${target.shown}\n`);
     }
-    const followed = await followWithProgress(sweep, target, queue, plan, runs, attach);
+    const followed = await followWithProgress(sweep, target, queue, plan, runs, attach, early);
     if (followed.stoppedBy !== null) {
       const finished = sweep.done.length + [...followed.ended.values()].filter((e) => e.kind === 'summary' && e.summary.status === 'finished').length;
       err.write(
@@ -121,8 +124,13 @@ async function followWithProgress(
   plan: string,
   runs: readonly PlanRun[],
   attach: string,
+  /** Listening since before the runs were queued: a signal then stops the following at once. */
+  early: Interrupts,
 ): Promise<{ ended: ReadonlyMap<string, RunEnd>; stoppedBy: NodeJS.Signals | null }> {
-  if (runs.length === 0) return { ended: new Map(), stoppedBy: null };
+  if (early.first !== null || runs.length === 0) {
+    early.stop();
+    return { ended: new Map(), stoppedBy: early.first };
+  }
   const err = process.stderr;
   const steps = new Map(sweep.spec.runs.map((r) => [r.id, r.steps]));
   const slots = Math.min(MAX_BARS, runs.length);
@@ -136,6 +144,7 @@ async function followWithProgress(
       err.write(`\nmo-train: exited; the runs stay queued. Follow them again with: ${attach}\n`);
     },
   });
+  early.stop();
   try {
     const result = await followRuns({
       target,
