@@ -92,15 +92,7 @@ export function resultsFromSummaries(dir: string, name: string, summaries: reado
 /** Returns the exit code: 0, or 2 when the CSVs could not be written (the printed summary is complete either way). */
 export function printSummary(dir: string, results: ResultsSet, options: { readonly json?: boolean }, output: SummarizeOutput, curves?: RunCurves): number {
   const aggregates = computeAggregates(results.runs);
-
-  let files: WrittenTables | null = null;
-  let writeError: string | null = null;
-  try {
-    files = writeSummaryTables(dir, computeRunTable(results.runs, aggregates.axis_keys), computeGroupTable(aggregates));
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    writeError = `mo-train: cannot write summary.csv / by-alpha.csv in ${dir} (${e.code ?? e.message}); the printed summary is complete\n`;
-  }
+  const { files, writeError } = writeTablesOf(dir, results, aggregates);
 
   if (options.json) {
     output.out(renderSummaryJson(results, aggregates, files));
@@ -109,7 +101,7 @@ export function printSummary(dir: string, results: ResultsSet, options: { readon
     if (files) output.out(`\nwrote ${files.summaryCsv} and ${files.byAlphaCsv}\n`);
   }
   if (writeError) {
-    output.err(writeError);
+    output.err(`mo-train: ${writeError}; the printed summary is complete\n`);
     return 2;
   }
   return 0;
@@ -126,4 +118,21 @@ export async function readCurves(runs: readonly RunRecord[]): Promise<RunCurves>
 
 export function curvesById(runs: readonly PlotRun[]): RunCurves {
   return new Map(runs.map((run) => [run.id, run]));
+}
+
+/**
+ * summary.csv and by-alpha.csv of `results` beside sweep.json; what went wrong (one line, no
+ * prefix) instead of an exception: the tables are a by-product, never worth losing the rest for.
+ */
+export function writeTablesOf(
+  dir: string,
+  results: ResultsSet,
+  aggregates = computeAggregates(results.runs),
+): { readonly files: WrittenTables | null; readonly writeError: string | null } {
+  try {
+    return { files: writeSummaryTables(dir, computeRunTable(results.runs, aggregates.axis_keys), computeGroupTable(aggregates)), writeError: null };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return { files: null, writeError: `cannot write summary.csv / by-alpha.csv in ${dir} (${e.code ?? e.message})` };
+  }
 }

@@ -2,7 +2,7 @@
  * Which runs a sweep hands to a worker at once. Two consecutive runs that can share the SIMD lanes
  * of the fused engine (train/train-lanes.ts: same experiment and steps, the fixed combiner, Adam)
  * go together and are trained at once. A short run costs more in hand-over than in training (a
- * run of the seed problem's 10 steps: ~4 ms of which the steps take 0.02), so short runs of the
+ * run of the seed problem's 10 steps costs ~4–5 ms, of which the steps take ~0.02 ms), so short runs of the
  * fused engine go in batches — consecutive runs, done by one worker (in lanes, two by two, where
  * they can), each still its own run with its own files, summary and verdict. Everything else goes
  * one run at a time: a user module's or a command's run keeps a worker of its own (crash isolation
@@ -23,7 +23,7 @@ export function lanesEnabled(): boolean {
 
 /** Runs at most this long (steps) count as short. */
 export const SHORT_RUN_STEPS = 2_000;
-/** The largest batch: a batch reports its runs as it finishes them, so progress stays live. */
+/** The largest batch: its runs are reported when the whole batch ends, so a batch stays short and progress stays live. */
 export const MAX_BATCH = 16;
 
 /**

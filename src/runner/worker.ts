@@ -45,8 +45,9 @@ const stopNow = (): boolean => {
 const shouldStop = createYieldingStop(stopNow);
 
 /** `timeoutMs`: a command run stops its own script at --run-timeout (the coordinator's kill of this worker is the backstop). */
+const emit = (event: WorkerEvent) => workerpool.workerEmit(event);
+
 async function runInWorker(config: RunConfig, runDir: string, timeoutMs?: number): Promise<RunResult> {
-  const emit = (event: WorkerEvent) => workerpool.workerEmit(event);
   emit({ type: 'start', id: config.id, pid: process.pid });
   return executeRun(config, runDir, {
     onProgress: (done) => emit({ type: 'progress', id: config.id, pid: process.pid, done }),
@@ -66,7 +67,6 @@ async function runGroupInWorker(configs: readonly RunConfig[], runDirs: readonly
     if (await shouldStop()) break;
     const [a, b] = [configs[k]!, configs[k + 1]];
     if (b !== undefined && lanesEnabled() && canTrainInLanes(a, b)) {
-      const emit = (event: WorkerEvent) => workerpool.workerEmit(event);
       for (const c of [a, b]) emit({ type: 'start', id: c.id, pid: process.pid });
       const pair = await executeRunPair([a, b], [runDirs[k]!, runDirs[k + 1]!], {
         // The lanes advance together: one count for both runs.

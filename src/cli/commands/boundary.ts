@@ -15,7 +15,6 @@ import { UserError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { readSpecFile, resolveUserFile } from '../../io/user-files.js';
 import { buildManifest, readSweepManifest, writeSweepManifest } from '../../io/sweep-files.js';
-import { writeSummaryTables } from '../../io/write-tables.js';
 import { stringifyJson } from '../../results/json.js';
 import { BOUNDARY_FILE } from '../../results/layout.js';
 import type { BoundaryFile } from '../../results/boundary-file.js';
@@ -28,11 +27,9 @@ import { canonicalSettingKey } from '../../spec/spec-keys.js';
 import { parseSetValues } from '../../spec/parse-flags.js';
 import { SETTINGS } from '../../spec/settings.js';
 import type { AxisValue, RunConfig } from '../../spec/types.js';
-import { computeAggregates } from '../../summary/aggregate.js';
-import { computeGroupTable, computeRunTable } from '../../summary/tables.js';
 import { VERDICTS, type Verdict } from '../../summary/verdict.js';
 import { exitCodeOf, listenForInterrupts } from '../interrupts.js';
-import { processOutput, resultsFromSummaries } from '../print-summary.js';
+import { processOutput, resultsFromSummaries, writeTablesOf } from '../print-summary.js';
 import { createProgress } from '../progress.js';
 import { renderBoundary } from '../render-boundary.js';
 import { DEFAULT_REL_TOL, DEFAULT_UNSTABLE, type BoundaryOptions } from '../boundary-options.js';
@@ -295,7 +292,7 @@ function probeOfCoords(probes: ProbeSpecs, asked: SearchAsked, coords: Readonly<
   return typeof value === 'number' && track !== undefined ? probes.probe(track, value) : null;
 }
 
-/** sweep.json's order: the across value, then the probed value, then the seed — as a sweep orders its grid. */
+/** sweep.json's order: the probed value, then the seed, then the id (which holds the --across value) — as a sweep orders its grid, α then seed. */
 function sortProbes(runs: RunConfig[], param: string): RunConfig[] {
   const valueOf = (r: RunConfig) => (param === 'alpha' ? r.alpha : (r.coords[param] as number));
   return runs.sort((a, b) => valueOf(a) - valueOf(b) || a.seed - b.seed || a.id.localeCompare(b.id));
@@ -303,11 +300,6 @@ function sortProbes(runs: RunConfig[], param: string): RunConfig[] {
 
 /** summary.csv and by-alpha.csv, as a sweep leaves them (not printed: the boundary table is the summary). */
 function writeTables(dir: string, name: string, summaries: readonly RunSummary[]): void {
-  const results = resultsFromSummaries(dir, name, summaries);
-  const aggregates = computeAggregates(results.runs);
-  try {
-    writeSummaryTables(dir, computeRunTable(results.runs, aggregates.axis_keys), computeGroupTable(aggregates));
-  } catch (e) {
-    process.stderr.write(`mo-train: cannot write summary.csv / by-alpha.csv in ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})\n`);
-  }
+  const { writeError } = writeTablesOf(dir, resultsFromSummaries(dir, name, summaries));
+  if (writeError !== null) process.stderr.write(`mo-train: ${writeError}\n`);
 }
