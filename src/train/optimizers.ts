@@ -8,6 +8,8 @@
  * Each `step` updates params in place and allocates nothing: it runs once per training step.
  * PyTorch's defaults per optimizer are in the settings registry (spec/settings.ts).
  */
+import { betaPowers, type PowerTable } from './beta-powers.js';
+
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamw', 'rmsprop'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
@@ -85,6 +87,9 @@ class Adam implements Optimizer {
   private readonly vMax: Float64Array;
   private t = 0;
   private readonly decoupled: boolean;
+  /** b1 ** t and b2 ** t, computed once per process (train/beta-powers.ts). */
+  private readonly b1Powers: PowerTable;
+  private readonly b2Powers: PowerTable;
   constructor(
     private readonly s: OptimizerSettings,
     size: number,
@@ -93,14 +98,16 @@ class Adam implements Optimizer {
     this.v = new Float64Array(size);
     this.vMax = new Float64Array(s.amsgrad ? size : 0);
     this.decoupled = s.name === 'adamw';
+    this.b1Powers = betaPowers(s.betas[0]);
+    this.b2Powers = betaPowers(s.betas[1]);
   }
 
   step(p: Float64Array, g: Float64Array): void {
     const { lr, eps, weight_decay: wd, amsgrad } = this.s;
     const [b1, b2] = this.s.betas;
     this.t += 1;
-    const bc1 = 1 - b1 ** this.t;
-    const bc2Sqrt = Math.sqrt(1 - b2 ** this.t);
+    const bc1 = 1 - this.b1Powers.at(this.t);
+    const bc2Sqrt = Math.sqrt(1 - this.b2Powers.at(this.t));
     const stepSize = lr / bc1;
     const { m, v, vMax } = this;
     const c1 = 1 - b1;

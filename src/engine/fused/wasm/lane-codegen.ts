@@ -50,6 +50,7 @@ import type { MonitorSettings } from '../../../train/monitor.js';
 import type { OptimizerSettings } from '../../../train/optimizers.js';
 import type { MlpShape } from '../mlp-codegen.js';
 import { FunctionBuilder, I32, ModuleBuilder, V128, wasmApi, type WasmMemory } from './wasm-emitter.js';
+import { betaPowers, type PowerTable } from '../../../train/beta-powers.js';
 
 /** Losses whose value and gradient need only +, −, ×, ÷ and comparisons (bit-identical in wasm). */
 const OUTPUT_LOSSES: readonly LossName[] = ['sum_to_target', 'mse'];
@@ -705,8 +706,9 @@ export class AdamLanes {
   /** Adam's step count per lane, and what its bias corrections need. */
   private readonly t = [0, 0];
   private readonly lr: number[];
-  private readonly b1: number[];
-  private readonly b2: number[];
+  /** Per lane: β1 ** t and β2 ** t, read from the process's tables (train/beta-powers.ts). */
+  private readonly b1: PowerTable[];
+  private readonly b2: PowerTable[];
   /** Per lane: both β^t have fallen below SATURATED, so the bias corrections are exactly 1 from now on. */
   private readonly saturated = [false, false];
 
@@ -734,8 +736,8 @@ export class AdamLanes {
       if (lane.targets) this.setVector(layout.targets, k, lane.targets.subarray(0, outputs));
     });
     this.lr = lanes.map((l) => l.optimizer.lr);
-    this.b1 = lanes.map((l) => l.optimizer.betas[0]);
-    this.b2 = lanes.map((l) => l.optimizer.betas[1]);
+    this.b1 = lanes.map((l) => betaPowers(l.optimizer.betas[0]));
+    this.b2 = lanes.map((l) => betaPowers(l.optimizer.betas[1]));
   }
 
   /**
@@ -762,8 +764,8 @@ export class AdamLanes {
           continue;
         }
         // Adam.step's bias corrections, the same expressions in the same order.
-        const pow1 = b1l ** tl;
-        const pow2 = b2l ** tl;
+        const pow1 = b1l.at(tl);
+        const pow2 = b2l.at(tl);
         const bc1 = 1 - pow1;
         const bc2Sqrt = Math.sqrt(1 - pow2);
         f64[e + E_STEP_SIZE / 8] = lrl / bc1;
