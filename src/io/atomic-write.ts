@@ -62,3 +62,55 @@ export async function writeFileDurable(path: string, content: string): Promise<v
     closeSync(fd);
   }
 }
+
+const fsyncAsync = promisify(fsync);
+
+/**
+ * writeFileAtomic for the file that must appear only after others are durable (a run's
+ * summary.json after its steps.csv and final-params.json): the temporary file is written at once
+ * and fsynced on the thread pool while `before` (the others' fsyncs) completes; once both are done
+ * it is renamed over `path` and the directory is fsynced, also on the thread pool. Two fsync waits
+ * one after the other instead of three, and none of them blocks the event loop. If `before`
+ * rejects, or the temporary file cannot be made durable, the temporary file is removed, `path` is
+ * never created, and the error is thrown (`before`'s first).
+ */
+export async function writeFileAtomicAfter(path: string, content: string, before: Promise<unknown>): Promise<void> {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'w');
+  } catch (err) {
+    await before.catch(() => {});
+    throw err;
+  }
+  let written: Promise<unknown>;
+  try {
+    const buf = Buffer.from(content, 'utf8');
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    written = fsyncAsync(fd);
+  } catch (err) {
+    written = Promise.reject(err);
+  }
+  // Both settled before the descriptor is closed: an fsync still queued on the thread pool must
+  // not meet a descriptor number already reused by another file.
+  const [first, second] = await Promise.allSettled([before, written]);
+  closeSync(fd);
+  const failed = first.status === 'rejected' ? first : second.status === 'rejected' ? second : null;
+  if (failed !== null) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
+    throw failed.reason;
+  }
+  renameSync(tmp, path);
+  const dirFd = openSync(dir, 'r');
+  try {
+    await fsyncAsync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+}

@@ -13,7 +13,7 @@ import { runFiles } from '../results/layout.js';
 import { serializeRunConfig } from '../results/run-config-file.js';
 import type { RunSummary } from '../results/summary-file.js';
 import { parseRunSummary } from '../results/summary-parse.js';
-import { writeFileAtomic, writeFileDurable } from './atomic-write.js';
+import { writeFileAtomic, writeFileAtomicAfter, writeFileDurable } from './atomic-write.js';
 import { UserError } from '../errors.js';
 
 /** Creates the run's directory (it must not exist yet: an existing run is never overwritten). */
@@ -28,6 +28,15 @@ export function writeRunConfig(runDir: string, config: RunConfig): void {
 /** Written last and atomically: its presence means the run finished (or was recorded as failed). */
 export function writeRunSummary(runDir: string, summary: RunSummary): void {
   writeFileAtomic(join(runDir, runFiles.summary), stringifyJson(summary));
+}
+
+/**
+ * writeRunSummary for a finished run: summary.json appears only once `before` (its steps.csv and
+ * final-params.json being made durable) has resolved, its own fsyncs overlapping theirs; nothing
+ * is written if `before` rejects (io/atomic-write.ts's writeFileAtomicAfter).
+ */
+export function writeRunSummaryAfter(runDir: string, summary: RunSummary, before: Promise<unknown>): Promise<void> {
+  return writeFileAtomicAfter(join(runDir, runFiles.summary), stringifyJson(summary), before);
 }
 
 /**

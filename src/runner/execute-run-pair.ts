@@ -106,7 +106,9 @@ export async function executeRunPair(
     ) as Promise<[RunResult, RunResult]>;
   }
   // Both at once: the fsyncs of the two steps.csv and final-params.json overlap on the thread pool.
-  return Promise.all([early[0] ?? finish(0, outcomes[0]), early[1] ?? finish(1, outcomes[1])]);
+  const written = Promise.all([early[0] ?? finish(0, outcomes[0]), early[1] ?? finish(1, outcomes[1])]);
+  hooks.onTrained?.();
+  return written;
 }
 
 function prepare(config: RunConfig, runDir: string, t0: number): PreparedRun | RunResult {

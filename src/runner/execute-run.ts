@@ -11,7 +11,15 @@ import type { GradientOracle } from '../engine/types.js';
 import { fromStateDict, toStateDict } from '../experiment/param-layout.js';
 import { UserError } from '../errors.js';
 import { runFiles } from '../results/layout.js';
-import { createRunDir, readStateDictFile, writeFinalParams, writeInterruptedMarker, writeRunConfig, writeRunSummary } from '../io/run-files.js';
+import {
+  createRunDir,
+  readStateDictFile,
+  writeFinalParams,
+  writeInterruptedMarker,
+  writeRunConfig,
+  writeRunSummary,
+  writeRunSummaryAfter,
+} from '../io/run-files.js';
 import { openStepsWriter, type StepsWriter } from '../io/steps-writer.js';
 import type { RunConfig } from '../spec/types.js';
 import { windowStart } from '../summary/verdict.js';
@@ -90,8 +98,9 @@ export async function finishRun(
   hooks: ExecuteHooks,
   t0: number,
 ): Promise<RunResult> {
-  // steps.csv's flush and fsync run on the thread pool while final-params.json is written and
-  // fsynced: both are durable before summary.json says the run is finished.
+  // steps.csv's flush and fsync, final-params.json's fsync and summary.json's own (of its
+  // temporary file) all wait on the thread pool at once; summary.json is renamed into place only
+  // when the other two are durable (writeRunSummaryAfter), then its directory is fsynced.
   const stepsDurable = writer.close();
   // Awaited below, but not at once: without a handler attached now, a failure (ENOSPC on the
   // last write) during the await in between is an unhandled rejection, which kills the worker
@@ -102,7 +111,7 @@ export async function finishRun(
     writeInterruptedMarker(runDir, { status: 'interrupted', id: config.id, steps_run: outcome.stepsRun });
     return { status: 'interrupted', id: config.id, steps_run: outcome.stepsRun };
   }
-  await Promise.all([stepsDurable, writeFinalParams(runDir, toStateDict(engine.layout, params))]);
+  const othersDurable = Promise.all([stepsDurable, writeFinalParams(runDir, toStateDict(engine.layout, params))]);
 
   const noGradient = (['loss1', 'loss2'] as const).filter((k) => engine.disconnected.includes(k) || !outcome.gradNonzero[k]);
   const warnings = noGradient.map((k) =>
@@ -111,12 +120,13 @@ export async function finishRun(
         `usually it was built from detached values, e.g. torch.tensor([w.sum() for w in params]) or tf.tensor(x.dataSync())`
       : `${k}'s gradient was zero at every step it was measured at, so it never moved the parameters`,
   );
+  // wall_time_s: training and writing the files, up to (not including) the waits for the disk's fsyncs.
   const summary = buildFinishedSummary(
     config,
     { ...outcome, engine: engine.engine, noGradient, diagnostics: computeDiagnostics(outcome.diagnostics), warnings },
     (performance.now() - t0) / 1000,
   );
-  writeRunSummary(runDir, summary);
+  await writeRunSummaryAfter(runDir, summary, othersDurable);
   return summary;
 }
 

@@ -15,6 +15,11 @@ export interface ExecuteHooks {
    * resume does it again.
    */
   readonly shouldStop?: () => boolean | Promise<boolean>;
+  /**
+   * Training is over and only the run's files remain to be written (their fsyncs wait on the thread
+   * pool): a caller with more runs to do may start the next one. Not called when the run failed.
+   */
+  readonly onTrained?: () => void;
 }
 
 /** A run stopped before its end by an interruption; it has no summary.json and is not finished. */

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import workerpool from 'workerpool';
-import { readRunSummary, writeRunSummary } from '../io/run-files.js';
+import { clearRunDir, readRunSummary, writeRunSummary } from '../io/run-files.js';
 import { planRunGroups } from './run-groups.js';
 import { runDirOf, runFiles } from '../results/layout.js';
 import type { RunConfig } from '../spec/types.js';
@@ -165,6 +165,24 @@ export async function runSweepRuns(
     let groupSlot: number | null = null;
     let current = configs[0]!.id;
     const startedAt = new Map<string, number>();
+    // Which runs a group's worker trains together (`unit`), and the latest: the runs of earlier
+    // units had finished training, only their files were still being written.
+    const unitOf = new Map<string, number>();
+    let lastUnit = 0;
+    const kOf = new Map(configs.map((c, k) => [c.id, k]));
+    // Runs reported already (their `end` event): their result is in, whatever happens next.
+    const reported = new Set<string>();
+    const report = (k: number, result: RunResult): void => {
+      const config = configs[k]!;
+      if (reported.has(config.id)) return;
+      reported.add(config.id);
+      state.running.delete(config.id);
+      results[indices[k]!] = result;
+      slotOf.delete(config.id);
+      // The bar shows this run only while no later one of the group has started on it.
+      const onBar = startedAt.has(config.id) && (unitOf.get(config.id) ?? 0) === lastUnit;
+      events.onRunEnd?.(config.id, onBar ? groupSlot : null, result);
+    };
     const handedOver = performance.now();
     // A command run times itself out — its script stopped, steps.csv and output.log kept — so the
     // kill of its worker waits a little longer, as a backstop. (Command runs are never grouped.)
@@ -183,6 +201,10 @@ export async function runSweepRuns(
               state.running.set(event.id, event.pid);
               startedAt.set(event.id, performance.now());
               current = event.id;
+              if (event.unit !== undefined) {
+                unitOf.set(event.id, event.unit);
+                lastUnit = Math.max(lastUnit, event.unit);
+              }
               if (groupSlot === null) groupSlot = takeSlot(event.id);
               else slotOf.set(event.id, groupSlot);
               events.onRunStart?.(event.id, groupSlot);
@@ -196,6 +218,9 @@ export async function runSweepRuns(
                   options.runTimeoutMs + (selfTimed ? COMMAND_TIMEOUT_BACKSTOP_MS : 0),
                 );
               }
+            } else if (event.type === 'end') {
+              const k = kOf.get(event.id);
+              if (k !== undefined) report(k, event.result);
             } else {
               events.onRunProgress?.(event.id, slotOf.get(event.id) ?? 0, event.done);
             }
@@ -218,6 +243,7 @@ export async function runSweepRuns(
     }
     const requeue: number[] = [];
     configs.forEach((config, k) => {
+      if (reported.has(config.id)) return;
       let result: RunResult | null = returned?.[k] ?? null;
       if (returned === null) {
         // The worker died: the run it was doing failed (or was interrupted); one it had finished
@@ -226,14 +252,21 @@ export async function runSweepRuns(
         // would fail a run of its own: going round again would never end.)
         // A run told started whose directory the worker had not made yet (the two runs of a pair
         // are prepared one after the other) did nothing either: back to the queue — once, so
-        // that a run whose start itself kills its worker cannot go round for ever.
+        // that a run whose start itself kills its worker cannot go round for ever. So does a run
+        // of an earlier unit of the group without its summary: it had trained, its files were
+        // still being written when the worker died under a later one.
         const began = startedAt.get(config.id);
         const onDisk = began !== undefined ? readRunSummary(dirs[k]!) : null;
-        const untouched = began !== undefined && !existsSync(dirs[k]!) && !requeuedOnce.has(config.id);
+        const unitBefore = (unitOf.get(config.id) ?? lastUnit) < lastUnit;
+        const untouched = began !== undefined && (unitBefore || !existsSync(dirs[k]!)) && !requeuedOnce.has(config.id);
         if (onDisk !== null) result = onDisk;
         else if ((began === undefined || untouched) && startedAt.size > 0) {
           if (untouched) requeuedOnce.add(config.id);
-          if (!state.stopping) requeue.push(indices[k]!);
+          if (!state.stopping) {
+            // What it had written goes: the run is done again from the start.
+            if (unitBefore) clearRunDir(dirs[k]!);
+            requeue.push(indices[k]!);
+          }
         } else {
           const wall = (performance.now() - (began ?? handedOver)) / 1000;
           result = recordWorkerDeath(config, dirs[k]!, death, tail, state.stopping, timedOut ? options.runTimeoutMs : undefined, wall);
@@ -241,9 +274,7 @@ export async function runSweepRuns(
       }
       state.running.delete(config.id);
       if (result === null) return;
-      results[indices[k]!] = result;
-      slotOf.delete(config.id);
-      events.onRunEnd?.(config.id, startedAt.has(config.id) ? groupSlot : null, result);
+      report(k, result);
     });
     if (groupSlot !== null) slots[groupSlot] = null;
     if (requeue.length > 0) queue.unshift(requeue);

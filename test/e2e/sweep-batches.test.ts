@@ -42,21 +42,24 @@ describe('short runs in batches', () => {
       if (!r.ok) throw new Error(r.errors.join('; '));
       return r.spec.runs;
     };
+    // 40 runs, 2 workers: batches of at most 40 / (4 × 2) = 5 runs, made of whole pairs (4 runs).
     const short = planRunGroups(spec('300', '0-19'), 2);
     expect(short.flat()).toEqual([...Array(40).keys()]);
-    expect(short.map((g) => g.length)).toEqual(Array(8).fill(5));
-    // Long runs, or too few short ones to share out: two at a time, in the SIMD lanes.
-    expect(planRunGroups(spec('5000', '0-19'), 2)).toEqual(Array.from({ length: 20 }, (_, k) => [2 * k, 2 * k + 1]));
+    expect(short.map((g) => g.length)).toEqual(Array(10).fill(4));
+    // Long runs too: pairs in the SIMD lanes, batched so that a pair's files are written while the next one trains.
+    expect(planRunGroups(spec('5000', '0-19'), 2)).toEqual(Array.from({ length: 10 }, (_, k) => [4 * k, 4 * k + 1, 4 * k + 2, 4 * k + 3]));
+    // Too few to share out: one pair at a time.
     expect(planRunGroups(spec('300', '0-2'), 2)).toEqual([
       [0, 1],
       [2, 3],
       [4, 5],
     ]);
-    // MO_TRAIN_LANES=off: one at a time.
+    // MO_TRAIN_LANES=off: long runs one at a time, short ones still in batches (of single runs: 5).
     const before = process.env.MO_TRAIN_LANES;
     process.env.MO_TRAIN_LANES = 'off';
     try {
       expect(planRunGroups(spec('5000', '0-19'), 2).every((g) => g.length === 1)).toBe(true);
+      expect(planRunGroups(spec('300', '0-19'), 2).map((g) => g.length)).toEqual(Array(8).fill(5));
     } finally {
       if (before === undefined) delete process.env.MO_TRAIN_LANES;
       else process.env.MO_TRAIN_LANES = before;
@@ -109,6 +112,15 @@ describe('short runs in batches', () => {
     // two); every other finished.
     expect(failed).toBeLessThanOrEqual(2);
     expect(statuses.filter((s) => s === 'finished')).toHaveLength(60 - failed);
+    // A finished run has all its files, complete — also one whose files were still being written
+    // (while its worker trained the next pair) when the worker was killed.
+    for (const id of runs) {
+      const dir = join(out, 'runs', id);
+      if ((JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { status: string }).status !== 'finished') continue;
+      const rows = readFileSync(join(dir, 'steps.csv'), 'utf8').trim().split('\n');
+      expect(rows.at(-1)!.split(',')[0], id).toBe('1999');
+      expect(Object.keys(JSON.parse(readFileSync(join(dir, 'final-params.json'), 'utf8')) as object), id).toContain('fc1.weight');
+    }
     expect(r.code, r.stderr).toBe(failed > 0 ? 1 : 0);
     if (failed > 0) expect(r.stderr).toMatch(/the worker process running this run died \(killed by SIGKILL\)/);
   });
