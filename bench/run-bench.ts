@@ -152,7 +152,9 @@ async function main(argv: readonly string[]): Promise<number> {
     );
     const bigSweepOneWorker = await when('big-sweep-jobs1', () =>
       attempt('7f. large sweep, --jobs 1', () =>
-        measureSweep(tmp, ['--alpha', b.alpha, '--seeds', b.seeds, '--steps', String(b.steps), '--log-every', String(b.logEvery), '--jobs', '1'], 1),
+        measureSweep(tmp, ['--alpha', b.alpha, '--seeds', b.seeds, '--steps', String(b.steps), '--log-every', String(b.logEvery), '--jobs', '1'], 1, {
+          cpu: true,
+        }),
       ),
     );
 

@@ -9,6 +9,8 @@ import { listChildPids, readProcMemory } from './proc-memory.js';
 import { checkCliSucceeded, readRunSummaries, runCli } from './run-cli.js';
 import { computeStats, type SampleStats } from './stats.js';
 
+const CPU_AT_EXIT_URL = new URL('./cpu-at-exit.mjs', import.meta.url).href;
+
 export interface RunTiming {
   readonly args: readonly string[];
   readonly steps: number;
@@ -72,26 +74,64 @@ export interface SweepTiming {
   readonly wallS: SampleStats;
   /** Every run's own `wall_time_s` over all repeats. */
   readonly runWallS: SampleStats;
+  /** Per repeat, when asked for: the CPU time of the coordinator and of all workers. */
+  readonly cpuS?: readonly SweepCpu[];
 }
 
-/** `mo-train sweep` repeated, wall clock including startup and the final tables. */
-export async function measureSweep(tmpDir: string, sweepArgs: readonly string[], repeats: number): Promise<SweepTiming> {
+/** CPU time (user + system, all threads) of a sweep's processes, seconds, as bench/lib/cpu-at-exit.mjs records it at their exit. */
+export interface SweepCpu {
+  readonly coordinator: number;
+  readonly workers: number;
+}
+
+/**
+ * `mo-train sweep` repeated, wall clock including startup and the final tables. With `cpu`, each
+ * process's CPU time is recorded at its exit as well (cpu-at-exit.mjs through NODE_OPTIONS, which
+ * the workers inherit): the per-core cost, which wall time on a machine with a second core hides
+ * (the coordinator, and the fsyncs waited for on the worker's thread pool, use it).
+ */
+export async function measureSweep(tmpDir: string, sweepArgs: readonly string[], repeats: number, options: { cpu?: boolean } = {}): Promise<SweepTiming> {
   const wall: number[] = [];
   const runWall: number[] = [];
+  const cpu: SweepCpu[] = [];
   let runs = 0;
   let args: string[] = [];
   for (let r = 0; r < repeats; r++) {
     const out = join(tmpDir, `sweep-${r}`);
+    const cpuFile = join(tmpDir, `sweep-${r}-cpu.jsonl`);
     args = ['sweep', ...sweepArgs, '--out', out];
-    const result = await runCli(args);
+    const result = await runCli(
+      args,
+      options.cpu ? { env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${CPU_AT_EXIT_URL}`.trim(), BENCH_CPU_FILE: cpuFile } } : {},
+    );
     checkCliSucceeded(args, result);
     const summaries = readRunSummaries(out);
     runs = summaries.length;
     wall.push(result.wallS);
     for (const s of summaries) runWall.push(s.wall_time_s);
+    if (options.cpu) {
+      const records = readCpuRecords(cpuFile);
+      const sum = (rs: typeof records) => rs.reduce((t, x) => t + (x.user_us + x.system_us) / 1e6, 0);
+      const isWorker = (x: (typeof records)[number]) => x.argv.some((a) => a.endsWith('worker.js'));
+      cpu.push({ coordinator: sum(records.filter((x) => !isWorker(x))), workers: sum(records.filter(isWorker)) });
+      rmSync(cpuFile, { force: true });
+    }
     rmSync(out, { recursive: true, force: true });
   }
-  return { args: args.map((a) => (a.startsWith(tmpDir) ? '<tmp>' : a)), runs, wallS: computeStats(wall), runWallS: computeStats(runWall) };
+  return {
+    args: args.map((a) => (a.startsWith(tmpDir) ? '<tmp>' : a)),
+    runs,
+    wallS: computeStats(wall),
+    runWallS: computeStats(runWall),
+    ...(options.cpu ? { cpuS: cpu } : {}),
+  };
+}
+
+function readCpuRecords(file: string): { argv: string[]; user_us: number; system_us: number }[] {
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { argv: string[]; user_us: number; system_us: number });
 }
 
 export interface WorkerMemory {
@@ -236,8 +276,6 @@ export interface FixedCost {
   readonly wallMsPerRun: SampleStats;
 }
 
-const CPU_AT_EXIT_URL = new URL('./cpu-at-exit.mjs', import.meta.url).href;
-
 /**
  * The fixed cost of a run (issue 15): sweeps of `runs` and of 2 runs of 10 steps each, one worker,
  * alternating, each process's CPU time at exit (bench/lib/cpu-at-exit.mjs, loaded through
@@ -256,10 +294,7 @@ export async function measureFixedCost(tmpDir: string, runs: number, repeats: nu
       env: { ...env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${CPU_AT_EXIT_URL}`.trim(), BENCH_CPU_FILE: cpuFile },
     });
     checkCliSucceeded(args, result);
-    const records = readFileSync(cpuFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { user_us: number; system_us: number });
+    const records = readCpuRecords(cpuFile);
     rmSync(out, { recursive: true, force: true });
     rmSync(cpuFile, { force: true });
     return { cpuMs: records.reduce((t, r) => t + r.user_us + r.system_us, 0) / 1000, wallMs: result.wallS * 1000 };
