@@ -198,16 +198,18 @@ export async function runSweepRuns(
         on: (event: WorkerEvent | { stdout?: string; stderr?: string }) => {
           if ('type' in event) {
             if (event.type === 'start') {
-              state.running.set(event.id, event.pid);
-              startedAt.set(event.id, performance.now());
-              current = event.id;
-              if (event.unit !== undefined) {
-                unitOf.set(event.id, event.unit);
-                lastUnit = Math.max(lastUnit, event.unit);
+              for (const id of event.ids) {
+                state.running.set(id, event.pid);
+                startedAt.set(id, performance.now());
+                current = id;
+                if (event.unit !== undefined) {
+                  unitOf.set(id, event.unit);
+                  lastUnit = Math.max(lastUnit, event.unit);
+                }
+                if (groupSlot === null) groupSlot = takeSlot(id);
+                else slotOf.set(id, groupSlot);
+                events.onRunStart?.(id, groupSlot);
               }
-              if (groupSlot === null) groupSlot = takeSlot(event.id);
-              else slotOf.set(event.id, groupSlot);
-              events.onRunStart?.(event.id, groupSlot);
               clearTimeout(timer);
               if (options.runTimeoutMs !== undefined) {
                 timer = setTimeout(
@@ -219,10 +221,12 @@ export async function runSweepRuns(
                 );
               }
             } else if (event.type === 'end') {
-              const k = kOf.get(event.id);
-              if (k !== undefined) report(k, event.result);
+              for (const result of event.results) {
+                const k = kOf.get(result.id);
+                if (k !== undefined) report(k, result);
+              }
             } else {
-              events.onRunProgress?.(event.id, slotOf.get(event.id) ?? 0, event.done);
+              for (const id of event.ids) events.onRunProgress?.(id, slotOf.get(id) ?? 0, event.done);
             }
             return;
           }

@@ -19,12 +19,17 @@ import { lanesEnabled } from './run-groups.js';
 import { canTrainInLanes } from '../train/train-lanes.js';
 import { createYieldingStop } from './yielding-stop.js';
 
+/**
+ * What a worker tells the coordinator during a task, one message for the runs trained together (a
+ * pair): IPC messages cost a pipe write and a wake-up of the coordinator each, which for short runs
+ * is a measurable part of a run's cost on this VM.
+ */
 export type WorkerEvent =
-  /** `unit`: in a group, the runs trained together (a pair) share one, counting up; the last one is the one training. */
-  | { readonly type: 'start'; readonly id: string; readonly pid: number; readonly unit?: number }
-  | { readonly type: 'progress'; readonly id: string; readonly pid: number; readonly done: number }
-  /** In a group: the run's files are written (summary.json durable) — reported at once, not at the group's end. */
-  | { readonly type: 'end'; readonly id: string; readonly pid: number; readonly result: RunResult };
+  /** `unit`: in a group, the runs trained together share one, counting up; the last one is the one training. */
+  | { readonly type: 'start'; readonly ids: readonly string[]; readonly pid: number; readonly unit?: number }
+  | { readonly type: 'progress'; readonly ids: readonly string[]; readonly pid: number; readonly done: number }
+  /** In a group: the runs' files are written (summary.json durable) — reported at once, not at the group's end. */
+  | { readonly type: 'end'; readonly results: readonly RunResult[]; readonly pid: number };
 
 const parent = process.ppid;
 let stopRequested = false;
@@ -62,9 +67,9 @@ const shouldStop = createYieldingStop(stopNow);
 const emit = (event: WorkerEvent) => workerpool.workerEmit(event);
 
 async function runInWorker(config: RunConfig, runDir: string, timeoutMs?: number): Promise<RunResult> {
-  emit({ type: 'start', id: config.id, pid: process.pid });
+  emit({ type: 'start', ids: [config.id], pid: process.pid });
   return executeRun(config, runDir, {
-    onProgress: (done) => emit({ type: 'progress', id: config.id, pid: process.pid, done }),
+    onProgress: (done) => emit({ type: 'progress', ids: [config.id], pid: process.pid, done }),
     shouldStop,
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   });
@@ -86,46 +91,38 @@ async function runGroupInWorker(configs: readonly RunConfig[], runDirs: readonly
   const results: (RunResult | null)[] = configs.map(() => null);
   // Runs whose files are still being written, while the next ones train.
   const writing: Promise<void>[] = [];
-  const ended = (k: number, result: RunResult): void => {
-    results[k] = result;
-    emit({ type: 'end', id: configs[k]!.id, pid: process.pid, result });
+  const ended = (k: number, unitResults: readonly RunResult[]): void => {
+    unitResults.forEach((r, i) => (results[k + i] = r));
+    emit({ type: 'end', results: unitResults, pid: process.pid });
   };
   let unit = 0;
   for (let k = 0; k < configs.length;) {
     if (await shouldStop()) break;
     const [a, b] = [configs[k]!, configs[k + 1]];
     unit++;
-    if (b !== undefined && lanesEnabled() && canTrainInLanes(a, b)) {
-      for (const c of [a, b]) emit({ type: 'start', id: c.id, pid: process.pid, unit });
+    const unitRuns = b !== undefined && lanesEnabled() && canTrainInLanes(a, b) ? [a, b] : [a];
+    const ids = unitRuns.map((c) => c.id);
+    emit({ type: 'start', ids, pid: process.pid, unit });
+    const hooks = {
+      // The lanes advance together: one count for both runs. The last count is left to the end
+      // event, which follows it at once (one message fewer a run: short runs are many).
+      onProgress: (count: number) => {
+        if (count < a.steps) emit({ type: 'progress', ids, pid: process.pid, done: count });
+      },
+      shouldStop,
+    };
+    if (unitRuns.length === 2) {
       let trained = (): void => {};
       const trainedNow = new Promise<void>((resolve) => (trained = resolve));
       const at = k;
-      const done = executeRunPair([a, b], [runDirs[k]!, runDirs[k + 1]!], {
-        // The lanes advance together: one count for both runs.
-        onProgress: (count) => {
-          for (const c of [a, b]) emit({ type: 'progress', id: c.id, pid: process.pid, done: count });
-        },
-        shouldStop,
-        onTrained: trained,
-      }).then(([ra, rb]) => {
-        ended(at, ra);
-        ended(at + 1, rb);
-      });
+      const done = executeRunPair([a, b!], [runDirs[k]!, runDirs[k + 1]!], { ...hooks, onTrained: trained }).then((pair) => ended(at, pair));
       writing.push(done);
       // On to the next pair once this one has trained (or, if it never says so — a failure —, once it is done).
       await Promise.race([trainedNow, done]);
-      k += 2;
     } else {
-      emit({ type: 'start', id: a.id, pid: process.pid, unit });
-      ended(
-        k,
-        await executeRun(a, runDirs[k]!, {
-          onProgress: (count) => emit({ type: 'progress', id: a.id, pid: process.pid, done: count }),
-          shouldStop,
-        }),
-      );
-      k += 1;
+      ended(k, [await executeRun(a, runDirs[k]!, hooks)]);
     }
+    k += unitRuns.length;
   }
   // Every run's files written before the group ends (a failure is thrown only then, so that no
   // write is still going on when the coordinator looks at the disk).
