@@ -192,12 +192,14 @@ export async function trainLanes(
       if (hooks.progress && Math.floor(after / progressEvery) > Math.floor(before / progressEvery)) hooks.progress.report(after - (after % progressEvery));
     }
   } catch (err) {
+    kernel?.release();
     throw new LanesFailure(
       [new TrainingFailure(err, books[0].stepsRun, books[0].rows), new TrainingFailure(err, books[1].stepsRun, books[1].rows)],
       failingLane,
     );
   }
   const both: [TrainOutcome, TrainOutcome] = [outcomes[0] ?? finish(0), outcomes[1] ?? finish(1)];
+  kernel.release();
   hooks.progress?.report(Math.max(both[0].stepsRun, both[1].stepsRun));
   return both;
 }

@@ -169,6 +169,8 @@ function checkBitIdentical(exp: DeclarativeExperiment, cases: readonly [LaneCase
   });
   const lanes = new AdamLanes(compiled!, runs as [LaneRun, LaneRun]);
   const got = laneTrajectories(lanes, compiled!.layout.size, steps);
+  // Given back, as trainLanes does: the next check of this shape runs on the same instance.
+  lanes.release();
   cases.forEach(({ seed, alpha, optimizer, monitor }, lane) => {
     const want = scalarTrajectory(exp, seed, alpha, optimizer, steps, monitor);
     if (!monitor?.stop_on_diverge) {
@@ -240,6 +242,25 @@ describe('the f64x2 lane kernel equals the scalar fused path bit for bit', () =>
       { seed: 8, alpha: 0.0, optimizer: { ...adam, lr: 1e-3 } },
       { seed: 9, alpha: -0.2, optimizer: { ...adam, lr: 2e-2 } },
     ]);
+  });
+});
+
+describe('a kernel instance given back (release) and used again', () => {
+  it('is as a new one: after a pair with a stopped lane, the next pair is bit-identical to the scalar path', () => {
+    const compiled = compileLaneKernel(laneShape(SEED_EXPERIMENT))!;
+    const stopping: [LaneCase, LaneCase] = [
+      { seed: 0, alpha: 1, optimizer: { ...adam, lr: 0.05 }, monitor: { max_loss: 40, max_param_norm: 1e6, stop_on_diverge: true } },
+      { seed: 1, alpha: 0.1, optimizer: { ...adam, lr: 0.05 }, monitor: { max_loss: 40, max_param_norm: 1e6, stop_on_diverge: true } },
+    ];
+    checkBitIdentical(SEED_EXPERIMENT, stopping);
+    const reused = compiled.spare.at(-1);
+    expect(reused).toBeDefined();
+    checkBitIdentical(SEED_EXPERIMENT, [
+      { seed: 2, alpha: 0.01, optimizer: { ...adam, lr: 1e-3 } },
+      { seed: 3, alpha: 0.3, optimizer: { ...adam, lr: 2e-3 } },
+    ]);
+    // The second pair took that instance (and gave it back).
+    expect(compiled.spare.at(-1)).toBe(reused);
   });
 });
 

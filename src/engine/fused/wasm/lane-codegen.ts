@@ -129,7 +129,21 @@ export interface CompiledLanes {
   readonly shape: LaneShape;
   readonly layout: LaneLayout;
   readonly module: object;
+  /**
+   * Instances a finished AdamLanes gave back (release), for the next pair: a new instance maps a
+   * new wasm memory (reserved with guard regions, its pages faulted in on first touch), which was
+   * ~0.15 ms a pair in a profile of 400 short pairs — most of a 10-step pair's kernel time.
+   */
+  readonly spare: WasmInstance[];
 }
+
+/** The parts of a lane kernel instance AdamLanes uses. */
+interface WasmInstance {
+  readonly exports: Record<string, unknown>;
+}
+
+/** Instances kept for reuse per compiled kernel: one per pair a worker has going at once is enough. */
+const MAX_SPARE = 2;
 
 /** Why a shape has no lane kernel, or null when it has one. */
 export function laneUnsupported(shape: LaneShape): string | null {
@@ -187,7 +201,7 @@ export function compileLaneKernel(shape: LaneShape): CompiledLanes | null {
   if (!compiled) {
     const layout = laneLayout(shape);
     const bytes = laneModuleBytes(shape, layout);
-    compiled = { shape, layout, module: new wasmApi.Module(bytes) };
+    compiled = { shape, layout, module: new wasmApi.Module(bytes), spare: [] };
     cache.set(key, compiled);
   }
   return compiled;
@@ -712,10 +726,19 @@ export class AdamLanes {
   /** Per lane: both β^t have fallen below SATURATED, so the bias corrections are exactly 1 from now on. */
   private readonly saturated = [false, false];
 
+  private readonly compiled: CompiledLanes;
+  private instance: WasmInstance | null;
+
   constructor(compiled: CompiledLanes, lanes: readonly [LaneRun, LaneRun]) {
     this.layout = compiled.layout;
-    const instance = new wasmApi.Instance(compiled.module);
+    this.compiled = compiled;
+    const spare = compiled.spare.pop();
+    const instance = spare ?? new wasmApi.Instance(compiled.module);
+    this.instance = instance;
     this.memory = instance.exports['memory'] as WasmMemory;
+    // A reused instance is made a fresh one: the module has no globals or data segments, so its
+    // whole state is its memory, which a new instance starts with all zeros.
+    if (spare) new Uint8Array(this.memory.buffer).fill(0);
     this.runFn = instance.exports['run'] as (count: number) => void;
     this.f64 = new Float64Array(this.memory.buffer);
     this.u32 = new Uint32Array(this.memory.buffer);
@@ -812,6 +835,12 @@ export class AdamLanes {
   /** Whether the lane is stopped (it diverged under stop_on_diverge). */
   stopped(lane: 0 | 1): boolean {
     return this.u32[(this.layout.consts + 16 * S_STOPPED) / 4 + 2 * lane] !== 0;
+  }
+
+  /** Done with the kernel: its instance goes back for the next pair (this object must not be used again). */
+  release(): void {
+    if (this.instance !== null && this.compiled.spare.length < MAX_SPARE) this.compiled.spare.push(this.instance);
+    this.instance = null;
   }
 
   /** Copies lane `lane`'s parameters into `out`. */
