@@ -8,6 +8,7 @@
 import { copyFileSync, existsSync, mkdirSync, appendFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../fixtures/seeded-random.js';
 import {
   childPids,
   cli,
@@ -48,18 +49,6 @@ afterAll(() => {
 
 const has = (dir: string, id: string, file: string) => existsSync(join(dir, 'runs', id, file));
 const finishedIds = (dir: string) => SMALL_SWEEP_IDS.filter((id) => has(dir, id, 'summary.json'));
-
-/** A seeded generator (mulberry32): the "random" kill moment is the same on every run of the suite. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Starts SMALL_SWEEP (one worker: runs in order) into `out`, waits for `moment`, kills the
@@ -141,6 +130,7 @@ describe.concurrent('kill -9 of the coordinator, then resume', () => {
   );
 
   it('at a seeded random moment, then `--resume DIR` alone from another directory: byte-identical all the same', async () => {
+    // Seeded: the "random" kill moment is the same on every run of the suite.
     const random = mulberry32(20_261_126);
     const delayMs = Math.floor(random() * 700);
     const { dir } = await sweepKilledAt('killed-random', { what: 'sweep.json', ready: (d) => existsSync(join(d, 'sweep.json')), thenWaitMs: delayMs });

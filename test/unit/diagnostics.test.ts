@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeDiagnostics, medianOfFinite } from '../../src/summary/diagnostics.js';
+import { mulberry32 } from '../fixtures/seeded-random.js';
 
 /** The median as summaries computed it before selection: a numeric sort of the finite values. */
 function medianBySort(values: Float64Array): number | null {
@@ -10,23 +11,11 @@ function medianBySort(values: Float64Array): number | null {
   return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** A deterministic generator (mulberry32), so a failure names a reproducible case. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('medianOfFinite', () => {
   it('is the same double as the sort-based median, on random, repeated, ordered and signed-zero inputs', () => {
     const cases: Float64Array[] = [];
     for (let seed = 0; seed < 300; seed++) {
-      const r = random(seed);
+      const r = mulberry32(seed);
       const n = 1 + Math.floor(r() * 200);
       const kind = seed % 6;
       const values = new Float64Array(n);
