@@ -3,12 +3,21 @@
  * (cli-progress); otherwise (CI logs, pipes) one plain line per finished run, and for `run` a
  * line every few seconds (renderRunProgress).
  */
+import { createRequire } from 'node:module';
 import chalk from 'chalk';
-import cliProgress from 'cli-progress';
+import type CliProgress from 'cli-progress';
 import type { SweepEvents } from '../runner/run-sweep.js';
 import type { RunResult } from '../runner/execute-run.js';
 import { fmt } from '../summary/verdict.js';
 import { colorVerdict } from './render-verdict.js';
+
+/**
+ * cli-progress is loaded for a terminal only (its CommonJS build keeps createProgress sync): off
+ * a terminal (CI, pipes, the bench) it is never used, and a sweep loads this module while its
+ * workers boot, where its ~15 ms of loading competes with them for the cores (measured: fresh
+ * processes, 2-core VM).
+ */
+const requireLazily = createRequire(import.meta.url);
 
 export interface ProgressDisplay extends SweepEvents {
   /** Prints a line above the bars (or plainly). */
@@ -50,6 +59,7 @@ export function createProgress(opts: {
     };
   }
 
+  const cliProgress = requireLazily('cli-progress') as typeof CliProgress;
   const multibar = new cliProgress.MultiBar(
     {
       stream,

@@ -32,42 +32,135 @@ export interface WasmMemory {
 }
 export const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-/** Unsigned LEB128. */
-export function uleb(out: number[], value: number): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`uleb: not an unsigned integer: ${value}`);
-  let v = value;
-  do {
-    let byte = v % 128;
-    v = Math.floor(v / 128);
-    if (v !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0);
-}
+/**
+ * A growable byte buffer: what every builder writes into. The kernel is generated once per worker
+ * process, in cold code (the interpreter, not yet optimized), so what counts is work per byte:
+ * with number[] buffers — a new DataView per constant, a rest-parameter array per instruction,
+ * every body copied byte by byte into its section and the sections into the module — the seed
+ * model's 38 KB kernel took ~52 ms to generate in a fresh process (idle 2-core VM; ~75 ms in a
+ * sweep's worker, booting next to another). Bytes go straight into a Uint8Array here, blocks are
+ * copied with `set`, and a constant's 8 bytes come through one shared Float64Array: ~11 ms
+ * (fresh processes, old and new back to back ten times, load 3.6: medians 46 → 11 ms; same bytes).
+ */
+export class ByteWriter {
+  private buf: Uint8Array;
+  /** Bytes written so far. */
+  length = 0;
 
-/** Signed LEB128 (i32.const's immediate). */
-export function sleb(out: number[], value: number): void {
-  if (!Number.isSafeInteger(value)) throw new Error(`sleb: not an integer: ${value}`);
-  let v = value;
-  for (;;) {
-    const byte = v & 0x7f;
-    v = Math.floor(v / 128);
-    const done = (v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return;
+  constructor(capacity = 256) {
+    this.buf = new Uint8Array(capacity);
+  }
+
+  /** Room for `n` more bytes (doubling: each byte is copied O(1) times on average). */
+  private reserve(n: number): void {
+    const need = this.length + n;
+    if (need <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < need) cap *= 2;
+    const grown = new Uint8Array(cap);
+    grown.set(this.buf.subarray(0, this.length));
+    this.buf = grown;
+  }
+
+  byte(b: number): void {
+    if (this.length === this.buf.length) this.reserve(1);
+    this.buf[this.length++] = b;
+  }
+
+  bytes2(b0: number, b1: number): void {
+    if (this.length + 2 > this.buf.length) this.reserve(2);
+    this.buf[this.length++] = b0;
+    this.buf[this.length++] = b1;
+  }
+
+  bytes3(b0: number, b1: number, b2: number): void {
+    if (this.length + 3 > this.buf.length) this.reserve(3);
+    this.buf[this.length++] = b0;
+    this.buf[this.length++] = b1;
+    this.buf[this.length++] = b2;
+  }
+
+  /** Everything written into `other`, appended. */
+  append(other: ByteWriter): void {
+    this.reserve(other.length);
+    this.buf.set(other.buf.subarray(0, other.length), this.length);
+    this.length += other.length;
+  }
+
+  /** Unsigned LEB128. */
+  uleb(value: number): void {
+    // Almost every immediate (local indices, opcodes, offsets) is a small non-negative integer.
+    if (value >>> 0 === value && value < 0x80) return this.byte(value);
+    if (!Number.isSafeInteger(value) || value < 0) throw new Error(`uleb: not an unsigned integer: ${value}`);
+    let v = value;
+    do {
+      let byte = v % 128;
+      v = Math.floor(v / 128);
+      if (v !== 0) byte |= 0x80;
+      this.byte(byte);
+    } while (v !== 0);
+  }
+
+  /** Signed LEB128 (i32.const's immediate). */
+  sleb(value: number): void {
+    if (!Number.isSafeInteger(value)) throw new Error(`sleb: not an integer: ${value}`);
+    let v = value;
+    for (;;) {
+      const byte = v & 0x7f;
+      v = Math.floor(v / 128);
+      const done = (v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0);
+      this.byte(done ? byte : byte | 0x80);
+      if (done) return;
+    }
+  }
+
+  /** The 8 little-endian bytes of a double, as f64.const and v128.const carry it (every bit kept, -0 and NaN payloads too). */
+  f64(x: number): void {
+    f64Scratch[0] = x;
+    this.reserve(8);
+    if (LITTLE_ENDIAN) this.buf.set(f64ScratchBytes, this.length);
+    else for (let i = 0; i < 8; i++) this.buf[this.length + i] = f64ScratchBytes[7 - i]!;
+    this.length += 8;
+  }
+
+  /** A name: its UTF-8 bytes, counted. */
+  name(s: string): void {
+    // ASCII names ('run', 'memory') byte by byte: a first TextEncoder costs a worker ~4 ms (measured with --cpu-prof).
+    if (/^[\x00-\x7f]*$/.test(s)) {
+      this.uleb(s.length);
+      for (let i = 0; i < s.length; i++) this.byte(s.charCodeAt(i));
+      return;
+    }
+    const bytes = new TextEncoder().encode(s);
+    this.uleb(bytes.length);
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  /** The bytes written (a copy: the writer may go on). */
+  toBytes(): Uint8Array {
+    return this.buf.slice(0, this.length);
   }
 }
 
-function name(out: number[], s: string): void {
-  const bytes = new TextEncoder().encode(s);
-  uleb(out, bytes.length);
-  for (const b of bytes) out.push(b);
+const f64Scratch = new Float64Array(1);
+const f64ScratchBytes = new Uint8Array(f64Scratch.buffer);
+// A Float64Array stores in the platform's byte order; wasm wants little-endian (1.0 is 00 … f0 3f).
+const LITTLE_ENDIAN = new Uint8Array(Float64Array.of(1).buffer)[7] === 0x3f;
+
+/** Unsigned LEB128, appended to `out`. */
+export function uleb(out: number[], value: number): void {
+  const w = new ByteWriter(10);
+  w.uleb(value);
+  for (const b of w.toBytes()) out.push(b);
 }
 
-/** The 8 little-endian bytes of a double, as f64.const and v128.const carry it (every bit kept, -0 and NaN payloads too). */
-function f64Bytes(out: number[], x: number): void {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, x, true);
-  for (let i = 0; i < 8; i++) out.push(view.getUint8(i));
+/** Signed LEB128 (i32.const's immediate), appended to `out`. */
+export function sleb(out: number[], value: number): void {
+  const w = new ByteWriter(10);
+  w.sleb(value);
+  for (const b of w.toBytes()) out.push(b);
 }
 
 /** SIMD opcodes (after the 0xfd prefix), from the WebAssembly SIMD proposal's binary encoding. */
@@ -104,7 +197,7 @@ const SIMD = {
  * appends one instruction (and returns `this`, so straight-line code reads as a chain).
  */
 export class FunctionBuilder {
-  readonly code: number[] = [];
+  private readonly code = new ByteWriter(4096);
   private readonly locals: ValType[] = [];
 
   constructor(
@@ -122,34 +215,48 @@ export class FunctionBuilder {
     return this.locals.length;
   }
 
-  private op(...bytes: number[]): this {
-    for (const b of bytes) this.code.push(b);
+  private op(opcode: number): this {
+    this.code.byte(opcode);
     return this;
   }
 
+  /** An opcode and its one unsigned immediate (a local, a branch depth). */
+  private opU(opcode: number, immediate: number): this {
+    if (immediate >>> 0 === immediate && immediate < 0x80) this.code.bytes2(opcode, immediate);
+    else {
+      this.code.byte(opcode);
+      this.code.uleb(immediate);
+    }
+    return this;
+  }
+
+  /** 0xfd and the SIMD opcode as an unsigned LEB128 (every one used here is below 2^14: one or two bytes). */
   private simd(opcode: number): this {
-    this.code.push(0xfd);
-    uleb(this.code, opcode);
+    if (opcode < 0x80) this.code.bytes2(0xfd, opcode);
+    else this.code.bytes3(0xfd, (opcode & 0x7f) | 0x80, opcode >> 7);
     return this;
   }
 
   /** memarg: alignment as log2 bytes, then the constant offset added to the address operand. */
   private memarg(align: number, offset: number): this {
-    uleb(this.code, align);
-    uleb(this.code, offset);
+    this.code.uleb(align);
+    this.code.uleb(offset);
     return this;
   }
 
   // Control.
   block(): this {
-    return this.op(0x02, 0x40);
+    this.code.bytes2(0x02, 0x40);
+    return this;
   }
   loop(): this {
-    return this.op(0x03, 0x40);
+    this.code.bytes2(0x03, 0x40);
+    return this;
   }
   /** `if` without a result: pops an i32, runs what follows up to `end` (or `else`) when it is non-zero. */
   if(): this {
-    return this.op(0x04, 0x40);
+    this.code.bytes2(0x04, 0x40);
+    return this;
   }
   else(): this {
     return this.op(0x05);
@@ -158,37 +265,27 @@ export class FunctionBuilder {
     return this.op(0x0b);
   }
   br(depth: number): this {
-    this.op(0x0c);
-    uleb(this.code, depth);
-    return this;
+    return this.opU(0x0c, depth);
   }
   brIf(depth: number): this {
-    this.op(0x0d);
-    uleb(this.code, depth);
-    return this;
+    return this.opU(0x0d, depth);
   }
 
   // Locals.
   localGet(i: number): this {
-    this.op(0x20);
-    uleb(this.code, i);
-    return this;
+    return this.opU(0x20, i);
   }
   localSet(i: number): this {
-    this.op(0x21);
-    uleb(this.code, i);
-    return this;
+    return this.opU(0x21, i);
   }
   localTee(i: number): this {
-    this.op(0x22);
-    uleb(this.code, i);
-    return this;
+    return this.opU(0x22, i);
   }
 
   // i32 (addresses, counters).
   i32Const(v: number): this {
-    this.op(0x41);
-    sleb(this.code, v);
+    this.code.byte(0x41);
+    this.code.sleb(v);
     return this;
   }
   i32Add(): this {
@@ -215,8 +312,8 @@ export class FunctionBuilder {
     return this.op(0x39).memarg(3, offset);
   }
   f64Const(x: number): this {
-    this.op(0x44);
-    f64Bytes(this.code, x);
+    this.code.byte(0x44);
+    this.code.f64(x);
     return this;
   }
   f64Add(): this {
@@ -250,8 +347,8 @@ export class FunctionBuilder {
   /** A constant vector [lane0, lane1] of doubles. */
   f64x2Const(lane0: number, lane1: number = lane0): this {
     this.simd(SIMD.v128_const);
-    f64Bytes(this.code, lane0);
-    f64Bytes(this.code, lane1);
+    this.code.f64(lane0);
+    this.code.f64(lane1);
     return this;
   }
   f64x2Splat(): this {
@@ -259,7 +356,7 @@ export class FunctionBuilder {
   }
   f64x2ExtractLane(lane: 0 | 1): this {
     this.simd(SIMD.f64x2_extract_lane);
-    this.code.push(lane);
+    this.code.byte(lane);
     return this;
   }
   f64x2Add(): this {
@@ -328,23 +425,23 @@ export class FunctionBuilder {
   }
 
   /** The code section entry: size, local declarations (runs of one type), instructions, end. */
-  encode(out: number[]): void {
-    const body: number[] = [];
+  encode(out: ByteWriter): void {
+    const head = new ByteWriter(64);
     const runs: [number, ValType][] = [];
     for (const t of this.locals) {
       const lastRun = runs[runs.length - 1];
       if (lastRun && lastRun[1] === t) lastRun[0]++;
       else runs.push([1, t]);
     }
-    uleb(body, runs.length);
+    head.uleb(runs.length);
     for (const [count, t] of runs) {
-      uleb(body, count);
-      body.push(t);
+      head.uleb(count);
+      head.byte(t);
     }
-    for (const b of this.code) body.push(b);
-    body.push(0x0b);
-    uleb(out, body.length);
-    for (const b of body) out.push(b);
+    out.uleb(head.length + this.code.length + 1);
+    out.append(head);
+    out.append(this.code);
+    out.byte(0x0b);
   }
 }
 
@@ -368,63 +465,64 @@ export class ModuleBuilder {
   }
 
   encode(): Uint8Array {
-    const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-    const section = (id: number, fill: (s: number[]) => void): void => {
-      const s: number[] = [];
+    const out = new ByteWriter(65536);
+    for (const b of [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]) out.byte(b);
+    const section = (id: number, fill: (s: ByteWriter) => void): void => {
+      const s = new ByteWriter();
       fill(s);
-      out.push(id);
-      uleb(out, s.length);
-      for (const b of s) out.push(b);
+      out.byte(id);
+      out.uleb(s.length);
+      out.append(s);
     };
     section(1, (s) => {
-      uleb(s, this.types.length);
+      s.uleb(this.types.length);
       for (const sig of this.types) {
         const [params, results] = JSON.parse(sig) as [number[], number[]];
-        s.push(0x60);
-        uleb(s, params.length);
-        s.push(...params);
-        uleb(s, results.length);
-        s.push(...results);
+        s.byte(0x60);
+        s.uleb(params.length);
+        for (const t of params) s.byte(t);
+        s.uleb(results.length);
+        for (const t of results) s.byte(t);
       }
     });
     const mem = this.memory;
     if ('import' in mem) {
       section(2, (s) => {
-        uleb(s, 1);
-        name(s, mem.import[0]);
-        name(s, mem.import[1]);
-        s.push(0x02, 0x00);
-        uleb(s, mem.pages);
+        s.uleb(1);
+        s.name(mem.import[0]);
+        s.name(mem.import[1]);
+        s.bytes2(0x02, 0x00);
+        s.uleb(mem.pages);
       });
     }
     section(3, (s) => {
-      uleb(s, this.functions.length);
-      for (const f of this.functions) uleb(s, f.type);
+      s.uleb(this.functions.length);
+      for (const f of this.functions) s.uleb(f.type);
     });
     if ('export' in mem) {
       section(5, (s) => {
-        uleb(s, 1);
-        s.push(0x00);
-        uleb(s, mem.pages);
+        s.uleb(1);
+        s.byte(0x00);
+        s.uleb(mem.pages);
       });
     }
     section(7, (s) => {
-      uleb(s, this.functions.length + ('export' in mem ? 1 : 0));
+      s.uleb(this.functions.length + ('export' in mem ? 1 : 0));
       this.functions.forEach((f, i) => {
-        name(s, f.name);
-        s.push(0x00);
-        uleb(s, i);
+        s.name(f.name);
+        s.byte(0x00);
+        s.uleb(i);
       });
       if ('export' in mem) {
-        name(s, mem.export);
-        s.push(0x02);
-        uleb(s, 0);
+        s.name(mem.export);
+        s.byte(0x02);
+        s.uleb(0);
       }
     });
     section(10, (s) => {
-      uleb(s, this.functions.length);
+      s.uleb(this.functions.length);
       for (const f of this.functions) f.body.encode(s);
     });
-    return Uint8Array.from(out);
+    return out.toBytes();
   }
 }
