@@ -8,11 +8,10 @@ import { join } from 'node:path';
 import type { RunConfig } from '../spec/types.js';
 import { parseStateDict, type StateDict } from '../results/final-params-file.js';
 import type { InterruptedMarker } from '../results/interrupted-file.js';
-import { parseJson, parsePythonJson, stringifyJson } from '../results/json.js';
+import { parsePythonJson, stringifyJson } from '../results/json.js';
 import { runFiles } from '../results/layout.js';
 import { serializeRunConfig } from '../results/run-config-file.js';
 import type { RunSummary } from '../results/summary-file.js';
-import { parseRunSummary } from '../results/summary-parse.js';
 import { writeFileAtomic, writeFileAtomicAfter, writeFileDurable } from './atomic-write.js';
 import { UserError } from '../errors.js';
 
@@ -37,25 +36,6 @@ export function writeRunSummary(runDir: string, summary: RunSummary): void {
  */
 export function writeRunSummaryAfter(runDir: string, summary: RunSummary, before: Promise<unknown>): Promise<void> {
   return writeFileAtomicAfter(join(runDir, runFiles.summary), stringifyJson(summary), before);
-}
-
-/**
- * The run's summary.json, if it has a readable one (finished or failed); null otherwise — none yet,
- * or one being replaced. For watching runs other processes do (a queue's workers).
- */
-export function readRunSummary(runDir: string): RunSummary | null {
-  let text: string;
-  try {
-    text = readFileSync(join(runDir, runFiles.summary), 'utf8');
-  } catch {
-    return null;
-  }
-  try {
-    const parsed = parseRunSummary(parseJson(text));
-    return parsed.ok ? parsed.value : null;
-  } catch {
-    return null;
-  }
 }
 
 /** Written (and fsynced) before summary.json, whose directory fsync also makes its entry durable. */

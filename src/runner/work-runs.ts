@@ -5,7 +5,8 @@
  * skipped, a run someone else is doing is left alone (as is every run while a local `mo-train
  * sweep` holds the directory), a stale or failed one is done again from the start. Results are the same files a local sweep writes.
  */
-import { clearRunDir, readRunSummary } from '../io/run-files.js';
+import { clearRunDir } from '../io/run-files.js';
+import { readRunSummary } from '../io/read-run-summary.js';
 import { claimRun, type RunClaim } from '../io/run-claim.js';
 import { findLiveSweepLock } from '../io/sweep-lock.js';
 import { runDirOf } from '../results/layout.js';

@@ -8,7 +8,7 @@
  * (QueueEvents), best effort: a missed event only means a bar that does not move.
  */
 import { QueueEvents, type Queue } from 'bullmq';
-import { readRunSummary } from '../../io/run-files.js';
+import { readRunSummary } from '../../io/read-run-summary.js';
 import { runDirOf } from '../../results/layout.js';
 import type { RunSummary } from '../../results/summary-file.js';
 import { closeWithin, enqueueRuns, readRunJobs, type PlanRun } from './enqueue.js';
