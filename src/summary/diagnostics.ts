@@ -49,6 +49,12 @@ export function medianOfFinite(values: Float64Array): number | null {
     if (Number.isFinite(x)) v[n++] = x;
   }
   if (n === 0) return null;
+  // The weight of the fixed combiner is α at every step: a constant sample is its own median (one
+  // pass instead of a selection; zeros, whose sign the sort orders, take the selection).
+  const first = v[0]!;
+  let constant = first !== 0;
+  for (let i = 1; constant && i < n; i++) constant = v[i] === first;
+  if (constant) return first;
   const mid = n >> 1;
   const upper = selectNth(v, n, mid);
   if (n % 2 === 1) return upper;
