@@ -8,7 +8,8 @@
  * interrupted run; a run that diverges with stop_on_diverge stops at its step while the other goes
  * on, and its files are written when the pair is done. A run that cannot start (its --init file
  * does not fit) is recorded as failed, as executeRun records it, and the other one trains alone on
- * the scalar path.
+ * the scalar path. A failure of the kernel itself (not of one run's own work) sends both runs to
+ * the scalar path from the start.
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -96,14 +97,27 @@ export async function executeRunPair(
       }
       return results as [RunResult, RunResult];
     }
-    return Promise.all(
-      runs.map(async (r, i) => {
-        // A run already written (it stopped before the failure) stays as it is.
-        if (early[i]) return early[i];
-        await r.writer.close().catch(() => {});
-        return recordFailure(r.config, r.runDir, failures[i], t0, 'fused');
-      }),
-    ) as Promise<[RunResult, RunResult]>;
+    // The kernel's own failure (a trap, a disagreement with the monitor's check — a bug, not the
+    // runs'): neither run is to blame, so each is done again from the start on the scalar path,
+    // one after the other, and ends as it would have alone (its own failure, if it has one).
+    // A run already written (it stopped before the failure) stays as it is.
+    const results: RunResult[] = [];
+    for (const i of [0, 1] as const) {
+      const r = runs[i];
+      if (early[i]) {
+        results[i] = await early[i]!;
+        continue;
+      }
+      await r.writer.close().catch(() => {});
+      try {
+        clearRunDir(r.runDir);
+      } catch {
+        results[i] = recordFailure(r.config, r.runDir, failures[i], t0, 'fused');
+        continue;
+      }
+      results[i] = await executeRun(r.config, r.runDir, hooks);
+    }
+    return results as [RunResult, RunResult];
   }
   // Both at once: the fsyncs of the two steps.csv and final-params.json overlap on the thread pool.
   const written = Promise.all([early[0] ?? finish(0, outcomes[0]), early[1] ?? finish(1, outcomes[1])]);

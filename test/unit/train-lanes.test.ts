@@ -12,7 +12,8 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { AdamLanes } from '../../src/engine/fused/wasm/lane-codegen.js';
 import { smallExperiment } from '../fixtures/lane-experiments.js';
 import { SEED_EXPERIMENT, type DeclarativeExperiment } from '../../src/experiment/declarative.js';
 import { runFiles } from '../../src/results/layout.js';
@@ -244,6 +245,30 @@ describe('executeRunPair writes what executeRun writes, run by run', () => {
     ]);
     expect(scalar[0].status).toBe('failed');
     expect(scalar[1].status).toBe('finished');
+  });
+});
+
+describe('a failure of the kernel itself', () => {
+  it('sends both runs to the scalar path from the start: each ends as executeRun alone ends it, files and all', async () => {
+    const configs: [RunConfig, RunConfig] = [
+      runConfig({ alpha: 0.01, seed: 0, steps: 300, log_every: 10 }),
+      runConfig({ alpha: 0.5, seed: 1, steps: 300, log_every: 10 }),
+    ];
+    // The third call of the kernel traps (after 128 steps: both runs' steps.csv already hold rows).
+    const original = AdamLanes.prototype.run;
+    let calls = 0;
+    const spy = vi.spyOn(AdamLanes.prototype, 'run').mockImplementation(function (this: AdamLanes, count, gramWanted) {
+      if (++calls === 3) throw new Error('RuntimeError: unreachable');
+      original.call(this, count, gramWanted);
+    });
+    try {
+      const { lanes, files } = await compare(configs, () => ({ shouldStop: () => false }));
+      expect(calls).toBeGreaterThanOrEqual(3);
+      expect(lanes.map((r) => r.status)).toEqual(['finished', 'finished']);
+      for (const f of files) expect(rowCount(f)).toBe(31);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
