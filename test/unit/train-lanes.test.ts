@@ -7,7 +7,8 @@
  * run that diverges early (stop_on_diverge) while the other goes on, one that diverges and goes
  * on (first at a step neither logged nor measured), a run blown up to non-finite values, both
  * interrupted at the same step, a diverged run written before the other is interrupted, a run
- * whose --init does not fit. And the pairs canTrainInLanes refuses.
+ * whose --init does not fit, a kernel that traps (both runs redone on the scalar path). And the
+ * pairs canTrainInLanes refuses.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
