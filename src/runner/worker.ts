@@ -96,37 +96,44 @@ async function runGroupInWorker(configs: readonly RunConfig[], runDirs: readonly
     emit({ type: 'end', results: unitResults, pid: process.pid });
   };
   let unit = 0;
-  for (let k = 0; k < configs.length;) {
-    if (await shouldStop()) break;
-    const [a, b] = [configs[k]!, configs[k + 1]];
-    unit++;
-    const unitRuns = b !== undefined && lanesEnabled() && canTrainInLanes(a, b) ? [a, b] : [a];
-    const ids = unitRuns.map((c) => c.id);
-    emit({ type: 'start', ids, pid: process.pid, unit });
-    const hooks = {
-      // The lanes advance together: one count for both runs. The last count is left to the end
-      // event, which follows it at once (one message fewer a run: short runs are many).
-      onProgress: (count: number) => {
-        if (count < a.steps) emit({ type: 'progress', ids, pid: process.pid, done: count });
-      },
-      shouldStop,
-    };
-    if (unitRuns.length === 2) {
-      let trained = (): void => {};
-      const trainedNow = new Promise<void>((resolve) => (trained = resolve));
-      const at = k;
-      const done = executeRunPair([a, b!], [runDirs[k]!, runDirs[k + 1]!], { ...hooks, onTrained: trained }).then((pair) => ended(at, pair));
-      writing.push(done);
-      // On to the next pair once this one has trained (or, if it never says so — a failure —, once it is done).
-      await Promise.race([trainedNow, done]);
-    } else {
-      ended(k, [await executeRun(a, runDirs[k]!, hooks)]);
+  // A throw (a run that could not even start: its directory, say) is passed on only once every
+  // earlier run's files are written, so that no write is still going on when the coordinator
+  // looks at the disk.
+  let thrown: { readonly error: unknown } | null = null;
+  try {
+    for (let k = 0; k < configs.length;) {
+      if (await shouldStop()) break;
+      const [a, b] = [configs[k]!, configs[k + 1]];
+      unit++;
+      const unitRuns = b !== undefined && lanesEnabled() && canTrainInLanes(a, b) ? [a, b] : [a];
+      const ids = unitRuns.map((c) => c.id);
+      emit({ type: 'start', ids, pid: process.pid, unit });
+      const hooks = {
+        // The lanes advance together: one count for both runs. The last count is left to the end
+        // event, which follows it at once (one message fewer a run: short runs are many).
+        onProgress: (count: number) => {
+          if (count < a.steps) emit({ type: 'progress', ids, pid: process.pid, done: count });
+        },
+        shouldStop,
+      };
+      if (unitRuns.length === 2) {
+        let trained = (): void => {};
+        const trainedNow = new Promise<void>((resolve) => (trained = resolve));
+        const at = k;
+        const done = executeRunPair([a, b!], [runDirs[k]!, runDirs[k + 1]!], { ...hooks, onTrained: trained }).then((pair) => ended(at, pair));
+        writing.push(done);
+        // On to the next pair once this one has trained (or, if it never says so — a failure —, once it is done).
+        await Promise.race([trainedNow, done]);
+      } else {
+        ended(k, [await executeRun(a, runDirs[k]!, hooks)]);
+      }
+      k += unitRuns.length;
     }
-    k += unitRuns.length;
+  } catch (error) {
+    thrown = { error };
   }
-  // Every run's files written before the group ends (a failure is thrown only then, so that no
-  // write is still going on when the coordinator looks at the disk).
   const settled = await Promise.allSettled(writing);
+  if (thrown !== null) throw thrown.error;
   const failure = settled.find((s) => s.status === 'rejected');
   if (failure) throw failure.reason;
   return results;
