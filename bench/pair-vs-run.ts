@@ -13,34 +13,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SEED_EXPERIMENT } from '../src/experiment/declarative.js';
 import { executeRun } from '../src/runner/execute-run.js';
 import { executeRunPair } from '../src/runner/execute-run-pair.js';
-import { DEFAULT_COMBINE, DEFAULT_MONITOR, DEFAULT_VERDICT, defaultOptimizerSettings } from '../src/spec/settings.js';
 import type { RunConfig } from '../src/spec/types.js';
 import { computeStats } from './lib/stats.js';
+import { makeRunConfig } from '../test/fixtures/run-config.js';
 
 const steps = Number(process.argv[2] ?? 10_000);
 const repeats = Number(process.argv[3] ?? 9);
 const logEvery = Number(process.argv[4] ?? 10);
 
 function config(alpha: number, seed: number): RunConfig {
-  return {
-    id: `alpha=${alpha},seed=${seed}`,
-    alpha,
-    seed,
-    steps,
-    log_every: logEvery,
-    experiment: { kind: 'declarative', definition: SEED_EXPERIMENT },
-    optimizer: defaultOptimizerSettings('adam'),
-    combine: DEFAULT_COMBINE,
-    monitor: DEFAULT_MONITOR,
-    verdict: DEFAULT_VERDICT,
-    engine: 'auto',
-    backend: 'cpu',
-    init: null,
-    coords: { alpha, seed },
-  };
+  return makeRunConfig({ alpha, seed, steps, log_every: logEvery });
 }
 
 const configs: [RunConfig, RunConfig] = [config(0.01, 0), config(0.01, 1)];

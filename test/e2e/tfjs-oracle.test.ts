@@ -29,11 +29,12 @@ import { loadExperimentModule } from '../../src/experiment/load-module.js';
 import { fromStateDict, toStateDict, type StateDict } from '../../src/experiment/param-layout.js';
 import { TorchGenerator } from '../../src/experiment/torch-rng.js';
 import type { RunConfig } from '../../src/spec/types.js';
-import { DEFAULT_COMBINE, DEFAULT_MONITOR, DEFAULT_VERDICT, defaultOptimizerSettings } from '../../src/spec/settings.js';
+import { DEFAULT_COMBINE, DEFAULT_MONITOR, defaultOptimizerSettings } from '../../src/spec/settings.js';
 import type { MonitorSettings } from '../../src/train/monitor.js';
 import type { OptimizerName } from '../../src/train/optimizers.js';
 import { train, type StepRow, type TrainOutcome } from '../../src/train/train-loop.js';
 import { expectGradientsMatchCentralDifferences, recordingOracle } from '../fixtures/oracle-checks.js';
+import { makeRunConfig } from '../fixtures/run-config.js';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
 const refDir = join(here, 'fixtures', 'torch');
@@ -706,22 +707,7 @@ describe('module problems', () => {
 });
 
 describe('createTfjsOracleForRun', () => {
-  const config = (experiment: RunConfig['experiment'], seed: number): RunConfig => ({
-    id: `alpha=0,seed=${seed}`,
-    alpha: 0,
-    seed,
-    steps: 10,
-    log_every: 1,
-    experiment,
-    optimizer: defaultOptimizerSettings('adam'),
-    combine: DEFAULT_COMBINE,
-    monitor: DEFAULT_MONITOR,
-    verdict: DEFAULT_VERDICT,
-    engine: 'tfjs',
-    backend: 'cpu',
-    init: null,
-    coords: { alpha: 0, seed },
-  });
+  const config = (experiment: RunConfig['experiment'], seed: number): RunConfig => makeRunConfig({ seed, experiment, engine: 'tfjs' });
 
   it('builds the declarative problem from the run’s seed, and `initial` overrides it', async () => {
     const seeded = await createTfjsOracleForRun(config({ kind: 'declarative', definition: SEED_EXPERIMENT }, 2));

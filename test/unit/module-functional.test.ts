@@ -25,8 +25,9 @@ import { runFiles } from '../../src/results/layout.js';
 import { executeRun } from '../../src/runner/execute-run.js';
 import { preflight } from '../../src/runner/preflight.js';
 import type { RunConfig } from '../../src/spec/types.js';
-import { DEFAULT_COMBINE, DEFAULT_MONITOR, DEFAULT_VERDICT, defaultOptimizerSettings } from '../../src/spec/settings.js';
+import { defaultOptimizerSettings } from '../../src/spec/settings.js';
 import { expectGradientsMatchCentralDifferences } from '../fixtures/oracle-checks.js';
+import { makeRunConfig } from '../fixtures/run-config.js';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
 const fixture = (name: string): string => join(here, 'fixtures', 'modules', name);
@@ -305,23 +306,7 @@ describe('functional module losses', () => {
 // `--init` by name: a PyTorch state_dict dumped to JSON.
 
 function runConfig(experiment: RunConfig['experiment'], seed: number, init: RunConfig['init'] = null, overrides: Partial<RunConfig> = {}): RunConfig {
-  return {
-    id: `alpha=0,seed=${seed}`,
-    alpha: 0,
-    seed,
-    steps: 10,
-    log_every: 1,
-    experiment,
-    optimizer: defaultOptimizerSettings('adam'),
-    combine: DEFAULT_COMBINE,
-    monitor: DEFAULT_MONITOR,
-    verdict: DEFAULT_VERDICT,
-    engine: 'tfjs',
-    backend: 'cpu',
-    init,
-    coords: { alpha: 0, seed },
-    ...overrides,
-  };
+  return makeRunConfig({ seed, experiment, engine: 'tfjs', init, ...overrides });
 }
 
 describe('--init of a functional module by name', () => {

@@ -4,25 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { computeSettings } from '../../src/report/compute-settings.js';
-import { DEFAULT_COMBINE, DEFAULT_MONITOR, DEFAULT_VERDICT, defaultOptimizerSettings } from '../../src/spec/settings.js';
+import { makeRunConfig } from '../fixtures/run-config.js';
 
 function config(argv: string[]) {
-  return {
-    id: 'alpha=0,seed=0',
-    alpha: 0,
-    seed: 0,
-    steps: 100,
-    log_every: 1,
-    experiment: { kind: 'command', argv, cwd: '/work', script: { path: '/work/train.py', sha256: 'ab'.repeat(32) } },
-    optimizer: defaultOptimizerSettings('adam'),
-    combine: DEFAULT_COMBINE,
-    monitor: DEFAULT_MONITOR,
-    verdict: DEFAULT_VERDICT,
-    engine: 'auto',
-    backend: 'cpu',
-    init: null,
-    coords: { alpha: 0, seed: 0 },
-  };
+  return makeRunConfig({ steps: 100, experiment: { kind: 'command', argv, cwd: '/work', script: { path: '/work/train.py', sha256: 'ab'.repeat(32) } } });
 }
 
 const sweep = { grid: { alpha: [0, 0.1], seeds: [0], axes: [] } };

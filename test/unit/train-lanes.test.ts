@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { AdamLanes } from '../../src/engine/fused/wasm/lane-codegen.js';
 import { smallExperiment } from '../fixtures/lane-experiments.js';
+import { makeRunConfig } from '../fixtures/run-config.js';
 import { SEED_EXPERIMENT, type DeclarativeExperiment } from '../../src/experiment/declarative.js';
 import { runFiles } from '../../src/results/layout.js';
 import type { RunSummary } from '../../src/results/summary-file.js';
@@ -33,21 +34,7 @@ const adam = defaultOptimizerSettings('adam');
 let dirCount = 0;
 
 function runConfig(over: Partial<RunConfig> & { readonly alpha: number; readonly seed: number }, exp: DeclarativeExperiment = SEED_EXPERIMENT): RunConfig {
-  return {
-    id: `alpha=${over.alpha},seed=${over.seed}`,
-    steps: 10,
-    log_every: 1,
-    experiment: { kind: 'declarative', definition: exp },
-    optimizer: adam,
-    combine: DEFAULT_COMBINE,
-    monitor: DEFAULT_MONITOR,
-    verdict: DEFAULT_VERDICT,
-    engine: 'auto',
-    backend: 'cpu',
-    init: null,
-    coords: { alpha: over.alpha, seed: over.seed },
-    ...over,
-  };
+  return makeRunConfig({ experiment: { kind: 'declarative', definition: exp }, ...over });
 }
 
 /** Asks true from its `at`-th call on (0: the first): train() asks before steps 0, 64, 128, …, and executeRun once more at the end. */
@@ -103,6 +90,16 @@ function rowCount(files: Record<string, string>): number {
   return files[runFiles.steps]!.trimEnd().split('\n').length - 1;
 }
 
+/** α = 1 and lr 0.05 on seed 0: the sum of the parameters (loss2) passes max_loss 40 within the first few hundred steps. */
+const diverging = runConfig({
+  alpha: 1,
+  seed: 0,
+  steps: 3000,
+  log_every: 10,
+  optimizer: { ...adam, lr: 0.05 },
+  monitor: { ...DEFAULT_MONITOR, max_loss: 40 },
+});
+
 describe('executeRunPair writes what executeRun writes, run by run', () => {
   it('10 steps, log_every 1: different α, seed and lr', async () => {
     const { files } = await compare([
@@ -144,15 +141,6 @@ describe('executeRunPair writes what executeRun writes, run by run', () => {
   });
 
   it('one run diverges early (max_loss, stop_on_diverge) while the other goes on', async () => {
-    // α = 1 and lr 0.05 on seed 0: the sum of the parameters (loss2) passes 40 within the first few hundred steps.
-    const diverging = runConfig({
-      alpha: 1,
-      seed: 0,
-      steps: 3000,
-      log_every: 10,
-      optimizer: { ...adam, lr: 0.05 },
-      monitor: { ...DEFAULT_MONITOR, max_loss: 40 },
-    });
     const { scalar, files } = await compare([diverging, runConfig({ alpha: 0.01, seed: 7, steps: 3000, log_every: 10 })]);
     const s = summaryOf(scalar[0]);
     expect(s.divergence?.reason).toBe('loss2-threshold');
@@ -219,14 +207,6 @@ describe('executeRunPair writes what executeRun writes, run by run', () => {
       let done = 0;
       return { progressIntervalMs: 0, onProgress: (s) => (done = s), shouldStop: () => done >= 256 };
     };
-    const diverging = runConfig({
-      alpha: 1,
-      seed: 0,
-      steps: 3000,
-      log_every: 10,
-      optimizer: { ...adam, lr: 0.05 },
-      monitor: { ...DEFAULT_MONITOR, max_loss: 40 },
-    });
     const { scalar } = await compare([diverging, runConfig({ alpha: 0.01, seed: 7, steps: 3000, log_every: 10 })], stopAt256);
     expect(summaryOf(scalar[0]).steps_run).toBeLessThan(256);
     expect(scalar[1]).toEqual({ status: 'interrupted', id: 'alpha=0.01,seed=7', steps_run: 256 });
