@@ -60,6 +60,10 @@ export interface RunSummary {
     readonly signal?: string | null;
     readonly stderr_tail?: readonly string[];
   } | null;
-  /** Seconds the run took; varies from run to run, unlike everything else here. */
+  /**
+   * Seconds the run took — its start to its summary being written, the last fsyncs' wait left out;
+   * two runs trained together in the SIMD lanes each record the pair's time. Varies from run to
+   * run, unlike everything else here.
+   */
   readonly wall_time_s: number;
 }
